@@ -1,0 +1,55 @@
+package directory
+
+import (
+	"context"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// Queries are the reads the directory needs. Methods taking a company read
+// only that company's rows: another company's row is storage.ErrNotFound.
+// Lists are ordered by ascending ID and paginated by keyset.
+type Queries interface {
+	CompanyByID(ctx context.Context, id tenant.CompanyID) (Company, error)
+	ListCompanies(ctx context.Context, f CompanyFilter, p storage.PageRequest) (storage.Page[Company], error)
+
+	ContactByID(ctx context.Context, company tenant.CompanyID, id tenant.ContactID) (Contact, error)
+	ListContacts(ctx context.Context, company tenant.CompanyID, f ContactFilter, p storage.PageRequest) (storage.Page[Contact], error)
+
+	// UserByID reads a user of company; company zero reads platform admins.
+	UserByID(ctx context.Context, company tenant.CompanyID, id tenant.UserID) (User, error)
+	// UserByEmail reads a user by its (lower-case) email, in any company.
+	// Only authentication uses it.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// ListUsers lists users of company; company zero lists platform admins.
+	ListUsers(ctx context.Context, company tenant.CompanyID, f UserFilter, p storage.PageRequest) (storage.Page[User], error)
+}
+
+// Tx is the transaction-scoped view of the store inside a unit of work.
+//
+// Insert methods assign the ID and set Version to 1. Update methods write
+// the row whose ID, company and Version match the argument, then increment
+// its Version; they return storage.ErrStale when the version moved on and
+// storage.ErrNotFound when the row does not exist in that company. Unique
+// violations (duplicate email, CNPJ) are storage.ErrConflict.
+type Tx interface {
+	Queries
+	events.Appender
+
+	InsertCompany(ctx context.Context, c *Company) error
+	UpdateCompany(ctx context.Context, c *Company) error
+	InsertContact(ctx context.Context, c *Contact) error
+	UpdateContact(ctx context.Context, c *Contact) error
+	InsertUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// Store is what the directory needs from a storage backend: reads outside a
+// transaction, and units of work. InTx commits when fn returns nil and rolls
+// back everything fn wrote, events included, when it returns an error.
+type Store interface {
+	Queries
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+}

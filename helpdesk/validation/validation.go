@@ -1,0 +1,163 @@
+package validation
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrInvalid is the sentinel every *Error matches with errors.Is.
+var ErrInvalid = errors.New("invalid input")
+
+// FieldError is one problem with one input field. Field is the snake_case
+// name used in the JSON API.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a validation failure naming every bad field.
+type Error struct {
+	Fields []FieldError
+}
+
+func (e *Error) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Has reports whether the error names field.
+func (e *Error) Has(field string) bool {
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Field returns an *Error for a single field.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// Builder collects field errors. The zero value is ready to use.
+type Builder struct {
+	fields []FieldError
+}
+
+// Add records a problem with field.
+func (b *Builder) Add(field, format string, args ...any) {
+	b.fields = append(b.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Check records err (if not nil) against field, using its message.
+func (b *Builder) Check(field string, err error) {
+	if err != nil {
+		b.Add(field, "%s", err.Error())
+	}
+}
+
+// Err returns the collected *Error, or nil when nothing was added.
+func (b *Builder) Err() error {
+	if len(b.fields) == 0 {
+		return nil
+	}
+	return &Error{Fields: b.fields}
+}
+
+// Text trims s and checks it holds between min and max characters (runes)
+// and no control characters. It returns the trimmed text.
+func (b *Builder) Text(field, s string, min, max int) string {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		b.Add(field, "must be valid UTF-8")
+	case n < min && min == 1:
+		b.Add(field, "is required")
+	case n < min:
+		b.Add(field, "must have at least %d characters", min)
+	case n > max:
+		b.Add(field, "must have at most %d characters (has %d)", max, n)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
+		b.Add(field, "must not contain control characters")
+	}
+	return s
+}
+
+// MaxEmailLength is the longest email address accepted (RFC 5321 path limit).
+const MaxEmailLength = 254
+
+// Email normalises an email address (trimmed, lower-cased) and checks that it
+// is a plain address such as "ana@example.com.br": no display name, one @,
+// a domain with a dot.
+func Email(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", errors.New("is required")
+	}
+	if len(s) > MaxEmailLength {
+		return "", fmt.Errorf("must have at most %d characters", MaxEmailLength)
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return "", errors.New("must be a valid email address such as ana@example.com")
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.ContainsAny(s, " \"()<>[]\\,;:") {
+		return "", errors.New("must be a valid email address such as ana@example.com")
+	}
+	return s, nil
+}
+
+// Phone normalises a phone number to E.164 ("+5511987654321"). It accepts
+// the usual punctuation (spaces, dots, dashes, parentheses). A number with
+// no country code of 10 or 11 digits is taken as Brazilian (+55), the
+// common case for Boladão's users; "00" international prefixes are
+// accepted. The result has 8 to 15 digits after the "+".
+func Phone(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("is required")
+	}
+	plus := strings.HasPrefix(s, "+")
+	if plus {
+		s = s[1:]
+	}
+	var digits strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("must be a phone number in E.164 format such as +5511987654321 (found %q)", r)
+		}
+	}
+	d := digits.String()
+	switch {
+	case plus:
+	case strings.HasPrefix(d, "00"):
+		d = d[2:]
+	case len(d) == 10 || len(d) == 11:
+		d = "55" + d
+	default:
+		return "", errors.New("must include the country code, as in +5511987654321")
+	}
+	if len(d) < 8 || len(d) > 15 || d[0] == '0' {
+		return "", errors.New("must be a phone number in E.164 format such as +5511987654321")
+	}
+	return "+" + d, nil
+}
