@@ -27,6 +27,9 @@ func newSQLite(t *testing.T) *bunstore.Store {
 func postgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("BOLADAO_TEST_POSTGRES_DSN")
+	if dsn == "" && os.Getenv("CI") != "" {
+		t.Fatal("CI is set but BOLADAO_TEST_POSTGRES_DSN is not: the PostgreSQL tests must run in CI")
+	}
 	if dsn == "" {
 		t.Skip("PostgreSQL tests skipped: set BOLADAO_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them")
 	}

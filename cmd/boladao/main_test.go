@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write while
+// the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// startServer runs "serve" on a free port and returns its base URL; the
+// server stops, and its clean exit is checked, when the test ends.
+func startServer(t *testing.T, vars map[string]string) (string, *syncBuffer) {
+	t.Helper()
+	cfg, err := parseConfig("serve", []string{"-addr", "127.0.0.1:0"}, env(vars), os.Stderr)
+	require.NoError(t, err)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, out, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server stopped before serving: %v\n%s", err, out.String())
+	}
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done, "the server stops cleanly on cancellation")
+		require.Contains(t, out.String(), "boladao stopped")
+	})
+	return "http://" + addr, out
+}
+
+func TestServeZeroConfigOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	base, out := startServer(t, nil)
+
+	resp, err := http.Get(base + "/health")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var body map[string]string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	require.Equal(t, "ok", body["status"])
+
+	_, err = os.Stat(filepath.Join(dir, "data", "boladao.db"))
+	require.NoError(t, err, "the default database lives under ./data")
+	log := out.String()
+	require.Contains(t, log, "Created platform admin admin@boladao.local with password ")
+	require.Contains(t, log, `"schema":"20260701000002_outbox"`, "the startup block names the migration version")
+}
+
+func TestServeBootstrapsOnlyOnce(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "b.db")
+	vars := map[string]string{"BOLADAO_DATABASE_URL": url, "BOLADAO_ADMIN_PASSWORD": "s3cret-password"}
+	_, out := startServer(t, vars)
+	require.NotContains(t, out.String(), "s3cret-password", "a configured password is never printed")
+}
+
+func TestServeMemory(t *testing.T) {
+	base, out := startServer(t, map[string]string{"BOLADAO_DATABASE_URL": "memory:"})
+	resp, err := http.Get(base + "/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, out.String(), "memory (data is lost")
+}
+
+func TestMigrateCommand(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"BOLADAO_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "m.db")}
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"migrate", "status"}, env(vars), &out, os.Stderr))
+	require.Contains(t, out.String(), "pending  20260701000001_directory")
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, env(vars), &out, os.Stderr))
+	require.Contains(t, out.String(), "applied 20260701000001_directory")
+	require.Contains(t, out.String(), "applied  20260701000002_outbox")
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, env(vars), &out, os.Stderr))
+	require.Contains(t, out.String(), "nothing to apply")
+}
+
+func TestCommandErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
+		{[]string{"migrate", "down"}, nil, `use status or up`},
+		{[]string{"serve", "-log-level", "loud"}, nil, "use debug, info, warn or error"},
+		{[]string{"serve", "extra"}, nil, "unexpected arguments"},
+		{[]string{"serve", "-addr", "127.0.0.1:0"}, map[string]string{"BOLADAO_DATABASE_URL": "mysql://x"}, "use sqlite:PATH or postgres://"},
+	}
+	for _, tc := range tests {
+		err := run(t.Context(), tc.args, env(tc.vars), &bytes.Buffer{}, &bytes.Buffer{})
+		require.Error(t, err, strings.Join(tc.args, " "))
+		require.Contains(t, err.Error(), tc.want)
+	}
+	var out bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"version"}, env(nil), &out, &out))
+	require.Equal(t, "boladao dev\n", out.String())
+}

@@ -1,0 +1,102 @@
+package helpdesk
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// Store is what the helpdesk needs from a storage backend: one adapter per
+// domain and the outbox. storage/memory and storage/bunstore implement it.
+type Store interface {
+	Directory() directory.Store
+	events.OutboxReader
+}
+
+// Desk is an assembled helpdesk: its services, sharing one store and clock.
+type Desk struct {
+	// Directory manages companies, contacts and users.
+	Directory *directory.Service
+
+	store Store
+	now   func() time.Time
+}
+
+type config struct {
+	now        func() time.Time
+	bcryptCost int
+}
+
+// Option configures New.
+type Option func(*config)
+
+// WithClock sets the clock every service reads (default time.Now). Tests
+// use it to control SLA, numbering and expiry.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithBcryptCost sets the bcrypt cost of new password hashes (default 10).
+// Tests lower it for speed; production should not.
+func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = cost } }
+
+// New assembles a helpdesk over store.
+func New(store Store, opts ...Option) (*Desk, error) {
+	if store == nil {
+		return nil, errors.New("helpdesk: store is nil: pass memory.New() or a bunstore.Store")
+	}
+	cfg := config{now: time.Now, bcryptCost: 10}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost))
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	return &Desk{Directory: dir, store: store, now: cfg.now}, nil
+}
+
+// Now returns the desk's clock reading.
+func (d *Desk) Now() time.Time { return d.now() }
+
+// Run runs the desk's background workers until ctx is done. It returns nil
+// on a clean stop.
+func (d *Desk) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Close releases what the desk holds. It does not close the store, which
+// belongs to the caller.
+func (d *Desk) Close() error { return nil }
+
+// Outbox returns the events of the outbox (oldest first) matching q.
+func (d *Desk) Outbox(ctx context.Context, q events.OutboxQuery) ([]events.Event, error) {
+	return d.store.OutboxEvents(ctx, q)
+}
+
+// Bootstrap makes sure the installation has a platform admin. On a database
+// without one it creates email with password; when password is empty it
+// generates one. It returns the password it set ("" when an admin already
+// existed, in which case nothing changes).
+func (d *Desk) Bootstrap(ctx context.Context, email, password string) (string, error) {
+	admins, err := d.Directory.ListUsers(ctx, tenant.System(), directory.UserFilter{}, storage.PageRequest{Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("bootstrap: %w", err)
+	}
+	if len(admins.Items) > 0 {
+		return "", nil
+	}
+	if password == "" {
+		password = rand.Text()
+	}
+	if _, err := d.Directory.CreatePlatformAdmin(ctx, tenant.System(), email, password); err != nil {
+		return "", fmt.Errorf("bootstrap: creating the platform admin: %w", err)
+	}
+	return password, nil
+}
