@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
@@ -25,13 +26,19 @@ type Desk struct {
 	// Directory manages companies, contacts and users.
 	Directory *directory.Service
 
-	store Store
-	now   func() time.Time
+	store      Store
+	now        func() time.Time
+	issuer     *auth.Issuer
+	accessTTL  time.Duration
+	refreshTTL time.Duration
 }
 
 type config struct {
 	now        func() time.Time
 	bcryptCost int
+	jwtSecret  []byte
+	accessTTL  time.Duration
+	refreshTTL time.Duration
 }
 
 // Option configures New.
@@ -45,20 +52,43 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // Tests lower it for speed; production should not.
 func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = cost } }
 
+// WithJWTSecret sets the HS256 key of access tokens (at least 32 bytes).
+// Without it New generates a random key, so tokens do not survive a
+// restart: the reference server persists its key with the data.
+func WithJWTSecret(secret []byte) Option { return func(c *config) { c.jwtSecret = secret } }
+
+// WithTokenTTLs sets the lifetime of access tokens (default 15 minutes) and
+// of unused refresh tokens (default 30 days).
+func WithTokenTTLs(access, refresh time.Duration) Option {
+	return func(c *config) { c.accessTTL, c.refreshTTL = access, refresh }
+}
+
 // New assembles a helpdesk over store.
 func New(store Store, opts ...Option) (*Desk, error) {
 	if store == nil {
 		return nil, errors.New("helpdesk: store is nil: pass memory.New() or a bunstore.Store")
 	}
-	cfg := config{now: time.Now, bcryptCost: 10}
+	cfg := config{now: time.Now, bcryptCost: 10, accessTTL: auth.DefaultAccessTTL, refreshTTL: directory.DefaultRefreshTTL}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.jwtSecret == nil {
+		cfg.jwtSecret = make([]byte, 32)
+		_, _ = rand.Read(cfg.jwtSecret)
+	}
+	if len(cfg.jwtSecret) < auth.MinSecretBytes {
+		return nil, errNoSecret
+	}
+	issuer, err := auth.NewIssuer(auth.Config{Secret: cfg.jwtSecret, AccessTTL: cfg.accessTTL, Now: cfg.now})
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost))
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, store: store, now: cfg.now}, nil
+	return &Desk{Directory: dir, store: store, now: cfg.now, issuer: issuer,
+		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL}, nil
 }
 
 // Now returns the desk's clock reading.

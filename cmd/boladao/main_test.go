@@ -77,7 +77,7 @@ func TestServeZeroConfigOnSQLite(t *testing.T) {
 	require.NoError(t, err, "the default database lives under ./data")
 	log := out.String()
 	require.Contains(t, log, "Created platform admin admin@boladao.local with password ")
-	require.Contains(t, log, `"schema":"20260701000002_outbox"`, "the startup block names the migration version")
+	require.Contains(t, log, `"schema":"20260701000003_credentials"`, "the startup block names the migration version")
 }
 
 func TestServeBootstrapsOnlyOnce(t *testing.T) {

@@ -46,7 +46,7 @@ func Example() {
 
 	// Output:
 	// expires at: 2026-03-10T12:15:00Z
-	// actor: {CompanyID:42 UserID:7 ContactID:99 Role:agent}, session session-1
+	// actor: {CompanyID:42 UserID:7 ContactID:99 Role:agent Scopes:[]}, session session-1
 	// expired: true
 }
 

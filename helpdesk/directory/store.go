@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"time"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
@@ -25,6 +26,17 @@ type Queries interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// ListUsers lists users of company; company zero lists platform admins.
 	ListUsers(ctx context.Context, company tenant.CompanyID, f UserFilter, p storage.PageRequest) (storage.Page[User], error)
+
+	// RefreshTokenByDigest reads a refresh token by its digest, in any company.
+	RefreshTokenByDigest(ctx context.Context, digest string) (RefreshToken, error)
+
+	// APITokenByID reads an API token of company.
+	APITokenByID(ctx context.Context, company tenant.CompanyID, id int64) (APIToken, error)
+	// APITokenByLookup reads an API token by its public lookup ID, in any
+	// company. Only request authentication uses it.
+	APITokenByLookup(ctx context.Context, lookupID string) (APIToken, error)
+	// ListAPITokens lists the API tokens of company.
+	ListAPITokens(ctx context.Context, company tenant.CompanyID, f APITokenFilter, p storage.PageRequest) (storage.Page[APIToken], error)
 }
 
 // Tx is the transaction-scoped view of the store inside a unit of work.
@@ -44,6 +56,27 @@ type Tx interface {
 	UpdateContact(ctx context.Context, c *Contact) error
 	InsertUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
+
+	// InsertRefreshToken stores a new refresh token; a duplicate digest is
+	// storage.ErrConflict.
+	InsertRefreshToken(ctx context.Context, t RefreshToken) error
+	// UseRefreshToken marks the token used at the given time if, and only if,
+	// it is neither used nor revoked, and reports whether it did. Two
+	// concurrent refreshes with the same token: exactly one wins.
+	UseRefreshToken(ctx context.Context, digest string, at time.Time) (bool, error)
+	// RevokeSession marks every token of the session revoked (those already
+	// revoked keep their time) and returns how many it changed.
+	RevokeSession(ctx context.Context, sessionID string, at time.Time) (int, error)
+
+	// InsertAPIToken assigns the ID and sets Version to 1; a duplicate
+	// LookupID is storage.ErrConflict.
+	InsertAPIToken(ctx context.Context, t *APIToken) error
+	// UpdateAPIToken writes the token like the other Update methods
+	// (ID + company + Version must match; Version is incremented).
+	UpdateAPIToken(ctx context.Context, t *APIToken) error
+	// TouchAPIToken sets LastUsedAt without changing Version (it is
+	// bookkeeping, not an edit).
+	TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int64, at time.Time) error
 }
 
 // Store is what the directory needs from a storage backend: reads outside a

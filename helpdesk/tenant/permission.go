@@ -91,8 +91,11 @@ var table = func() map[Role]map[Permission]bool {
 	return t
 }()
 
-// Can reports whether the actor's role grants permission p.
-func Can(a Actor, p Permission) bool { return table[a.Role][p] }
+// Can reports whether the actor's role grants permission p and, for a
+// scoped actor, whether p is among its scopes.
+func Can(a Actor, p Permission) bool {
+	return table[a.Role][p] && (a.Scopes == nil || slices.Contains(a.Scopes, p))
+}
 
 // Can reports whether the actor's role grants permission p.
 func (a Actor) Can(p Permission) bool { return Can(a, p) }

@@ -44,6 +44,10 @@ type Actor struct {
 	UserID    UserID
 	ContactID ContactID
 	Role      Role
+	// Scopes, when not nil, narrows the role's permissions to this list: an
+	// API token acts with its creator's company role but only the
+	// permissions it was granted.
+	Scopes []Permission
 }
 
 // System returns the actor used for work the platform does on its own

@@ -19,6 +19,10 @@
 // SQLite database is not supported (the two pools would see two databases):
 // use storage/memory instead.
 //
+// Besides the domain stores (Directory), the store serves idempotency keys
+// (Idempotency) and security events (Audit); those run as single statements
+// or short transactions on the writer, outside any unit of work.
+//
 // Driver errors are translated into the storage sentinels: no rows into
 // storage.ErrNotFound, unique violations into storage.ErrConflict.
 package bunstore

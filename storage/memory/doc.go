@@ -3,7 +3,7 @@
 // It keeps every table in maps guarded by one lock and implements the
 // storage contracts the domain packages declare (directory.Store today; the
 // inventory, tickets and service-order stores as they appear), plus the
-// outbox reader. It is meant for tests, examples and small embedded
+// outbox reader, idempotency.Store (Idempotency) and audit.Store (Audit). It is meant for tests, examples and small embedded
 // deployments: nothing is written to disk, and all data vanishes with the
 // process.
 //
@@ -29,8 +29,11 @@
 //   - Inserts set Version to 1; updates match ID, company and Version, then
 //     increment Version, failing with storage.ErrStale or storage.ErrNotFound.
 //   - Unique constraints (company CNPJ, contact email per company, user email,
-//     user contact) are enforced on insert and update and reported as
-//     storage.ErrConflict.
+//     user contact, refresh token digest, API token lookup ID) are enforced on
+//     insert and update and reported as storage.ErrConflict.
+//   - Idempotency keys and security events live outside units of work: each
+//     call takes the store's lock for one step, like the single statements
+//     of the SQL backends.
 //   - Rows are copied in and out: a caller can never mutate stored data
 //     through a value it passed or received.
 //

@@ -7,7 +7,9 @@ import (
 	"sync"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
@@ -16,6 +18,8 @@ var (
 	_ directory.Store     = directoryStore{}
 	_ directory.Tx        = (*tx)(nil)
 	_ events.OutboxReader = (*Store)(nil)
+	_ idempotency.Store   = (*Store)(nil)
+	_ audit.Store         = (*Store)(nil)
 )
 
 // Store is an in-memory storage backend. Create it with New; the zero value
@@ -78,6 +82,15 @@ type tables struct {
 
 	outbox    []events.Event
 	outboxIDs map[string]struct{}
+
+	refreshTokens    map[string]directory.RefreshToken // by digest
+	apiTokens        *table[int64, directory.APIToken]
+	apiTokenByLookup map[string]int64
+
+	// Outside units of work (see idempotency.go and audit.go).
+	idempotency    map[idempotency.Key]idempotency.Record
+	securityEvents []audit.Event // in ID order
+	lastSecurityID int64
 }
 
 type contactEmail struct {
@@ -95,6 +108,11 @@ func newTables() *tables {
 		userByEmail:    make(map[string]tenant.UserID),
 		userByContact:  make(map[tenant.ContactID]tenant.UserID),
 		outboxIDs:      make(map[string]struct{}),
+
+		refreshTokens:    make(map[string]directory.RefreshToken),
+		apiTokens:        newTable[int64, directory.APIToken](),
+		apiTokenByLookup: make(map[string]int64),
+		idempotency:      make(map[idempotency.Key]idempotency.Record),
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
@@ -22,6 +24,9 @@ import (
 type Backend interface {
 	Directory() directory.Store
 	events.OutboxReader
+	// Idempotency and Audit are used outside units of work.
+	Idempotency() idempotency.Store
+	Audit() audit.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -49,6 +54,22 @@ func Run(t *testing.T, newBackend Factory) {
 		{"ServiceWritesEventsAtomically", testServiceEvents},
 		{"ServiceRejectsBadInputWritingNothing", testServiceBadInput},
 		{"Authenticate", testAuthenticate},
+		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
+		{"RefreshTokenRevokeSession", testRefreshTokenRevokeSession},
+		{"RefreshTokenUsedExactlyOnce", testRefreshTokenUsedOnce},
+		{"APITokenRoundTrip", testAPITokenRoundTrip},
+		{"APITokenConflictAndStale", testAPITokenConflictAndStale},
+		{"APITokenTenantIsolation", testAPITokenTenantIsolation},
+		{"APITokenTouch", testAPITokenTouch},
+		{"APITokenListFilterAndPaging", testAPITokenList},
+		{"IdempotencyClaimCompleteReplay", testIdempotencyClaimCompleteReplay},
+		{"IdempotencyConcurrentClaims", testIdempotencyConcurrentClaims},
+		{"IdempotencyExpiryAndRelease", testIdempotencyExpiryAndRelease},
+		{"IdempotencyPurge", testIdempotencyPurge},
+		{"IdempotencyScopes", testIdempotencyScopes},
+		{"AuditRecordAndQuery", testAuditRecordAndQuery},
+		{"AuditDefaultLimit", testAuditDefaultLimit},
+		{"AuditCount", testAuditCount},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

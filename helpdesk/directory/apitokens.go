@@ -1,0 +1,200 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sistemaboladao/boladao/helpdesk/auth"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// APITokenTouchInterval bounds how often an API token's LastUsedAt is
+// written: at most once per interval, not on every request.
+const APITokenTouchInterval = time.Minute
+
+// ErrAPITokenInvalid covers malformed, unknown, revoked and expired API
+// tokens alike.
+var ErrAPITokenInvalid = errors.New("API token is invalid, revoked or expired")
+
+// APITokenInput holds the fields of a new API token.
+type APITokenInput struct {
+	Name string
+	// Permissions the token grants; each must be one the creator holds.
+	Permissions []tenant.Permission
+	// ExpiresAt is optional; zero means the token does not expire.
+	ExpiresAt time.Time
+}
+
+// CreateAPIToken creates an API token for the actor's company. It needs
+// tenant.PermTokensManage, emits api_token.created, and returns the plain
+// token, which is never available again.
+func (s *Service) CreateAPIToken(ctx context.Context, actor tenant.Actor, in APITokenInput) (APIToken, string, error) {
+	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
+		return APIToken{}, "", err
+	}
+	var b validation.Builder
+	now := s.clock()
+	t := APIToken{CompanyID: actor.CompanyID, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+	t.Name = b.Text("name", in.Name, 1, MaxContactName)
+	if len(in.Permissions) == 0 {
+		b.Add("permissions", "must grant at least one permission")
+	}
+	for _, p := range in.Permissions {
+		if !actor.Can(p) {
+			b.Add("permissions", "%q is unknown or not yours to grant", p)
+		}
+	}
+	t.Permissions = slices.Compact(slices.Sorted(slices.Values(in.Permissions)))
+	if !in.ExpiresAt.IsZero() {
+		if !in.ExpiresAt.After(now) {
+			b.Add("expires_at", "must be in the future")
+		}
+		t.ExpiresAt = in.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	if err := b.Err(); err != nil {
+		return APIToken{}, "", err
+	}
+	var plain string
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		if _, err := activeCompany(ctx, tx, actor.CompanyID); err != nil {
+			return err
+		}
+		var err error
+		plain, t.LookupID, t.Digest, err = auth.NewAPIToken()
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertAPIToken(ctx, &t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, actor, "api_token.created", t.CompanyID, "api_token", t.ID, now, apiTokenData(t))
+	})
+	if err != nil {
+		return APIToken{}, "", fmt.Errorf("creating API token: %w", err)
+	}
+	return t, plain, nil
+}
+
+// GetAPIToken reads an API token of the actor's company.
+func (s *Service) GetAPIToken(ctx context.Context, actor tenant.Actor, id int64) (APIToken, error) {
+	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
+		return APIToken{}, err
+	}
+	t, err := s.store.APITokenByID(ctx, actor.CompanyID, id)
+	if err != nil {
+		return APIToken{}, fmt.Errorf("API token %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// ListAPITokens lists the API tokens of the actor's company.
+func (s *Service) ListAPITokens(ctx context.Context, actor tenant.Actor, f APITokenFilter, p storage.PageRequest) (storage.Page[APIToken], error) {
+	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
+		return storage.Page[APIToken]{}, err
+	}
+	return s.store.ListAPITokens(ctx, actor.CompanyID, f, p.Normalize())
+}
+
+// APITokenPatch holds the token fields to change: its name, or revocation.
+type APITokenPatch struct {
+	Name    *string
+	Revoke  bool
+	Version int64
+}
+
+// UpdateAPIToken renames or revokes an API token of the actor's company and
+// emits api_token.updated or api_token.revoked. Revocation is final.
+func (s *Service) UpdateAPIToken(ctx context.Context, actor tenant.Actor, id int64, p APITokenPatch) (APIToken, error) {
+	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
+		return APIToken{}, err
+	}
+	var out APIToken
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		t, err := tx.APITokenByID(ctx, actor.CompanyID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(p.Version, t.Version); err != nil {
+			return err
+		}
+		var b validation.Builder
+		if p.Name != nil {
+			t.Name = b.Text("name", *p.Name, 1, MaxContactName)
+		}
+		if err := b.Err(); err != nil {
+			return err
+		}
+		typ := "api_token.updated"
+		t.UpdatedAt = s.clock()
+		if p.Revoke && t.RevokedAt.IsZero() {
+			t.RevokedAt = t.UpdatedAt
+			typ = "api_token.revoked"
+		}
+		if err := tx.UpdateAPIToken(ctx, &t); err != nil {
+			return err
+		}
+		out = t
+		return s.emit(ctx, tx, actor, typ, t.CompanyID, "api_token", t.ID, t.UpdatedAt, apiTokenData(t))
+	})
+	if err != nil {
+		return APIToken{}, fmt.Errorf("updating API token %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes an API token of the actor's company.
+func (s *Service) RevokeAPIToken(ctx context.Context, actor tenant.Actor, id int64) (APIToken, error) {
+	return s.UpdateAPIToken(ctx, actor, id, APITokenPatch{Revoke: true})
+}
+
+// AuthenticateAPIToken checks a presented API token and returns it with the
+// actor it acts as: an admin of its company narrowed to the token's
+// permissions, attributed to the user who created it. The check is one
+// indexed read and a constant-time digest comparison; LastUsedAt is written
+// at most once per APITokenTouchInterval.
+func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APIToken, tenant.Actor, error) {
+	lookup, err := auth.ParseAPIToken(plain)
+	if err != nil {
+		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
+	}
+	t, err := s.store.APITokenByLookup(ctx, lookup)
+	if errors.Is(err, storage.ErrNotFound) {
+		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
+	} else if err != nil {
+		return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
+	}
+	now := s.clock()
+	if !auth.EqualDigest(t.Digest, auth.Digest(plain)) || !t.RevokedAt.IsZero() ||
+		(!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
+		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
+	}
+	c, err := s.store.CompanyByID(ctx, t.CompanyID)
+	if err != nil {
+		return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
+	}
+	if !c.Active {
+		return APIToken{}, tenant.Actor{}, ErrAccountDisabled
+	}
+	if now.Sub(t.LastUsedAt) >= APITokenTouchInterval {
+		err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+			return tx.TouchAPIToken(ctx, t.CompanyID, t.ID, now)
+		})
+		if err != nil {
+			return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
+		}
+		t.LastUsedAt = now
+	}
+	actor := tenant.Actor{CompanyID: t.CompanyID, UserID: t.CreatedBy, Role: tenant.RoleAdmin,
+		Scopes: slices.Clone(t.Permissions)}
+	return t, actor, nil
+}
+
+func apiTokenData(t APIToken) map[string]any {
+	return map[string]any{"id": t.ID, "name": t.Name, "lookup_id": t.LookupID, "permissions": t.Permissions,
+		"expires_at": t.ExpiresAt, "revoked": !t.RevokedAt.IsZero(), "version": t.Version}
+}

@@ -1,0 +1,27 @@
+package bunstore
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/uptrace/bun/migrate"
+)
+
+// MigrateFirst exposes migrateFirst to the external tests.
+func (s *Store) MigrateFirst(ctx context.Context, n int) ([]string, error) {
+	return s.migrateFirst(ctx, n)
+}
+
+// EmbeddedMigrationCount counts the embedded migrations of the store's
+// dialect straight from the files, independently of MigrationStatus.
+func (s *Store) EmbeddedMigrationCount() (int, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations/"+string(s.dialect))
+	if err != nil {
+		return 0, err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return 0, err
+	}
+	return len(ms.Sorted()), nil
+}
