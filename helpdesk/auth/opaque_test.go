@@ -157,4 +157,3 @@ func TestEqualDigest(t *testing.T) {
 		})
 	}
 }
-
