@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
+	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
@@ -18,6 +20,8 @@ import (
 // domain and the outbox. storage/memory and storage/bunstore implement it.
 type Store interface {
 	Directory() directory.Store
+	Idempotency() idempotency.Store
+	Audit() audit.Store
 	events.OutboxReader
 }
 
@@ -104,6 +108,12 @@ func (d *Desk) Run(ctx context.Context) error {
 // Close releases what the desk holds. It does not close the store, which
 // belongs to the caller.
 func (d *Desk) Close() error { return nil }
+
+// Idempotency returns the store of idempotency keys, for the HTTP layer.
+func (d *Desk) Idempotency() idempotency.Store { return d.store.Idempotency() }
+
+// Audit returns the store of security events.
+func (d *Desk) Audit() audit.Store { return d.store.Audit() }
 
 // Outbox returns the events of the outbox (oldest first) matching q.
 func (d *Desk) Outbox(ctx context.Context, q events.OutboxQuery) ([]events.Event, error) {

@@ -47,8 +47,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	db, schema := describe(ctx, b, cfg.DatabaseURL)
 	log.Info("boladao starting", "version", version, "database", db, "schema", schema, "addr", ln.Addr().String())
 
+	handler, err := httpapi.New(desk, httpapi.Config{Version: version, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           httpapi.New(desk, httpapi.WithVersion(version)),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

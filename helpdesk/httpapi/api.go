@@ -1,41 +1,147 @@
 package httpapi
 
 import (
-	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 )
 
-// Option configures New.
-type Option func(*api)
-
-// WithVersion sets the version reported by /health.
-func WithVersion(v string) Option { return func(a *api) { a.version = v } }
-
-type api struct {
-	desk    *helpdesk.Desk
-	version string
-	mux     *http.ServeMux
+// Config holds the settings of the API. The zero value of every field means
+// its default; Validate reports settings that cannot work.
+type Config struct {
+	// Version is reported by /health and the deployment status.
+	Version string
+	// Logger receives access logs and errors (default: discard).
+	Logger *slog.Logger
+	// AllowedHosts lists the Host values served; empty serves any host.
+	AllowedHosts []string
+	// CORSOrigins lists the origins allowed to call the API from a browser.
+	CORSOrigins []string
+	// TrustedProxies lists the CIDRs whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// BehindTLS sends HSTS even when the server itself speaks plain HTTP
+	// behind a TLS-terminating proxy.
+	BehindTLS bool
+	// MaxBodyBytes limits request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// LoginRate and LoginBurst limit login attempts per client IP and per
+	// account (default 10 per minute, burst 10).
+	LoginRate  float64
+	LoginBurst int
+	// APIRate and APIBurst limit authenticated requests per principal
+	// (default 50 per second, burst 100).
+	APIRate  float64
+	APIBurst int
+	// BlockThreshold failures (failed logins, forged tokens) from one IP
+	// within BlockWindow block it for BlockFor (defaults 20, 10 min, 15 min).
+	BlockThreshold int
+	BlockWindow    time.Duration
+	BlockFor       time.Duration
+	// Ops answers the operations endpoints about the deployment (backups,
+	// migrations, configuration warnings); nil disables those that need it.
+	Ops Ops
 }
 
-// New returns the API of desk as an http.Handler.
-func New(desk *helpdesk.Desk, opts ...Option) http.Handler {
-	a := &api{desk: desk, version: "dev", mux: http.NewServeMux()}
-	for _, o := range opts {
-		o(a)
+func (c Config) withDefaults() Config {
+	if c.Version == "" {
+		c.Version = "dev"
 	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.LoginRate <= 0 {
+		c.LoginRate = 10.0 / 60
+	}
+	if c.LoginBurst <= 0 {
+		c.LoginBurst = 10
+	}
+	if c.APIRate <= 0 {
+		c.APIRate = 50
+	}
+	if c.APIBurst <= 0 {
+		c.APIBurst = 100
+	}
+	if c.BlockThreshold <= 0 {
+		c.BlockThreshold = 20
+	}
+	if c.BlockWindow <= 0 {
+		c.BlockWindow = 10 * time.Minute
+	}
+	if c.BlockFor <= 0 {
+		c.BlockFor = 15 * time.Minute
+	}
+	return c
+}
+
+// api is the state behind the handler New returns.
+type api struct {
+	cfg     Config
+	desk    *helpdesk.Desk
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	ip      func(*http.Request) string
+	login   *limiter // per IP and per account
+	perCall *limiter // per authenticated principal
+	blocks  *blocker
+	metrics *metrics
+}
+
+// New returns the whole API of desk as an http.Handler, with its middleware
+// stack. It panics on an invalid Config only through NewWithConfig's error.
+func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
+	cfg = cfg.withDefaults()
+	a := &api{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux()}
+	resolver, err := newClientIPResolver(cfg.TrustedProxies...)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
+	}
+	a.ip = resolver.clientIP
+	a.login = newLimiter(cfg.LoginRate, cfg.LoginBurst, desk.Now)
+	a.perCall = newLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
+	a.blocks = newBlocker(cfg.BlockThreshold, cfg.BlockWindow, cfg.BlockFor, desk.Now)
+	a.metrics = newMetrics()
+	hosts, err := trustedHosts(cfg.AllowedHosts)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: allowed hosts: %w", err)
+	}
+	corsMW, err := cors(corsConfig{AllowedOrigins: cfg.CORSOrigins})
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: CORS origins: %w", err)
+	}
+	a.routes()
+	return chain(capturePattern(a.mux),
+		requestID(true),
+		a.metrics.middleware,
+		accessLog(a.log, a.ip),
+		recoverPanics(a.log),
+		securityHeaders(securityHeadersConfig{BehindTLS: cfg.BehindTLS}),
+		a.auditHosts(hosts),
+		corsMW,
+		limitBody(cfg.MaxBodyBytes),
+		blockIPs(a.blocks, a.ip),
+	), nil
+}
+
+// routes registers every endpoint.
+func (a *api) routes() {
 	a.mux.HandleFunc("GET /health", a.health)
-	return a.mux
+	a.authRoutes()
+	a.adminRoutes()
+	a.opsRoutes()
+	a.docRoutes()
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, "not-found", "no such endpoint: see /openapi.json"))
+	})
 }
 
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.version})
-}
-
-// writeJSON writes v as a JSON response with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.cfg.Version})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/helpdesk/workflow"
@@ -39,6 +40,12 @@ import (
 //	unauthenticated      401 missing or unacceptable credentials
 //	token-expired        401 the access token expired; use the refresh token
 //	invalid-credentials  401 wrong email or password
+//	invalid-refresh-token 401 the refresh token is unknown, expired or revoked
+//	refresh-token-reused 401 a refresh token was presented twice; its session is revoked
+//	idempotency-key-reused 422 the Idempotency-Key was used with a different request
+//	idempotency-key-in-flight 409 the first request with this Idempotency-Key is still running
+//	bad-idempotency-key  400 the Idempotency-Key is empty, too long or not printable ASCII
+//	bad-company-header   400 X-Company-ID is not a company ID
 //	body-too-large       413 the body exceeds the size limit
 //	unsupported-media-type 415 the body is not sent as application/json
 //	rate-limited         429 too many requests; see Retry-After
@@ -210,6 +217,28 @@ func problemFor(err error) Problem {
 		return newProblem(http.StatusBadRequest, "no-company", "no company selected: a platform admin must send the X-Company-ID header naming the company to act in")
 	case errors.Is(err, ErrHostNotAllowed):
 		return newProblem(http.StatusBadRequest, "host-not-allowed", "host not allowed: this server does not answer for the Host in the request")
+	case errors.Is(err, directory.ErrRefreshTokenReused):
+		return newProblem(http.StatusUnauthorized, "refresh-token-reused", directory.ErrRefreshTokenReused.Error()+": log in again")
+	case errors.Is(err, directory.ErrRefreshTokenInvalid):
+		return newProblem(http.StatusUnauthorized, "invalid-refresh-token", directory.ErrRefreshTokenInvalid.Error())
+	case errors.Is(err, directory.ErrAPITokenInvalid):
+		p := newProblem(http.StatusUnauthorized, "unauthenticated", directory.ErrAPITokenInvalid.Error())
+		p.bearerError = "invalid_token"
+		return p
+	case errors.Is(err, errUnauthenticated):
+		return newProblem(http.StatusUnauthorized, "unauthenticated", `authentication required: send "Authorization: Bearer <token>"`)
+	case errors.Is(err, idempotency.ErrKeyReused):
+		return newProblem(http.StatusUnprocessableEntity, "idempotency-key-reused", idempotency.ErrKeyReused.Error()+": use a new key for a different request")
+	case errors.Is(err, idempotency.ErrInFlight):
+		return newProblem(http.StatusConflict, "idempotency-key-in-flight", idempotency.ErrInFlight.Error()+": retry when it has finished")
+	case errors.Is(err, idempotency.ErrBadKey):
+		return newProblem(http.StatusBadRequest, "bad-idempotency-key", idempotency.ErrBadKey.Error())
+	case errors.Is(err, errCompanyHeader):
+		return newProblem(http.StatusForbidden, "forbidden", errCompanyHeader.Error())
+	case errors.Is(err, errBadCompanyHeader):
+		return newProblem(http.StatusBadRequest, "bad-company-header", errBadCompanyHeader.Error())
+	case errors.Is(err, errUnknownModel):
+		return newProblem(http.StatusNotFound, "not-found", err.Error())
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		return newProblem(http.StatusUnauthorized, "invalid-credentials", directory.ErrInvalidCredentials.Error())
 	case errors.Is(err, auth.ErrTokenExpired):

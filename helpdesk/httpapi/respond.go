@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// writeJSON writes v as a JSON response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fail writes err as a problem, logging it first when it is a server error.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		a.log.ErrorContext(r.Context(), "request failed", "error", err.Error(),
+			"request_id", requestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path)
+	}
+	writeProblem(w, r, p)
+}
+
+// etag is the strong ETag of a resource at a version.
+func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) + `"` }
+
+// writeResource writes one resource with its ETag.
+func writeResource(w http.ResponseWriter, status int, version int64, v any) {
+	w.Header().Set("ETag", etag(version))
+	writeJSON(w, status, v)
+}
+
+// errBadIfMatch is a malformed If-Match header.
+var errBadIfMatch = errors.New(`If-Match must be an ETag received from this API, such as "v3"`)
+
+// ifMatch returns the version an update must apply to: 0 when If-Match is
+// absent or "*", the version of the ETag otherwise.
+func ifMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	if !strings.HasPrefix(h, `"v`) || !strings.HasSuffix(h, `"`) || len(h) < 4 {
+		return 0, badRequest(errBadIfMatch)
+	}
+	v, err := strconv.ParseInt(h[2:len(h)-1], 10, 64)
+	if err != nil || v <= 0 {
+		return 0, badRequest(errBadIfMatch)
+	}
+	return v, nil
+}
+
+// listPage is the JSON shape of every list response.
+type listPage[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// pageOf converts a storage page to its JSON shape with conv.
+func pageOf[S, T any](p storage.Page[S], conv func(S) T) listPage[T] {
+	out := listPage[T]{Items: make([]T, len(p.Items)), NextCursor: string(p.NextCursor)}
+	for i, s := range p.Items {
+		out.Items[i] = conv(s)
+	}
+	return out
+}
+
+// pageRequest reads ?limit= and ?cursor=.
+func pageRequest(r *http.Request) (storage.PageRequest, error) {
+	q := r.URL.Query()
+	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor"))}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > storage.MaxLimit {
+			return p, fieldError("limit", "must be an integer from 1 to 200")
+		}
+		p.Limit = n
+	}
+	if _, err := p.Cursor.AfterID(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// boolParam reads an optional boolean query parameter.
+func boolParam(r *http.Request, name string) (*bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, fieldError(name, "must be true or false")
+	}
+	return &b, nil
+}
+
+// idParam reads the {id} path wildcard as a positive integer; anything else
+// is a missing resource.
+func idParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, storage.ErrNotFound
+	}
+	return id, nil
+}
