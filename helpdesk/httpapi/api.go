@@ -28,10 +28,15 @@ type Config struct {
 	BehindTLS bool
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
-	// LoginRate and LoginBurst limit login attempts per client IP and per
-	// account (default 10 per minute, burst 10).
+	// LoginRate and LoginBurst limit login attempts per account (default 10
+	// per minute, burst 10).
 	LoginRate  float64
 	LoginBurst int
+	// LoginIPRate and LoginIPBurst limit login and refresh attempts per
+	// client IP (default 1 per second, burst 30: an office behind one NAT
+	// address logs in many people).
+	LoginIPRate  float64
+	LoginIPBurst int
 	// APIRate and APIBurst limit authenticated requests per principal
 	// (default 50 per second, burst 100).
 	APIRate  float64
@@ -62,6 +67,12 @@ func (c Config) withDefaults() Config {
 	if c.LoginBurst <= 0 {
 		c.LoginBurst = 10
 	}
+	if c.LoginIPRate <= 0 {
+		c.LoginIPRate = 1
+	}
+	if c.LoginIPBurst <= 0 {
+		c.LoginIPBurst = 30
+	}
 	if c.APIRate <= 0 {
 		c.APIRate = 50
 	}
@@ -88,7 +99,8 @@ type api struct {
 	now     func() time.Time
 	mux     *http.ServeMux
 	ip      func(*http.Request) string
-	login   *limiter // per IP and per account
+	account *limiter // login attempts per account
+	loginIP *limiter // login and refresh attempts per client IP
 	perCall *limiter // per authenticated principal
 	blocks  *blocker
 	metrics *metrics
@@ -104,7 +116,8 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
 	}
 	a.ip = resolver.clientIP
-	a.login = newLimiter(cfg.LoginRate, cfg.LoginBurst, desk.Now)
+	a.account = newLimiter(cfg.LoginRate, cfg.LoginBurst, desk.Now)
+	a.loginIP = newLimiter(cfg.LoginIPRate, cfg.LoginIPBurst, desk.Now)
 	a.perCall = newLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
 	a.blocks = newBlocker(cfg.BlockThreshold, cfg.BlockWindow, cfg.BlockFor, desk.Now)
 	a.metrics = newMetrics()

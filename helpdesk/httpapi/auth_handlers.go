@@ -74,9 +74,12 @@ func (a *api) loginHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	for _, key := range []string{"ip:" + a.ip(r), "account:" + email} {
-		if ok, retry := a.login.allow(key); !ok {
-			a.record(r, audit.Event{Kind: audit.RateLimited, Email: email, Detail: "login rate limit (" + strings.SplitN(key, ":", 2)[0] + ")"})
+	for _, l := range []struct {
+		lim       *limiter
+		key, what string
+	}{{a.loginIP, a.ip(r), "client IP"}, {a.account, email, "account"}} {
+		if ok, retry := l.lim.allow(l.key); !ok {
+			a.record(r, audit.Event{Kind: audit.RateLimited, Email: email, Detail: "login rate limit per " + l.what})
 			a.fail(w, r, rateLimited(retry))
 			return
 		}
@@ -120,7 +123,7 @@ func (a *api) refreshHandler(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if ok, retry := a.login.allow("ip:" + a.ip(r)); !ok {
+	if ok, retry := a.loginIP.allow(a.ip(r)); !ok {
 		a.fail(w, r, rateLimited(retry))
 		return
 	}
