@@ -70,6 +70,32 @@ func (c Cursor) AfterID() (int64, error) {
 	return id, nil
 }
 
+// CursorAfterKey returns the cursor that resumes a list ordered by (key,
+// ID) after the row with that key and ID, for lists sorted by a text column.
+func CursorAfterKey(key string, id int64) Cursor {
+	b := make([]byte, 8+len(key))
+	binary.BigEndian.PutUint64(b, uint64(id))
+	copy(b[8:], key)
+	return Cursor(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// AfterKey decodes a cursor made by CursorAfterKey (or CursorAfter, whose
+// key is empty); the empty cursor decodes to ("", 0).
+func (c Cursor) AfterKey() (string, int64, error) {
+	if c == "" {
+		return "", 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(string(c))
+	if err != nil || len(b) < 8 || len(b) > 8+1024 {
+		return "", 0, fmt.Errorf("%w: %q", ErrBadCursor, string(c))
+	}
+	id := int64(binary.BigEndian.Uint64(b))
+	if id < 0 {
+		return "", 0, fmt.Errorf("%w: %q", ErrBadCursor, string(c))
+	}
+	return string(b[8:]), id, nil
+}
+
 // PageOf builds a page from up to limit+1 rows fetched in ascending ID order:
 // when the extra row is present it is dropped and NextCursor points after the
 // last row kept.

@@ -61,3 +61,22 @@ func FuzzCursor(f *testing.F) {
 		require.GreaterOrEqual(t, id, int64(0))
 	})
 }
+
+func TestKeyCursorRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key string
+		id  int64
+	}{{"", 1}, {"Notebook Dell", 42}, {"ação", 7}} {
+		key, id, err := storage.CursorAfterKey(tc.key, tc.id).AfterKey()
+		require.NoError(t, err)
+		require.Equal(t, tc.key, key)
+		require.Equal(t, tc.id, id)
+	}
+	key, id, err := storage.CursorAfter(9).AfterKey()
+	require.NoError(t, err)
+	require.Equal(t, "", key)
+	require.EqualValues(t, 9, id)
+	_, _, err = storage.Cursor("AAAA").AfterKey()
+	require.ErrorIs(t, err, storage.ErrBadCursor)
+}
