@@ -10,9 +10,10 @@ import (
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
-	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
 )
 
@@ -20,6 +21,7 @@ import (
 // domain and the outbox. storage/memory and storage/bunstore implement it.
 type Store interface {
 	Directory() directory.Store
+	Inventory() inventory.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	events.OutboxReader
@@ -29,6 +31,8 @@ type Store interface {
 type Desk struct {
 	// Directory manages companies, contacts and users.
 	Directory *directory.Service
+	// Inventory manages stock items and assets.
+	Inventory *inventory.Service
 
 	store      Store
 	now        func() time.Time
@@ -91,7 +95,11 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, store: store, now: cfg.now, issuer: issuer,
+	inv, err := inventory.NewService(store.Inventory(), inventory.WithClock(cfg.now))
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	return &Desk{Directory: dir, Inventory: inv, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL}, nil
 }
 

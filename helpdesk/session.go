@@ -37,6 +37,8 @@ type Principal struct {
 	Actor tenant.Actor
 	// SessionID is the login session of a user principal.
 	SessionID string
+	// Email is the login of a user principal.
+	Email string
 	// TokenID is the API token of a token principal.
 	TokenID int64
 }
@@ -75,7 +77,7 @@ func (d *Desk) Refresh(ctx context.Context, refreshToken string) (Tokens, direct
 }
 
 func (d *Desk) tokens(u directory.User, refresh, session string) (Tokens, directory.User, error) {
-	access, exp, err := d.issuer.IssueAccess(u.Actor(), session)
+	access, exp, err := d.issuer.IssueAccess(u.Actor(), session, u.Email)
 	if err != nil {
 		return Tokens{}, directory.User{}, fmt.Errorf("issuing access token: %w", err)
 	}
@@ -111,7 +113,7 @@ func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, 
 	if err != nil {
 		return Principal{}, err
 	}
-	return Principal{Kind: PrincipalUser, Actor: c.Actor(), SessionID: c.SessionID}, nil
+	return Principal{Kind: PrincipalUser, Actor: c.Actor(), SessionID: c.SessionID, Email: c.Email}, nil
 }
 
 // AccessTTL is the lifetime of access tokens.

@@ -1,53 +1,138 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/sistemaboladao/boladao/helpdesk/auth"
 )
 
 // config is the server's configuration. Every field has a flag and a
-// BOLADAO_* environment variable; flags win over the environment.
+// BOLADAO_* environment variable; flags win over the environment, which
+// wins over the default.
 type config struct {
 	Addr          string
 	DatabaseURL   string
+	JWTSecret     string
 	AdminEmail    string
 	AdminPassword string
+	AllowedHosts  []string
+	CORSOrigins   []string
 	LogLevel      slog.Level
+	LogFile       string
+	TLSCert       string
+	TLSKey        string
+	BackupDir     string
+	CoverageFile  string
+	BcryptCost    int
 }
 
 // setting describes one configuration entry: its flag, its variable, its
-// default and where it lands.
+// default and where it lands. secret entries never show their value in
+// the usage text.
 type setting struct {
 	flag, env, def, help string
 	set                  func(*config, string) error
 }
 
+// settings is the configuration table. The README's table is written from
+// it: keep the two in step.
 func settings() []setting {
 	str := func(f func(*config) *string) func(*config, string) error {
 		return func(c *config, v string) error { *f(c) = v; return nil }
+	}
+	list := func(f func(*config) *[]string) func(*config, string) error {
+		return func(c *config, v string) error { *f(c) = splitList(v); return nil }
 	}
 	return []setting{
 		{"addr", "BOLADAO_ADDR", ":8080", "address to listen on", str(func(c *config) *string { return &c.Addr })},
 		{"database-url", "BOLADAO_DATABASE_URL", "sqlite:./data/boladao.db",
 			"database: sqlite:PATH, postgres://... or memory:", str(func(c *config) *string { return &c.DatabaseURL })},
+		{"jwt-secret", "BOLADAO_JWT_SECRET", "",
+			"HS256 key of access tokens, at least 32 bytes (default: generated once and stored in the database)", func(c *config, v string) error {
+				if v != "" && len(v) < auth.MinSecretBytes {
+					return fmt.Errorf("the JWT secret is %d bytes: use at least %d random bytes, e.g. the output of `openssl rand -base64 48`", len(v), auth.MinSecretBytes)
+				}
+				c.JWTSecret = v
+				return nil
+			}},
 		{"admin-email", "BOLADAO_ADMIN_EMAIL", "admin@boladao.local",
 			"email of the platform admin created on an empty database", str(func(c *config) *string { return &c.AdminEmail })},
 		{"admin-password", "BOLADAO_ADMIN_PASSWORD", "",
 			"password of that admin (generated and printed once when empty)", str(func(c *config) *string { return &c.AdminPassword })},
+		{"allowed-hosts", "BOLADAO_ALLOWED_HOSTS", "",
+			"comma-separated Host names served (empty: any)", list(func(c *config) *[]string { return &c.AllowedHosts })},
+		{"cors-origins", "BOLADAO_CORS_ORIGINS", "",
+			"comma-separated origins allowed to call the API from a browser", list(func(c *config) *[]string { return &c.CORSOrigins })},
 		{"log-level", "BOLADAO_LOG_LEVEL", "info", "debug, info, warn or error", func(c *config, v string) error {
 			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 				return fmt.Errorf("log level %q: use debug, info, warn or error", v)
 			}
 			return nil
 		}},
+		{"log-file", "BOLADAO_LOG_FILE", "",
+			"also append the JSON log to this file", str(func(c *config) *string { return &c.LogFile })},
+		{"tls-cert", "BOLADAO_TLS_CERT", "",
+			"PEM certificate (chain) file: serve HTTPS", str(func(c *config) *string { return &c.TLSCert })},
+		{"tls-key", "BOLADAO_TLS_KEY", "",
+			"PEM private key file of that certificate", str(func(c *config) *string { return &c.TLSKey })},
+		{"backup-dir", "BOLADAO_BACKUP_DIR", "./data/backups",
+			"directory of backups taken by the API and by \"backup\"", str(func(c *config) *string { return &c.BackupDir })},
+		{"bcrypt-cost", "BOLADAO_BCRYPT_COST", "10",
+			"bcrypt cost of new password hashes, 10 to 14 (each step doubles the work); 4 for tests only", func(c *config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < bcrypt.MinCost || n > 14 {
+					return fmt.Errorf("bcrypt cost %q: use an integer from 10 to 14 (4 only in tests)", v)
+				}
+				c.BcryptCost = n
+				return nil
+			}},
+		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
+			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
 	}
 }
 
-// parseConfig reads defaults, then the environment, then flags.
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// validate reports settings that cannot work together.
+func (c config) validate() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("TLS needs both BOLADAO_TLS_CERT and BOLADAO_TLS_KEY (or -tls-cert and -tls-key)")
+	}
+	return nil
+}
+
+// parseConfig reads defaults, then the environment, then flags, and allows
+// no positional argument.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c, rest, err := parseCommand(name, args, getenv, stderr, nil)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	return c, err
+}
+
+// parseCommand is parseConfig for commands with flags of their own
+// (registered by extra) and positional arguments, which it returns. Flags
+// may come before or after the positional arguments.
+func parseCommand(name string, args []string, getenv func(string) string, stderr io.Writer,
+	extra func(*flag.FlagSet)) (config, []string, error) {
 	var c config
 	fs := flag.NewFlagSet("boladao "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,18 +142,32 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if e := getenv(s.env); e != "" {
 			v = e
 		}
-		values[s.flag] = fs.String(s.flag, v, s.help+" ($"+s.env+")")
+		// The default shown by -h is the built-in one: a secret taken from
+		// the environment must not be printed.
+		values[s.flag] = fs.String(s.flag, s.def, s.help+" ($"+s.env+")")
+		*values[s.flag] = v
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	if extra != nil {
+		extra(fs)
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return c, nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	for _, s := range settings() {
 		if err := s.set(&c, *values[s.flag]); err != nil {
-			return c, fmt.Errorf("-%s / %s: %w", s.flag, s.env, err)
+			return c, nil, fmt.Errorf("-%s / %s: %w", s.flag, s.env, err)
 		}
 	}
-	return c, nil
+	if err := c.validate(); err != nil {
+		return c, nil, err
+	}
+	return c, positional, nil
 }

@@ -4,21 +4,28 @@
 //
 // Usage:
 //
-//	boladao [serve]          migrate, bootstrap the platform admin and serve (default)
-//	boladao migrate [status] show which schema migrations are applied
-//	boladao migrate up       apply pending migrations
-//	boladao version          print the version
+//	boladao [serve]              migrate, bootstrap the platform admin and serve (default)
+//	boladao migrate [status]     show which schema migrations are applied
+//	boladao migrate up           apply pending migrations
+//	boladao seed --demo          load the demo companies, contacts and users (once)
+//	boladao backup [--out PATH]  write a backup (default: into BOLADAO_BACKUP_DIR)
+//	boladao restore FILE         load a backup into the configured database
+//	boladao version              print the version
 //
 // With no configuration at all it stores its data in SQLite under ./data
-// and listens on :8080.
+// and listens on :8080. Every flag also reads a BOLADAO_* variable; flags
+// win over the environment.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -28,7 +35,11 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flag package printed the usage
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "boladao:", err)
 		os.Exit(1)
 	}
@@ -58,6 +69,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return migrateCmd(ctx, cfg, sub, stdout)
+	case "seed":
+		var demo bool
+		cfg, rest, err := parseCommand("seed", args, getenv, stderr, func(fs *flag.FlagSet) {
+			fs.BoolVar(&demo, "demo", false, "load the demo data set")
+		})
+		if err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return fmt.Errorf("seed: unexpected arguments: %s", strings.Join(rest, " "))
+		}
+		return seedCmd(ctx, cfg, demo, stdout)
+	case "backup":
+		var out string
+		cfg, rest, err := parseCommand("backup", args, getenv, stderr, func(fs *flag.FlagSet) {
+			fs.StringVar(&out, "out", "", "backup file, or directory to write a timestamped file into (default $BOLADAO_BACKUP_DIR)")
+		})
+		if err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return fmt.Errorf("backup: unexpected arguments: %s (use --out PATH)", strings.Join(rest, " "))
+		}
+		return backupCmd(ctx, cfg, out, stdout)
+	case "restore":
+		cfg, rest, err := parseCommand("restore", args, getenv, stderr, nil)
+		if err != nil {
+			return err
+		}
+		if len(rest) != 1 {
+			return fmt.Errorf("restore: name one backup file: boladao restore FILE")
+		}
+		return restoreCmd(ctx, cfg, rest[0], stdout)
 	case "version":
 		_, err := fmt.Fprintln(stdout, "boladao", version)
 		return err
@@ -71,10 +115,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 const usage = `usage: boladao [command] [flags]
 
 commands:
-  serve            migrate, bootstrap the platform admin and serve (default)
-  migrate [status] show which schema migrations are applied
-  migrate up       apply pending migrations
-  version          print the version
+  serve                migrate, bootstrap the platform admin and serve (default)
+  migrate [status]     show which schema migrations are applied
+  migrate up           apply pending migrations
+  seed --demo          load the demo companies, contacts and users (refuses to run twice)
+  backup [--out PATH]  write a backup: into PATH when it is a directory, else to the file PATH
+                       (default: a timestamped file in $BOLADAO_BACKUP_DIR)
+  restore FILE         load a backup into the configured database
+                       (SQLite: stop the server first; PostgreSQL: into an empty database)
+  version              print the version
 
 Run "boladao serve -h" for the flags; every flag also reads a BOLADAO_* variable.
 `

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/storage/bunstore"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while
@@ -33,7 +35,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// env is a getenv over m. Unless m sets it, BOLADAO_BCRYPT_COST is 4: the
+// tests hash passwords fast.
+func env(m map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := m[k]; ok {
+			return v
+		}
+		if k == "BOLADAO_BCRYPT_COST" {
+			return "4"
+		}
+		return ""
+	}
+}
 
 // startServer runs "serve" on a free port and returns its base URL; the
 // server stops, and its clean exit is checked, when the test ends.
@@ -77,7 +91,13 @@ func TestServeZeroConfigOnSQLite(t *testing.T) {
 	require.NoError(t, err, "the default database lives under ./data")
 	log := out.String()
 	require.Contains(t, log, "Created platform admin admin@boladao.local with password ")
-	require.Contains(t, log, `"schema":"20260701000003_credentials"`, "the startup block names the migration version")
+	st, err := bunstore.Open(t.Context(), "sqlite:"+filepath.Join(dir, "data", "boladao.db"), bunstore.WithoutMigrations())
+	require.NoError(t, err)
+	defer st.Close()
+	latest, err := schemaVersion(t.Context(), st)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, latest, "20260701000004_settings")
+	require.Contains(t, log, `"schema":"`+latest+`"`, "the startup block names the migration version")
 }
 
 func TestServeBootstrapsOnlyOnce(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -9,23 +10,64 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
 )
 
+// newLogger returns the JSON logger writing to stdout and, when file is
+// set, appending to that file as well. close closes the file.
+func newLogger(stdout io.Writer, level slog.Level, file string) (log *slog.Logger, close func() error, err error) {
+	w, close := stdout, func() error { return nil }
+	if file != "" {
+		if dir := filepath.Dir(file); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, nil, fmt.Errorf("log file: %w", err)
+			}
+		}
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log file: %w", err)
+		}
+		// slog's JSON handler writes each record in one Write call, so
+		// records never interleave between the two outputs.
+		w, close = io.MultiWriter(stdout, f), f.Close
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), close, nil
+}
+
 // serve migrates, bootstraps and serves until ctx is done, then drains
 // in-flight requests. When ready is not nil it receives the listening
 // address once the server accepts connections.
-func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- string) error {
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- string) (err error) {
+	log, closeLog, err := newLogger(stdout, cfg.LogLevel, cfg.LogFile)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, closeLog()) }()
+
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+
 	b, err := openBackend(ctx, cfg.DatabaseURL, true)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	desk, err := helpdesk.New(b)
+	secret, generated, err := jwtSecret(ctx, b, cfg.JWTSecret)
+	if err != nil {
+		return err
+	}
+	desk, err := helpdesk.New(b, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost))
 	if err != nil {
 		return err
 	}
@@ -44,15 +86,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	db, schema := describe(ctx, b, cfg.DatabaseURL)
-	log.Info("boladao starting", "version", version, "database", db, "schema", schema, "addr", ln.Addr().String())
-
-	handler, err := httpapi.New(desk, httpapi.Config{Version: version, Logger: log})
+	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins}
+	ownWarnings := warnings(cfg, generated)
+	apiCfg.Ops = newOps(b, cfg, ownWarnings)
+	handler, err := httpapi.New(desk, apiCfg)
 	if err != nil {
+		ln.Close()
 		return err
 	}
+
+	db, schema := describe(ctx, b, cfg.DatabaseURL)
+	log.Info("boladao starting", "version", version, "database", db, "schema", schema,
+		"addr", ln.Addr().String(), "tls", tlsCfg != nil, "warnings", append(apiCfg.Warnings(), ownWarnings...))
+
 	srv := &http.Server{
 		Handler:           handler,
+		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -65,13 +114,21 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	go func() { workers <- desk.Run(runCtx) }()
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			served <- srv.ServeTLS(ln, "", "") // certificates come from TLSConfig
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 
 	select {
 	case err := <-served:
+		stopWorkers()
+		<-workers
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
@@ -85,6 +142,25 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	}
 	log.Info("boladao stopped")
 	return err
+}
+
+// warnings lists the risky settings the server itself knows about; the
+// API adds its own (httpapi.Config.Warnings).
+func warnings(cfg config, generatedSecret string) []string {
+	var w []string
+	switch generatedSecret {
+	case "database":
+		w = append(w, "BOLADAO_JWT_SECRET is unset: access tokens are signed with a key generated once and stored in the database (settings.jwt_secret), so anyone holding a copy of the database or a backup can forge tokens; set BOLADAO_JWT_SECRET to keep the key out of the data")
+	case "process":
+		w = append(w, "BOLADAO_JWT_SECRET is unset: access tokens are signed with a random key of this process and stop working when it restarts")
+	}
+	if isMemory(cfg.DatabaseURL) {
+		w = append(w, "the database is in memory: every change is lost when the process stops; set BOLADAO_DATABASE_URL to sqlite:PATH or postgres://...")
+	}
+	if cfg.TLSCert == "" {
+		w = append(w, "TLS is off: serve behind a TLS-terminating proxy, or set BOLADAO_TLS_CERT and BOLADAO_TLS_KEY")
+	}
+	return w
 }
 
 // redactURL hides a password in a database URL.

@@ -34,7 +34,7 @@ func TestAccessRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tok, exp, err := iss.IssueAccess(tt.actor, "sess-"+tt.name)
+			tok, exp, err := iss.IssueAccess(tt.actor, "sess-"+tt.name, "")
 			require.NoError(t, err)
 			require.Equal(t, t0.Add(auth.DefaultAccessTTL), exp)
 
@@ -52,7 +52,7 @@ func TestAccessRoundTrip(t *testing.T) {
 func TestAccessClaimsOnTheWire(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t, testConfig())
-	tok, _, err := iss.IssueAccess(agent, "sess-1")
+	tok, _, err := iss.IssueAccess(agent, "sess-1", "")
 	require.NoError(t, err)
 	p := decodePayload(t, tok)
 	require.Equal(t, "boladao", p["iss"])
@@ -77,7 +77,7 @@ func TestPlatformAdminClaims(t *testing.T) {
 	iss := newIssuer(t, testConfig())
 	admin := tenant.Actor{UserID: 1, Role: tenant.RolePlatformAdmin}
 
-	tok, _, err := iss.IssueAccess(admin, "s")
+	tok, _, err := iss.IssueAccess(admin, "s", "")
 	require.NoError(t, err)
 	_, present := decodePayload(t, tok)["company_id"]
 	require.False(t, present, "a platform admin acting in no company carries no company_id")
@@ -88,7 +88,7 @@ func TestPlatformAdminClaims(t *testing.T) {
 
 	inCompany, err := admin.InCompany(5)
 	require.NoError(t, err)
-	tok, _, err = iss.IssueAccess(inCompany, "s")
+	tok, _, err = iss.IssueAccess(inCompany, "s", "")
 	require.NoError(t, err)
 	c, err = iss.ParseAccess(tok)
 	require.NoError(t, err)
@@ -119,7 +119,7 @@ func TestIssueAccessRefusesBadActors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tok, exp, err := iss.IssueAccess(tt.actor, tt.sid)
+			tok, exp, err := iss.IssueAccess(tt.actor, tt.sid, "")
 			require.ErrorContains(t, err, tt.wantErr)
 			require.Empty(t, tok)
 			require.True(t, exp.IsZero())
@@ -130,7 +130,7 @@ func TestIssueAccessRefusesBadActors(t *testing.T) {
 func TestAccessTimeChecks(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t, testConfig())
-	tok, exp, err := iss.IssueAccess(agent, "s") // iat = nbf = t0, exp = t0+15m
+	tok, exp, err := iss.IssueAccess(agent, "s", "") // iat = nbf = t0, exp = t0+15m
 	require.NoError(t, err)
 
 	tests := []struct {
@@ -166,7 +166,7 @@ func TestAccessTimeChecks(t *testing.T) {
 
 func TestLeewayIsConfigurable(t *testing.T) {
 	t.Parallel()
-	tok, exp, err := newIssuer(t, testConfig()).IssueAccess(agent, "s")
+	tok, exp, err := newIssuer(t, testConfig()).IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 	cfg := testConfig()
 	cfg.Leeway = 2 * time.Minute
@@ -190,7 +190,7 @@ func TestParseAccessRefusesForgeries(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t, testConfig())
 	kid := defaultKID(t)
-	good, _, err := iss.IssueAccess(agent, "s")
+	good, _, err := iss.IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -285,7 +285,7 @@ func TestParseAccessRefusesForgeries(t *testing.T) {
 
 func TestParseAccessOtherIssuerConfigs(t *testing.T) {
 	t.Parallel()
-	tok, _, err := newIssuer(t, testConfig()).IssueAccess(agent, "s")
+	tok, _, err := newIssuer(t, testConfig()).IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 	tests := []struct {
 		name   string
@@ -312,7 +312,7 @@ func TestJTIsAreUnique(t *testing.T) {
 	iss := newIssuer(t, testConfig())
 	seen := make(map[string]bool)
 	for range 200 {
-		tok, _, err := iss.IssueAccess(agent, "s")
+		tok, _, err := iss.IssueAccess(agent, "s", "")
 		require.NoError(t, err)
 		c, err := iss.ParseAccess(tok)
 		require.NoError(t, err)
@@ -331,7 +331,7 @@ func TestIssuerIsSafeForConcurrentUse(t *testing.T) {
 			for range 50 {
 				a := agent
 				a.UserID = tenant.UserID(g + 1)
-				tok, _, err := iss.IssueAccess(a, "s")
+				tok, _, err := iss.IssueAccess(a, "s", "")
 				if err == nil {
 					var c auth.Claims
 					c, err = iss.ParseAccess(tok)

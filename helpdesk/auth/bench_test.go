@@ -11,7 +11,7 @@ func BenchmarkIssueAccess(b *testing.B) {
 	iss := newIssuer(b, testConfig())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := iss.IssueAccess(agent, "session-1"); err != nil {
+		if _, _, err := iss.IssueAccess(agent, "session-1", ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -21,7 +21,7 @@ func BenchmarkIssueAccess(b *testing.B) {
 // HMAC-SHA256 verification and claim checks.
 func BenchmarkParseAccess(b *testing.B) {
 	iss := newIssuer(b, testConfig())
-	tok, _, err := iss.IssueAccess(agent, "session-1")
+	tok, _, err := iss.IssueAccess(agent, "session-1", "")
 	if err != nil {
 		b.Fatal(err)
 	}

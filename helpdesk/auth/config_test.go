@@ -68,7 +68,7 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 func TestDefaultKeyIDDerivesFromSecret(t *testing.T) {
 	t.Parallel()
 	iss := newIssuer(t, testConfig())
-	tok, _, err := iss.IssueAccess(agent, "s")
+	tok, _, err := iss.IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 	sum := sha256.Sum256([]byte(testSecret))
 	require.Equal(t, hex.EncodeToString(sum[:])[:8], decodeHeader(t, tok)["kid"])
@@ -76,7 +76,7 @@ func TestDefaultKeyIDDerivesFromSecret(t *testing.T) {
 
 	cfg := testConfig()
 	cfg.KeyID = "2026-03"
-	tok, _, err = newIssuer(t, cfg).IssueAccess(agent, "s")
+	tok, _, err = newIssuer(t, cfg).IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 	require.Equal(t, "2026-03", decodeHeader(t, tok)["kid"])
 }
@@ -85,7 +85,7 @@ func TestIssuerCopiesSecret(t *testing.T) {
 	t.Parallel()
 	secret := []byte(testSecret)
 	iss := newIssuer(t, auth.Config{Secret: secret, Now: fixedClock(t0)})
-	tok, _, err := iss.IssueAccess(agent, "s")
+	tok, _, err := iss.IssueAccess(agent, "s", "")
 	require.NoError(t, err)
 	secret[0] ^= 0xff // the caller scribbles over its slice
 	_, err = iss.ParseAccess(tok)

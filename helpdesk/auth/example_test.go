@@ -23,7 +23,7 @@ func Example() {
 	}
 
 	actor := tenant.Actor{CompanyID: 42, UserID: 7, ContactID: 99, Role: tenant.RoleAgent}
-	token, expiresAt, err := issuer.IssueAccess(actor, "session-1")
+	token, expiresAt, err := issuer.IssueAccess(actor, "session-1", "")
 	if err != nil {
 		panic(err)
 	}

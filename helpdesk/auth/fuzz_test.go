@@ -40,7 +40,7 @@ func FuzzParseBearer(f *testing.F) {
 
 func FuzzParseAccess(f *testing.F) {
 	iss := newIssuer(f, testConfig())
-	good, _, err := iss.IssueAccess(agent, "s")
+	good, _, err := iss.IssueAccess(agent, "s", "")
 	if err != nil {
 		f.Fatal(err)
 	}

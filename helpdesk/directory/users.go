@@ -282,20 +282,3 @@ func userData(u User) map[string]any {
 	return map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "contact_id": u.ContactID,
 		"active": u.Active, "version": u.Version}
 }
-
-// Me reads the actor's own user account. Every authenticated actor may, and
-// a deactivated account is ErrAccountDisabled.
-func (s *Service) Me(ctx context.Context, actor tenant.Actor) (User, error) {
-	company := actor.CompanyID
-	if actor.IsPlatformAdmin() {
-		company = 0
-	}
-	u, err := s.store.UserByID(ctx, company, actor.UserID)
-	if err != nil {
-		return User{}, fmt.Errorf("user %d: %w", actor.UserID, err)
-	}
-	if !u.Active {
-		return User{}, ErrAccountDisabled
-	}
-	return u, nil
-}

@@ -6,6 +6,8 @@ import (
 	"github.com/sistemaboladao/boladao/storage"
 )
 
-func dirUserFilter(role string) directory.UserFilter { return directory.UserFilter{Role: tenant.Role(role)} }
+func dirUserFilter(role string) directory.UserFilter {
+	return directory.UserFilter{Role: tenant.Role(role)}
+}
 
 func pageAll() storage.PageRequest { return storage.PageRequest{Limit: storage.MaxLimit} }

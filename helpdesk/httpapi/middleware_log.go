@@ -124,6 +124,10 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 				if status >= 500 || !completed {
 					level = slog.LevelError
 				}
+				ctx := context.WithoutCancel(r.Context())
+				if !logger.Enabled(ctx, level) {
+					return
+				}
 				attrs := []slog.Attr{
 					slog.String("method", r.Method),
 					slog.String("route", route),
@@ -140,7 +144,7 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 				if !completed {
 					attrs = append(attrs, slog.Bool("aborted", true))
 				}
-				logger.LogAttrs(context.WithoutCancel(r.Context()), level, "http request", attrs...)
+				logger.LogAttrs(ctx, level, "http request", attrs...)
 			}()
 			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logInfoKey, info)))
 			completed = true

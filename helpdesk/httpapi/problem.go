@@ -46,6 +46,8 @@ import (
 //	idempotency-key-in-flight 409 the first request with this Idempotency-Key is still running
 //	bad-idempotency-key  400 the Idempotency-Key is empty, too long or not printable ASCII
 //	bad-company-header   400 X-Company-ID is not a company ID
+//	bad-request          400 a malformed header (If-Match) or unreadable body
+//	method-not-allowed   405 the path exists but not for this method; see Allow
 //	body-too-large       413 the body exceeds the size limit
 //	unsupported-media-type 415 the body is not sent as application/json
 //	rate-limited         429 too many requests; see Retry-After
@@ -237,6 +239,8 @@ func problemFor(err error) Problem {
 		return newProblem(http.StatusForbidden, "forbidden", errCompanyHeader.Error())
 	case errors.Is(err, errBadCompanyHeader):
 		return newProblem(http.StatusBadRequest, "bad-company-header", errBadCompanyHeader.Error())
+	case errors.As(err, new(badRequestError)):
+		return newProblem(http.StatusBadRequest, "bad-request", err.Error())
 	case errors.Is(err, errUnknownModel):
 		return newProblem(http.StatusNotFound, "not-found", err.Error())
 	case errors.Is(err, directory.ErrInvalidCredentials):

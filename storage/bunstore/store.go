@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/inventory"
 )
 
 //go:embed migrations
@@ -294,6 +295,9 @@ type Tx struct {
 
 // Directory returns the store as the directory package sees it.
 func (s *Store) Directory() directory.Store { return directoryStore{s} }
+
+// Inventory returns the store as the inventory package sees it.
+func (s *Store) Inventory() inventory.Store { return inventoryStore{s} }
 
 type directoryStore struct{ *Store }
 

@@ -92,7 +92,7 @@ func (r reader) ListContacts(ctx context.Context, company tenant.CompanyID, f di
 	keep := func(c directory.Contact) bool {
 		return c.CompanyID == company &&
 			(f.Active == nil || c.Active == *f.Active) &&
-			(f.Email == "" || c.Email == f.Email) &&
+			(f.Email == "" || c.Email == strings.ToLower(f.Email)) &&
 			(q == "" || containsFold(q, c.Name, c.Email, c.Phone))
 	}
 	rows := list(r.s.t.contacts, after, p.Limit, keep, cloneContact)

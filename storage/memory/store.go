@@ -91,6 +91,9 @@ type tables struct {
 	idempotency    map[idempotency.Key]idempotency.Record
 	securityEvents []audit.Event // in ID order
 	lastSecurityID int64
+	settings       map[string]string // see settings.go
+
+	inventory *inventoryTables // see inventory.go
 }
 
 type contactEmail struct {
@@ -113,6 +116,8 @@ func newTables() *tables {
 		apiTokens:        newTable[int64, directory.APIToken](),
 		apiTokenByLookup: make(map[string]int64),
 		idempotency:      make(map[idempotency.Key]idempotency.Record),
+		settings:         make(map[string]string),
+		inventory:        newInventoryTables(),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
 )
 
@@ -27,6 +28,7 @@ type Backend interface {
 	// Idempotency and Audit are used outside units of work.
 	Idempotency() idempotency.Store
 	Audit() audit.Store
+	Inventory() inventory.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -71,6 +73,7 @@ func Run(t *testing.T, newBackend Factory) {
 		{"AuditDefaultLimit", testAuditDefaultLimit},
 		{"AuditCount", testAuditCount},
 	}
+	cases = append(cases, inventoryCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

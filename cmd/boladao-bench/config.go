@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+// config holds the command-line settings.
+type config struct {
+	db         string
+	dsn        string
+	duration   time.Duration
+	clients    int
+	seed       int
+	cpuProfile string
+}
+
+// DSN environment variables, in order of preference.
+const (
+	benchDSNVariable = "BOLADAO_BENCH_POSTGRES_DSN"
+	testDSNVariable  = "BOLADAO_TEST_POSTGRES_DSN"
+)
+
+// parseConfig reads the flags in args; getenv supplies the PostgreSQL DSN
+// when -dsn is not given.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("boladao-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.db, "db", "sqlite", "backend: sqlite or postgres")
+	fs.StringVar(&c.dsn, "dsn", "", "PostgreSQL DSN (default $"+benchDSNVariable+", then $"+testDSNVariable+")")
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured load per scenario and per baseline")
+	fs.IntVar(&c.clients, "clients", 8, "concurrent keep-alive clients (workers)")
+	fs.IntVar(&c.seed, "seed", 1000, "contacts seeded in the benchmark company")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q: every setting is a flag (see -h)", fs.Args())
+	}
+	return c.resolve(getenv)
+}
+
+// resolve validates c and fills the DSN from the environment.
+func (c config) resolve(getenv func(string) string) (config, error) {
+	switch {
+	case c.duration <= 0 || c.duration > time.Hour:
+		return config{}, errors.New("-duration must be between 1ns and 1h, e.g. -duration 10s")
+	case c.clients < 1 || c.clients > 1024:
+		return config{}, errors.New("-clients must be between 1 and 1024")
+	case c.seed < 0 || c.seed > 1_000_000:
+		return config{}, errors.New("-seed must be between 0 and 1000000")
+	}
+	switch c.db {
+	case "sqlite":
+		return c, nil
+	case "postgres":
+		for _, v := range []string{benchDSNVariable, testDSNVariable} {
+			if c.dsn == "" {
+				c.dsn = getenv(v)
+			}
+		}
+		if c.dsn == "" {
+			return config{}, fmt.Errorf("-db postgres needs a DSN: pass -dsn or set %s, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable", benchDSNVariable)
+		}
+		return c, nil
+	default:
+		return config{}, fmt.Errorf("-db %q is not supported: use sqlite or postgres", c.db)
+	}
+}

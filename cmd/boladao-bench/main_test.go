@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRun runs the whole benchmark, briefly, on every backend available
+// and checks that every scenario ran and no request failed.
+func TestRun(t *testing.T) {
+	backends := []struct {
+		name string
+		args []string
+	}{{name: "sqlite", args: []string{"-db", "sqlite"}}}
+	if dsn := os.Getenv(testDSNVariable); dsn != "" {
+		backends = append(backends, struct {
+			name string
+			args []string
+		}{name: "postgres", args: []string{"-db", "postgres", "-dsn", dsn}})
+	} else {
+		t.Logf("PostgreSQL skipped: set %s to run the benchmark on it too", testDSNVariable)
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20")
+			var stdout, stderr bytes.Buffer
+			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
+			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			checkReport(t, rep, stdout.String())
+		})
+	}
+}
+
+// checkReport asserts that every scenario and its baseline ran, made
+// progress and had no failed request, and that the table names them.
+func checkReport(t *testing.T, rep report, out string) {
+	t.Helper()
+	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)"}
+	if len(rep.scenarios) != len(want) {
+		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
+	}
+	for i, s := range rep.scenarios {
+		if s.name != want[i] {
+			t.Errorf("scenario %d is %q, want %q", i, s.name, want[i])
+		}
+		if !strings.Contains(out, s.name) {
+			t.Errorf("the table does not show %q", s.name)
+		}
+		if s.skipped != "" {
+			t.Errorf("%s was skipped: %s", s.name, s.skipped)
+			continue
+		}
+		for what, res := range map[string]loadResult{"scenario": s.real, "baseline": s.raw} {
+			if res.opsPerSec() <= 0 {
+				t.Errorf("%s %s: %.0f ops/s, want > 0", s.name, what, res.opsPerSec())
+			}
+			if res.errors > 0 {
+				t.Errorf("%s %s: %d failed requests: %q", s.name, what, res.errors, res.samples)
+			}
+		}
+	}
+	if rep.errors() > 0 && !strings.Contains(out, "ERRORS in") {
+		t.Error("the output does not list the failed requests")
+	}
+}
+
+// TestConfig checks flag validation and the DSN fallbacks.
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{testDSNVariable: "postgres://test", benchDSNVariable: ""}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name    string
+		args    []string
+		wantDSN string
+		wantErr string
+	}{
+		{name: "defaults", args: nil},
+		{name: "postgres from env", args: []string{"-db", "postgres"}, wantDSN: "postgres://test"},
+		{name: "postgres flag wins", args: []string{"-db", "postgres", "-dsn", "postgres://flag"}, wantDSN: "postgres://flag"},
+		{name: "unknown backend", args: []string{"-db", "mysql"}, wantErr: "not supported"},
+		{name: "no clients", args: []string{"-clients", "0"}, wantErr: "-clients"},
+		{name: "no duration", args: []string{"-duration", "0s"}, wantErr: "-duration"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := parseConfig(tt.args, getenv, &bytes.Buffer{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.dsn != tt.wantDSN {
+				t.Errorf("dsn = %q, want %q", cfg.dsn, tt.wantDSN)
+			}
+			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000) {
+				t.Errorf("defaults = %+v", cfg)
+			}
+		})
+	}
+}
+
+// TestPercentile checks the nearest-rank percentiles.
+func TestPercentile(t *testing.T) {
+	t.Parallel()
+	var lat []time.Duration
+	for i := 1; i <= 100; i++ {
+		lat = append(lat, time.Duration(i))
+	}
+	if got := percentile(lat, 50); got != 51 {
+		t.Errorf("p50 = %d, want 51", got)
+	}
+	if got := percentile(lat, 99); got != 100 {
+		t.Errorf("p99 = %d, want 100", got)
+	}
+	if got := percentile(nil, 99); got != 0 {
+		t.Errorf("p99 of nothing = %d, want 0", got)
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
+	"github.com/sistemaboladao/boladao/storage/bunstore"
+)
+
+// deployment implements httpapi.Ops over the backend the server opened.
+// sqlDeployment adds what only a SQL database has (pool statistics).
+type deployment struct {
+	store     *bunstore.Store // nil for the in-memory store
+	backupDir string
+	warnings  []string
+	coverage  string
+}
+
+type sqlDeployment struct{ *deployment }
+
+var (
+	_ httpapi.Ops              = (*deployment)(nil)
+	_ httpapi.CoverageReporter = (*deployment)(nil)
+	_ httpapi.DBStatsReporter  = sqlDeployment{}
+)
+
+// newOps returns the Ops of the backend b.
+func newOps(b backend, cfg config, warnings []string) httpapi.Ops {
+	d := &deployment{backupDir: cfg.BackupDir, warnings: slices.Clone(warnings), coverage: cfg.CoverageFile}
+	if st, ok := b.(*bunstore.Store); ok {
+		d.store = st
+		return sqlDeployment{d}
+	}
+	return d
+}
+
+// Ready checks that the database answers and that no migration is pending.
+func (d *deployment) Ready(ctx context.Context) map[string]error {
+	if d.store == nil {
+		return map[string]error{"database": nil}
+	}
+	checks := map[string]error{"database": d.store.Ping(ctx)}
+	if checks["database"] != nil {
+		checks["migrations"] = fmt.Errorf("not checked: the database does not answer")
+		return checks
+	}
+	ms, err := d.store.MigrationStatus(ctx)
+	if err == nil {
+		pending := 0
+		for _, m := range ms {
+			if !m.Applied {
+				pending++
+			}
+		}
+		if pending > 0 {
+			err = fmt.Errorf("%d migration(s) pending: run boladao migrate up", pending)
+		}
+	}
+	checks["migrations"] = err
+	return checks
+}
+
+// SchemaVersion names the latest applied migration.
+func (d *deployment) SchemaVersion(ctx context.Context) (string, error) {
+	if d.store == nil {
+		return "", nil
+	}
+	return schemaVersion(ctx, d.store)
+}
+
+// Backup writes a backup into the backup directory.
+func (d *deployment) Backup(ctx context.Context) (httpapi.BackupInfo, error) {
+	if d.store == nil {
+		return httpapi.BackupInfo{}, fmt.Errorf("the in-memory database cannot be backed up: %w", httpapi.ErrNotSupported)
+	}
+	info, err := d.store.Backup(ctx, d.backupDir)
+	if err != nil {
+		return httpapi.BackupInfo{}, err
+	}
+	return httpapi.BackupInfo{Path: info.Path, Bytes: info.Bytes, SHA256: info.SHA256, CreatedAt: info.CreatedAt}, nil
+}
+
+// Warnings lists the risky settings found at startup.
+func (d *deployment) Warnings() []string { return slices.Clone(d.warnings) }
+
+// CoverageProfile is BOLADAO_COVERAGE_FILE.
+func (d *deployment) CoverageProfile() string { return d.coverage }
+
+// DBStats reports the connection pools.
+func (d sqlDeployment) DBStats() map[string]sql.DBStats { return d.store.PoolStats() }

@@ -1,0 +1,479 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// Compile-time proof that the store serves the inventory contract.
+var (
+	_ inventory.Store = inventoryStore{}
+	_ inventory.Tx    = (*Tx)(nil)
+)
+
+type inventoryStore struct{ *Store }
+
+func (i inventoryStore) InTx(ctx context.Context, fn func(ctx context.Context, tx inventory.Tx) error) error {
+	return i.inTx(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, tx) })
+}
+
+type stockItemRow struct {
+	bun.BaseModel  `bun:"table:stock_items"`
+	ID             int64     `bun:"id,pk,autoincrement"`
+	CompanyID      int64     `bun:"company_id"`
+	Name           string    `bun:"name"`
+	Category       string    `bun:"category"`
+	Manufacturer   string    `bun:"manufacturer"`
+	Model          string    `bun:"model"`
+	Quantity       int       `bun:"quantity"`
+	Available      int       `bun:"available"`
+	Location       string    `bun:"location"`
+	Supplier       string    `bun:"supplier"`
+	InvoiceNumber  string    `bun:"invoice_number"`
+	UnitCostCents  int64     `bun:"unit_cost_cents"`
+	ReceivedAt     time.Time `bun:"received_at"`
+	WarrantyMonths int       `bun:"warranty_months"`
+	CreatedBy      int64     `bun:"created_by"`
+	Version        int64     `bun:"version"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+func (r stockItemRow) model() inventory.StockItem {
+	return inventory.StockItem{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), Name: r.Name, Category: r.Category,
+		Manufacturer: r.Manufacturer, Model: r.Model, Quantity: r.Quantity, Available: r.Available, Location: r.Location,
+		Supplier: r.Supplier, InvoiceNumber: r.InvoiceNumber, UnitCostCents: r.UnitCostCents, ReceivedAt: r.ReceivedAt.UTC(),
+		WarrantyMonths: r.WarrantyMonths, CreatedBy: tenant.UserID(r.CreatedBy), Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func stockItemRowOf(s inventory.StockItem) stockItemRow {
+	return stockItemRow{ID: s.ID, CompanyID: int64(s.CompanyID), Name: s.Name, Category: s.Category,
+		Manufacturer: s.Manufacturer, Model: s.Model, Quantity: s.Quantity, Available: s.Available, Location: s.Location,
+		Supplier: s.Supplier, InvoiceNumber: s.InvoiceNumber, UnitCostCents: s.UnitCostCents, ReceivedAt: s.ReceivedAt.UTC(),
+		WarrantyMonths: s.WarrantyMonths, CreatedBy: int64(s.CreatedBy), Version: s.Version,
+		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+}
+
+// assetRow is an assets row. The PostgreSQL table also has the generated
+// search_vector column, which is never read or written here.
+type assetRow struct {
+	bun.BaseModel      `bun:"table:assets"`
+	ID                 int64     `bun:"id,pk,autoincrement"`
+	CompanyID          int64     `bun:"company_id"`
+	StockItemID        int64     `bun:"stock_item_id,nullzero"`
+	Serial             string    `bun:"serial"`
+	ManufacturerSerial string    `bun:"manufacturer_serial"`
+	Name               string    `bun:"name"`
+	Category           string    `bun:"category"`
+	Manufacturer       string    `bun:"manufacturer"`
+	Model              string    `bun:"model"`
+	Status             string    `bun:"status"`
+	AssigneeContactID  int64     `bun:"assignee_contact_id,nullzero"`
+	Location           string    `bun:"location"`
+	WarrantyUntil      time.Time `bun:"warranty_until,nullzero"`
+	RetiredReason      string    `bun:"retired_reason"`
+	Version            int64     `bun:"version"`
+	CreatedAt          time.Time `bun:"created_at"`
+	UpdatedAt          time.Time `bun:"updated_at"`
+}
+
+func (r assetRow) model() inventory.Asset {
+	a := inventory.Asset{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), StockItemID: r.StockItemID, Serial: r.Serial,
+		ManufacturerSerial: r.ManufacturerSerial, Name: r.Name, Category: r.Category, Manufacturer: r.Manufacturer,
+		Model: r.Model, Status: inventory.Status(r.Status), AssigneeContactID: tenant.ContactID(r.AssigneeContactID),
+		Location: r.Location, RetiredReason: r.RetiredReason, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if !r.WarrantyUntil.IsZero() {
+		a.WarrantyUntil = r.WarrantyUntil.UTC()
+	}
+	return a
+}
+
+func assetRowOf(a inventory.Asset) assetRow {
+	r := assetRow{ID: a.ID, CompanyID: int64(a.CompanyID), StockItemID: a.StockItemID, Serial: a.Serial,
+		ManufacturerSerial: a.ManufacturerSerial, Name: a.Name, Category: a.Category, Manufacturer: a.Manufacturer,
+		Model: a.Model, Status: string(a.Status), AssigneeContactID: int64(a.AssigneeContactID), Location: a.Location,
+		RetiredReason: a.RetiredReason, Version: a.Version, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+	if !a.WarrantyUntil.IsZero() {
+		r.WarrantyUntil = a.WarrantyUntil.UTC()
+	}
+	return r
+}
+
+type historyRow struct {
+	bun.BaseModel `bun:"table:asset_history"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	CompanyID     int64     `bun:"company_id"`
+	AssetID       int64     `bun:"asset_id"`
+	At            time.Time `bun:"at"`
+	ActorUserID   int64     `bun:"actor_user_id"`
+	Action        string    `bun:"action"`
+	Field         string    `bun:"field"`
+	From          string    `bun:"from_value"`
+	To            string    `bun:"to_value"`
+	Note          string    `bun:"note"`
+}
+
+func (r historyRow) model() inventory.HistoryEntry {
+	return inventory.HistoryEntry{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), AssetID: r.AssetID, At: r.At.UTC(),
+		ActorUserID: tenant.UserID(r.ActorUserID), Action: r.Action, Field: r.Field, From: r.From, To: r.To, Note: r.Note}
+}
+
+type serialSettingsRow struct {
+	bun.BaseModel `bun:"table:serial_settings"`
+	CompanyID     int64  `bun:"company_id,pk"`
+	Pattern       string `bun:"pattern"`
+	Prefix        string `bun:"prefix"`
+}
+
+// ---- text search ----
+
+// searchTerms splits an asset search into lower-case terms on every
+// character that is neither a letter nor a digit, dropping repeats (the
+// memory backend splits the same way; the conformance suite checks that the
+// backends agree). Terms hold only letters and digits, so neither FTS5 nor
+// tsquery syntax can reach the database through them.
+func searchTerms(q string) []string {
+	var terms []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), notWordRune) {
+		if !slices.Contains(terms, w) {
+			terms = append(terms, w)
+		}
+	}
+	return terms
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// ftsQuery renders terms as an FTS5 query: every term a quoted prefix,
+// all of them required ("acme"* AND "2026"*).
+func ftsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// tsQuery renders terms as a PostgreSQL tsquery text: every term a prefix,
+// all of them required (acme:* & 2026:*).
+func tsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = t + ":*"
+	}
+	return strings.Join(parts, " & ")
+}
+
+// ---- reads ----
+
+// StockItemByID implements inventory.Queries.
+func (q queries) StockItemByID(ctx context.Context, company tenant.CompanyID, id int64) (inventory.StockItem, error) {
+	var r stockItemRow
+	err := q.db.NewSelect().Model(&r).Where("company_id = ? AND id = ?", int64(company), id).Scan(ctx)
+	return r.model(), translate(err, fmt.Sprintf("stock item %d", id))
+}
+
+// ListStockItems implements inventory.Queries.
+func (q queries) ListStockItems(ctx context.Context, company tenant.CompanyID, f inventory.StockItemFilter, p storage.PageRequest) (storage.Page[inventory.StockItem], error) {
+	var rows []stockItemRow
+	sq := q.db.NewSelect().Model(&rows).Where("company_id = ?", int64(company))
+	if f.Category != "" {
+		sq = sq.Where("category = ?", f.Category)
+	}
+	if f.InStock {
+		sq = sq.Where("available > 0")
+	}
+	sq = search(sq, f.Search, "name", "manufacturer", "model", "supplier", "invoice_number")
+	return list(ctx, sq, p, &rows, stockItemRow.model, func(s inventory.StockItem) int64 { return s.ID }, "listing stock items")
+}
+
+// AssetByID implements inventory.Queries.
+func (q queries) AssetByID(ctx context.Context, company tenant.CompanyID, id int64) (inventory.Asset, error) {
+	var r assetRow
+	err := q.db.NewSelect().Model(&r).Where("company_id = ? AND id = ?", int64(company), id).Scan(ctx)
+	return r.model(), translate(err, fmt.Sprintf("asset %d", id))
+}
+
+// AssetBySerial implements inventory.Queries.
+func (q queries) AssetBySerial(ctx context.Context, company tenant.CompanyID, serial string) (inventory.Asset, error) {
+	var r assetRow
+	err := q.db.NewSelect().Model(&r).Where("company_id = ? AND serial = ?", int64(company), serial).Scan(ctx)
+	return r.model(), translate(err, fmt.Sprintf("asset %q", serial))
+}
+
+// searchWindow bounds the first attempt of a searched list on PostgreSQL:
+// see ListAssets.
+const searchWindow = 2000
+
+// ListAssets implements inventory.Queries.
+//
+// A text search runs differently on each engine, with the same result:
+//
+//   - SQLite, by ID: the FTS5 index drives the query in rowid order from
+//     the cursor, each match is joined to its row and filtered, and the
+//     scan stops at the page's last row.
+//   - PostgreSQL: the planner badly underestimates prefix matches and
+//     would read every match of every company from the GIN index before
+//     sorting. So the list first reads the next searchWindow rows of the
+//     company in page order through a B-tree index and tests the
+//     search_vector of each; when that fills the page (broad searches) it
+//     is the answer, otherwise (selective searches, the last page) the
+//     plain query runs, which the GIN index serves well then.
+//   - SQLite by name: the name index drives and the FTS5 matches filter.
+func (q queries) ListAssets(ctx context.Context, company tenant.CompanyID, f inventory.AssetFilter, p storage.PageRequest) (storage.Page[inventory.Asset], error) {
+	if q.dialect == Postgres && len(searchTerms(f.Search)) > 0 {
+		page, full, err := q.listAssets(ctx, company, f, p, searchWindow)
+		if err != nil || full {
+			return page, err
+		}
+	}
+	page, _, err := q.listAssets(ctx, company, f, p, 0)
+	return page, err
+}
+
+// listAssets runs one ListAssets query and tells whether the page is full
+// (more rows follow).
+func (q queries) listAssets(ctx context.Context, company tenant.CompanyID, f inventory.AssetFilter, p storage.PageRequest, window int) (storage.Page[inventory.Asset], bool, error) {
+	var rows []assetRow
+	sq, limit, err := q.listAssetsQuery(&rows, company, f, p, window)
+	if err != nil {
+		return storage.Page[inventory.Asset]{}, false, fmt.Errorf("listing assets: %w", err)
+	}
+	if err := sq.Scan(ctx); err != nil {
+		return storage.Page[inventory.Asset]{}, false, translate(err, "listing assets")
+	}
+	items := make([]inventory.Asset, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, r.model())
+	}
+	if len(items) <= limit {
+		return storage.Page[inventory.Asset]{Items: items}, false, nil
+	}
+	items = items[:limit]
+	last := items[len(items)-1]
+	next := storage.CursorAfter(last.ID)
+	if f.Sort == inventory.SortName {
+		next = storage.CursorAfterKey(last.Name, last.ID)
+	}
+	return storage.Page[inventory.Asset]{Items: items, NextCursor: next}, true, nil
+}
+
+// listAssetsQuery builds the keyset query of one page of ListAssets: limit+1
+// rows after the cursor, by ID or by (name, ID). With window > 0
+// (PostgreSQL) the search only filters the next window rows of the company.
+func (q queries) listAssetsQuery(rows *[]assetRow, company tenant.CompanyID, f inventory.AssetFilter, p storage.PageRequest, window int) (*bun.SelectQuery, int, error) {
+	p = p.Normalize()
+	byName := f.Sort == inventory.SortName
+	var (
+		key   string
+		after int64
+		err   error
+	)
+	if byName {
+		key, after, err = p.Cursor.AfterKey()
+	} else {
+		after, err = p.Cursor.AfterID()
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	terms := searchTerms(f.Search)
+	const a = "asset_row." // the model's alias
+	keyset := func(sq *bun.SelectQuery, prefix string) *bun.SelectQuery {
+		id, name := bun.Safe(prefix+"id"), bun.Safe(prefix+"name")
+		if !byName {
+			return sq.Where("? > ?", id, after).OrderExpr("? ASC", id)
+		}
+		if p.Cursor != "" {
+			sq = sq.Where("(?, ?) > (?, ?)", name, id, key, after)
+		}
+		return sq.OrderExpr("? ASC, ? ASC", name, id)
+	}
+	limit := int64(p.Limit + 1)
+	switch {
+	case len(terms) == 0:
+		sq := assetFilters(q.db.NewSelect().Model(rows), a, company, f)
+		return keyset(sq, a).Limit(limit), p.Limit, nil
+
+	case q.dialect == Postgres && window > 0:
+		inner := keyset(assetFilters(q.db.NewSelect().TableExpr("assets").ColumnExpr("*"), "", company, f), "").Limit(int64(window))
+		sq := q.db.NewSelect().Model(rows).ModelTableExpr("(?) AS asset_row", inner).
+			Where("asset_row.search_vector @@ to_tsquery('simple', ?)", tsQuery(terms))
+		return keyset(sq, a).Limit(limit), p.Limit, nil
+
+	case q.dialect == Postgres:
+		sq := assetFilters(q.db.NewSelect().Model(rows), a, company, f).
+			Where("asset_row.search_vector @@ to_tsquery('simple', ?)", tsQuery(terms))
+		return keyset(sq, a).Limit(limit), p.Limit, nil
+
+	case !byName: // SQLite: FTS5 drives, in rowid order (CROSS JOIN fixes the loop order).
+		sq := assetFilters(q.db.NewSelect().Model(rows).ModelTableExpr("assets_fts CROSS JOIN assets AS asset_row"), a, company, f).
+			Where("asset_row.id = assets_fts.rowid").Where("assets_fts MATCH ?", ftsQuery(terms)).
+			Where("assets_fts.rowid > ?", after).OrderExpr("assets_fts.rowid ASC")
+		return sq.Limit(limit), p.Limit, nil
+
+	default: // SQLite by name.
+		sq := assetFilters(q.db.NewSelect().Model(rows), a, company, f).
+			Where("asset_row.id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)", ftsQuery(terms))
+		return keyset(sq, a).Limit(limit), p.Limit, nil
+	}
+}
+
+// assetFilters restricts sq to the assets of company that pass f's
+// filters other than the text search; prefix qualifies the columns.
+func assetFilters(sq *bun.SelectQuery, prefix string, company tenant.CompanyID, f inventory.AssetFilter) *bun.SelectQuery {
+	col := func(name string) bun.Safe { return bun.Safe(prefix + name) }
+	sq = sq.Where("? = ?", col("company_id"), int64(company))
+	if f.Status != "" {
+		sq = sq.Where("? = ?", col("status"), string(f.Status))
+	}
+	if f.Category != "" {
+		sq = sq.Where("? = ?", col("category"), f.Category)
+	}
+	if f.AssigneeContactID != 0 {
+		sq = sq.Where("? = ?", col("assignee_contact_id"), int64(f.AssigneeContactID))
+	}
+	if f.Location != "" {
+		sq = sq.Where("? = ?", col("location"), f.Location)
+	}
+	if f.StockItemID != 0 {
+		sq = sq.Where("? = ?", col("stock_item_id"), f.StockItemID)
+	}
+	return sq
+}
+
+// AssetHistory implements inventory.Queries.
+func (q queries) AssetHistory(ctx context.Context, company tenant.CompanyID, assetID int64, p storage.PageRequest) (storage.Page[inventory.HistoryEntry], error) {
+	var rows []historyRow
+	sq := q.db.NewSelect().Model(&rows).Where("company_id = ? AND asset_id = ?", int64(company), assetID)
+	return list(ctx, sq, p, &rows, historyRow.model, func(h inventory.HistoryEntry) int64 { return h.ID }, "listing asset history")
+}
+
+// SerialSettings implements inventory.Queries.
+func (q queries) SerialSettings(ctx context.Context, company tenant.CompanyID) (inventory.SerialSettings, error) {
+	var r serialSettingsRow
+	err := q.db.NewSelect().Model(&r).Where("company_id = ?", int64(company)).Scan(ctx)
+	return inventory.SerialSettings{Pattern: inventory.SerialPattern(r.Pattern), Prefix: r.Prefix},
+		translate(err, fmt.Sprintf("serial settings of company %d", company))
+}
+
+// ---- writes ----
+
+// InsertStockItem implements inventory.Tx.
+func (t *Tx) InsertStockItem(ctx context.Context, s *inventory.StockItem) error {
+	s.Version = 1
+	r := stockItemRowOf(*s)
+	if err := insert(ctx, t.db, &r, "stock item"); err != nil {
+		return err
+	}
+	s.ID = r.ID
+	return nil
+}
+
+// ConsumeStock implements inventory.Tx: one conditional UPDATE, so that
+// concurrent consumers can never take the count below zero.
+func (t *Tx) ConsumeStock(ctx context.Context, company tenant.CompanyID, id int64, qty int, at time.Time) (inventory.StockItem, error) {
+	what := fmt.Sprintf("consuming %d of stock item %d", qty, id)
+	res, err := t.db.NewUpdate().Table("stock_items").
+		Set("available = available - ?", qty).Set("version = version + 1").Set("updated_at = ?", at.UTC()).
+		Where("company_id = ? AND id = ? AND available >= ?", int64(company), id, qty).Exec(ctx)
+	if err != nil {
+		return inventory.StockItem{}, translate(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return inventory.StockItem{}, translate(err, what)
+	}
+	st, err := t.StockItemByID(ctx, company, id)
+	switch {
+	case err != nil:
+		return inventory.StockItem{}, fmt.Errorf("%s: %w", what, err)
+	case n == 0:
+		return inventory.StockItem{}, fmt.Errorf("%s (%d available): %w: %w", what, st.Available,
+			inventory.ErrInsufficientStock, storage.ErrConflict)
+	}
+	return st, nil
+}
+
+// NextSerials implements inventory.Tx with one upsert: the row lock it
+// takes (PostgreSQL) or the single writer (SQLite) serialises concurrent
+// reservations of one sequence until the transaction ends.
+func (t *Tx) NextSerials(ctx context.Context, company tenant.CompanyID, scope string, n int) (int64, error) {
+	if n < 1 {
+		return 0, fmt.Errorf("reserving %d serials: reserve at least one", n)
+	}
+	var next int64
+	err := t.db.NewRaw(`INSERT INTO serial_sequences (company_id, scope, next_value) VALUES (?, ?, ?)
+ON CONFLICT (company_id, scope) DO UPDATE SET next_value = serial_sequences.next_value + ?
+RETURNING next_value`, int64(company), scope, int64(n)+1, int64(n)).Scan(ctx, &next)
+	if err != nil {
+		return 0, translate(err, fmt.Sprintf("reserving %d serials of %q", n, scope))
+	}
+	return next - int64(n), nil
+}
+
+// InsertAsset implements inventory.Tx. The serial's unique index is the
+// conflict target of ON CONFLICT DO NOTHING, so a taken serial inserts no
+// row without an error, and the transaction stays usable on PostgreSQL;
+// any other unique violation (the manufacturer serial) still fails.
+func (t *Tx) InsertAsset(ctx context.Context, a *inventory.Asset) (bool, error) {
+	r := assetRowOf(*a)
+	r.Version = 1
+	res, err := t.db.NewInsert().Model(&r).On("CONFLICT (company_id, serial) DO NOTHING").Returning("id").Exec(ctx)
+	if err != nil {
+		return false, translate(err, "inserting asset "+a.Serial)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, translate(err, "inserting asset "+a.Serial)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	a.ID, a.Version = r.ID, 1
+	return true, nil
+}
+
+// UpdateAsset implements inventory.Tx.
+func (t *Tx) UpdateAsset(ctx context.Context, a *inventory.Asset) error {
+	r := assetRowOf(*a)
+	if err := update(ctx, t.db, &r, "assets", r.ID, a.CompanyID, "company_id", a.Version, fmt.Sprintf("asset %d", a.ID)); err != nil {
+		return err
+	}
+	a.Version++
+	return nil
+}
+
+// AppendAssetHistory implements inventory.Tx with one multi-row insert.
+func (t *Tx) AppendAssetHistory(ctx context.Context, entries ...inventory.HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	rows := make([]historyRow, len(entries))
+	for i, h := range entries {
+		rows[i] = historyRow{CompanyID: int64(h.CompanyID), AssetID: h.AssetID, At: h.At.UTC(), ActorUserID: int64(h.ActorUserID),
+			Action: h.Action, Field: h.Field, From: h.From, To: h.To, Note: h.Note}
+	}
+	_, err := t.db.NewInsert().Model(&rows).Exec(ctx)
+	return translate(err, "appending asset history")
+}
+
+// PutSerialSettings implements inventory.Tx.
+func (t *Tx) PutSerialSettings(ctx context.Context, company tenant.CompanyID, s inventory.SerialSettings) error {
+	r := serialSettingsRow{CompanyID: int64(company), Pattern: string(s.Pattern), Prefix: s.Prefix}
+	_, err := t.db.NewInsert().Model(&r).On("CONFLICT (company_id) DO UPDATE").
+		Set("pattern = EXCLUDED.pattern").Set("prefix = EXCLUDED.prefix").Exec(ctx)
+	return translate(err, fmt.Sprintf("storing serial settings of company %d", company))
+}
