@@ -39,14 +39,17 @@ type Desk struct {
 	issuer     *auth.Issuer
 	accessTTL  time.Duration
 	refreshTTL time.Duration
+	// maintenance is how often Run purges expired records.
+	maintenance time.Duration
 }
 
 type config struct {
-	now        func() time.Time
-	bcryptCost int
-	jwtSecret  []byte
-	accessTTL  time.Duration
-	refreshTTL time.Duration
+	now         func() time.Time
+	bcryptCost  int
+	jwtSecret   []byte
+	accessTTL   time.Duration
+	refreshTTL  time.Duration
+	maintenance time.Duration
 }
 
 // Option configures New.
@@ -71,12 +74,17 @@ func WithTokenTTLs(access, refresh time.Duration) Option {
 	return func(c *config) { c.accessTTL, c.refreshTTL = access, refresh }
 }
 
+// WithMaintenanceInterval sets how often Run purges expired records
+// (default one hour).
+func WithMaintenanceInterval(d time.Duration) Option { return func(c *config) { c.maintenance = d } }
+
 // New assembles a helpdesk over store.
 func New(store Store, opts ...Option) (*Desk, error) {
 	if store == nil {
 		return nil, errors.New("helpdesk: store is nil: pass memory.New() or a bunstore.Store")
 	}
-	cfg := config{now: time.Now, bcryptCost: 10, accessTTL: auth.DefaultAccessTTL, refreshTTL: directory.DefaultRefreshTTL}
+	cfg := config{now: time.Now, bcryptCost: 10, accessTTL: auth.DefaultAccessTTL, refreshTTL: directory.DefaultRefreshTTL,
+		maintenance: time.Hour}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -100,17 +108,33 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	return &Desk{Directory: dir, Inventory: inv, store: store, now: cfg.now, issuer: issuer,
-		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL}, nil
+		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance}, nil
 }
 
 // Now returns the desk's clock reading.
 func (d *Desk) Now() time.Time { return d.now() }
 
-// Run runs the desk's background workers until ctx is done. It returns nil
-// on a clean stop.
+// Run runs the desk's background workers until ctx is done: for now the
+// maintenance loop that forgets expired idempotency keys. It returns nil on
+// a clean stop.
 func (d *Desk) Run(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
+	tick := time.NewTicker(d.maintenance)
+	defer tick.Stop()
+	for {
+		d.purge(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// purge deletes expired idempotency keys. A failure is retried on the next
+// tick: stale keys are harmless until then, since a claim replaces an
+// expired key.
+func (d *Desk) purge(ctx context.Context) {
+	_, _ = d.store.Idempotency().PurgeIdempotencyKeys(ctx, d.now())
 }
 
 // Close releases what the desk holds. It does not close the store, which

@@ -23,6 +23,8 @@ const (
 	HostRefused     Kind = "host_refused"
 	CompanyRefused  Kind = "company_header_refused"
 	PermissionError Kind = "permission_denied"
+	// RequestRejected is a malformed, oversized or wrongly typed request.
+	RequestRejected Kind = "request_rejected"
 )
 
 // Event is one security event.

@@ -94,6 +94,9 @@ func TestLoginRefusals(t *testing.T) {
 			require.True(t, strings.HasSuffix(p.Type, "/"+tc.typ), "%s: %s", tc.name, p.Type)
 			require.Equal(t, tc.fields, p.Fields(), tc.name)
 		}
+		rejected, err := e.desk.Audit().SecurityEvents(t.Context(), audit.Query{Kind: audit.RequestRejected})
+		require.NoError(t, err)
+		require.Len(t, rejected, 4, "malformed, trailing, unknown-field and wrong-type bodies are audited")
 
 		// Deactivated users and companies cannot log in.
 		admin, err := tenant.System().InCompany(co.ID)

@@ -3,10 +3,13 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
 )
 
@@ -18,13 +21,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // fail writes err as a problem, logging it first when it is a server error.
+// Permission refusals and malformed, oversized or wrongly typed requests go
+// to the security audit.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
-	if p.Status >= 500 {
+	switch {
+	case p.Status >= 500:
 		a.log.ErrorContext(r.Context(), "request failed", "error", err.Error(),
 			"request_id", requestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path)
+	case p.Status == http.StatusForbidden && errors.Is(err, tenant.ErrForbidden):
+		a.audit(r, audit.PermissionError, err.Error())
+	case p.Status == http.StatusBadRequest, p.Status == http.StatusRequestEntityTooLarge,
+		p.Status == http.StatusUnsupportedMediaType:
+		a.audit(r, audit.RequestRejected, fmt.Sprintf("%d %s %s: %s", p.Status, r.Method, r.URL.Path, p.Detail))
 	}
 	writeProblem(w, r, p)
+}
+
+// audit records a security event attributed to the request's principal,
+// when it has one.
+func (a *api) audit(r *http.Request, kind audit.Kind, detail string) {
+	e := audit.Event{Kind: kind, Detail: truncate(detail, 300)}
+	if p, ok := principalFrom(r.Context()); ok {
+		e.UserID, e.CompanyID = p.Actor.UserID, p.Actor.CompanyID
+	}
+	a.record(r, e)
 }
 
 // etag is the strong ETag of a resource at a version.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
 )
 
 // TestWalkthrough follows a new installation over HTTP only: the bootstrap
@@ -68,6 +70,12 @@ func TestWalkthrough(t *testing.T) {
 		for _, rf := range refusals {
 			r := e.do(rf.method, rf.path, rf.body, "Authorization", users[rf.role])
 			require.Equal(t, http.StatusForbidden, r.Status, "%s %s %s: %s", rf.role, rf.method, rf.path, r.Body)
+		}
+		denied, err := e.desk.Audit().SecurityEvents(t.Context(), audit.Query{Kind: audit.PermissionError})
+		require.NoError(t, err)
+		require.Len(t, denied, len(refusals), "every refusal is in the security audit")
+		for _, ev := range denied {
+			require.NotZero(t, ev.UserID, "refusals name the user")
 		}
 
 		// Refresh rotation and reuse detection.

@@ -162,7 +162,9 @@ func seededAssets(b *testing.B, backend string) seeded {
 	case "sqlite":
 		dir := filepath.Join(os.TempDir(), "boladao-bench")
 		require.NoError(b, os.MkdirAll(dir, 0o750))
-		s, err = bunstore.Open(ctx, "sqlite:"+filepath.Join(dir, "inventory-"+size.String()+".db"))
+		// The file name changes with the FTS5 schema (prefix indexes since
+		// inventory2), which a reused file would otherwise keep.
+		s, err = bunstore.Open(ctx, "sqlite:"+filepath.Join(dir, "inventory2-"+size.String()+".db"))
 	case "postgres":
 		s, err = bunstore.Open(ctx, postgresDSN(b), bunstore.WithSchema("bench_inventory_"+strings.ReplaceAll(size.String(), "-", "_")))
 	}

@@ -67,11 +67,16 @@ CREATE INDEX assets_company_id_name_idx ON assets (company_id, name, id);
 --bun:split
 -- Text search: words are runs of letters and digits (unicode61 splits on
 -- everything else), case-folded, accents kept; queried with "term"*
--- prefixes. External content: the text lives in assets only.
+-- prefixes. External content: the text lives in assets only. The prefix
+-- indexes serve terms of 2 to 4 characters as plain doclists that FTS5
+-- streams in rowid order; a longer prefix term makes FTS5 merge the
+-- doclists of every word it prefixes first (measured on 1M assets: ~2 ms
+-- against ~50-200 ms for a word in a quarter of the rows).
 CREATE VIRTUAL TABLE assets_fts USING fts5 (
     name, serial, manufacturer_serial, model,
     content = 'assets', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 0'
+    tokenize = 'unicode61 remove_diacritics 0',
+    prefix = '2 3 4'
 );
 --bun:split
 CREATE TRIGGER assets_fts_insert AFTER INSERT ON assets BEGIN
