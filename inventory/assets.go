@@ -17,8 +17,9 @@ import (
 // readScope checks that the actor may read assets and tells whether it is
 // limited to those assigned to its own contact (requesters).
 func readScope(actor tenant.Actor) (ownOnly bool, err error) {
-	if err := actor.RequireIn(tenant.PermAssetsRead); err == nil {
-		return false, nil
+	err = actor.RequireIn(tenant.PermAssetsRead)
+	if err == nil || errors.Is(err, tenant.ErrNoCompany) {
+		return false, err
 	}
 	if err := actor.RequireIn(tenant.PermAssetsReadOwn); err != nil {
 		return false, err
@@ -253,9 +254,8 @@ func (c *change) assign(ctx context.Context, contact tenant.ContactID) error {
 	}
 	if contact == 0 {
 		if c.after.Status == StatusAssigned || c.after.Status == StatusInUse {
-			if err := c.transition(ctx, StatusInStock, ""); err != nil {
-				return err
-			}
+			// Returning to stock unassigns, and records it.
+			return c.transition(ctx, StatusInStock, "")
 		}
 		c.record("unassigned", "assignee_contact_id", idString(c.after.AssigneeContactID), "", "")
 		c.after.AssigneeContactID = 0

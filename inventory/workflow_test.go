@@ -44,3 +44,15 @@ func TestAssetTransitions(t *testing.T) {
 	require.ElementsMatch(t, []Status{StatusInStock, StatusInRepair, StatusLost, StatusInUse},
 		m.Allowed(agent, StatusAssigned))
 }
+
+func TestReadScope(t *testing.T) {
+	t.Parallel()
+	own, err := readScope(tenant.Actor{CompanyID: 1, Role: tenant.RoleRequester, ContactID: 3})
+	require.NoError(t, err)
+	require.True(t, own)
+	own, err = readScope(tenant.Actor{CompanyID: 1, Role: tenant.RoleViewer})
+	require.NoError(t, err)
+	require.False(t, own)
+	_, err = readScope(tenant.System())
+	require.ErrorIs(t, err, tenant.ErrNoCompany, "a platform admin must choose a company")
+}

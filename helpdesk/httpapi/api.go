@@ -147,6 +147,7 @@ func (a *api) routes() {
 	a.mux.HandleFunc("GET /health", a.health)
 	a.authRoutes()
 	a.adminRoutes()
+	a.inventoryRoutes()
 	a.opsRoutes()
 	a.docRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,502 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sistemaboladao/boladao/helpdesk"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// The inventory API: stock intake, stock items and assets.
+//
+//	POST /api/helpdesk/inventory/intake                receive a batch (201; Idempotency-Key)
+//	GET  /api/helpdesk/inventory/stock-items           list stock items
+//	GET  /api/helpdesk/inventory/stock-items/{id}      read a stock item (ETag)
+//	PUT  /api/helpdesk/inventory/serial-settings       set the serial pattern and prefix (204)
+//	GET  /api/helpdesk/assets                          list assets
+//	GET  /api/helpdesk/assets/{id}                     read an asset (ETag, allowed_transitions)
+//	GET  /api/helpdesk/assets/by-serial?serial=        read an asset by its serial
+//	PUT  /api/helpdesk/assets/{id}                     change an asset (If-Match)
+//	POST /api/helpdesk/assets/{id}/assign              assign or unassign (If-Match)
+//	GET  /api/helpdesk/assets/{id}/history             the asset's history, oldest first
+//
+// The serial is a query parameter, not a path segment: a pattern
+// .../assets/by-serial/{serial} would be ambiguous with .../assets/{id}/history
+// and .../assets/{id}/assign (ServeMux refuses to register both, and OpenAPI
+// linters flag them), and serial patterns may contain "/".
+//
+// Authorization, tenant scoping, validation and the lifecycle belong to
+// inventory.Service: the handlers only translate between HTTP and its calls.
+
+// inventoryBase is the path the stock endpoints hang from.
+const inventoryBase = "/api/helpdesk/inventory"
+
+func (a *api) inventoryRoutes() {
+	a.mux.Handle("POST /api/helpdesk/inventory/intake", a.authed(a.intake))
+	a.mux.Handle("GET /api/helpdesk/inventory/stock-items", a.authed(a.listStockItems))
+	a.mux.Handle("GET /api/helpdesk/inventory/stock-items/{id}", a.authed(a.getStockItem))
+	a.mux.Handle("PUT /api/helpdesk/inventory/serial-settings", a.authed(a.putSerialSettings))
+	a.mux.Handle("GET /api/helpdesk/assets", a.authed(a.listAssets))
+	a.mux.Handle("GET /api/helpdesk/assets/{id}", a.authed(a.getAsset))
+	a.mux.Handle("GET /api/helpdesk/assets/by-serial", a.authed(a.getAssetBySerial))
+	a.mux.Handle("PUT /api/helpdesk/assets/{id}", a.authed(a.updateAsset))
+	a.mux.Handle("POST /api/helpdesk/assets/{id}/assign", a.authed(a.assignAsset))
+	a.mux.Handle("GET /api/helpdesk/assets/{id}/history", a.authed(a.assetHistory))
+}
+
+// stockItemJSON is a stock item in the API.
+type stockItemJSON struct {
+	ID             int64     `json:"id"`
+	CompanyID      int64     `json:"company_id"`
+	Name           string    `json:"name"`
+	Category       string    `json:"category"`
+	Manufacturer   string    `json:"manufacturer"`
+	Model          string    `json:"model"`
+	Quantity       int       `json:"quantity"`
+	Available      int       `json:"available"`
+	Location       string    `json:"location"`
+	Supplier       string    `json:"supplier"`
+	InvoiceNumber  string    `json:"invoice_number"`
+	UnitCostCents  int64     `json:"unit_cost_cents"`
+	ReceivedAt     time.Time `json:"received_at"`
+	WarrantyMonths int       `json:"warranty_months"`
+	Version        int64     `json:"version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+func stockItemOf(s inventory.StockItem) stockItemJSON {
+	return stockItemJSON{ID: s.ID, CompanyID: int64(s.CompanyID), Name: s.Name, Category: s.Category,
+		Manufacturer: s.Manufacturer, Model: s.Model, Quantity: s.Quantity, Available: s.Available,
+		Location: s.Location, Supplier: s.Supplier, InvoiceNumber: s.InvoiceNumber, UnitCostCents: s.UnitCostCents,
+		ReceivedAt: adminTime(s.ReceivedAt), WarrantyMonths: s.WarrantyMonths, Version: s.Version,
+		CreatedAt: adminTime(s.CreatedAt), UpdatedAt: adminTime(s.UpdatedAt)}
+}
+
+// assetJSON is an asset in the API. AllowedTransitions are the statuses
+// the requesting actor may move it to (its "next actions"); they depend on
+// who asks.
+type assetJSON struct {
+	ID                 int64     `json:"id"`
+	CompanyID          int64     `json:"company_id"`
+	StockItemID        int64     `json:"stock_item_id"`
+	Serial             string    `json:"serial"`
+	ManufacturerSerial string    `json:"manufacturer_serial"`
+	Name               string    `json:"name"`
+	Category           string    `json:"category"`
+	Manufacturer       string    `json:"manufacturer"`
+	Model              string    `json:"model"`
+	Status             string    `json:"status"`
+	AssigneeContactID  int64     `json:"assignee_contact_id,omitempty"`
+	Location           string    `json:"location"`
+	WarrantyUntil      time.Time `json:"warranty_until,omitzero"`
+	RetiredReason      string    `json:"retired_reason,omitempty"`
+	AllowedTransitions []string  `json:"allowed_transitions"`
+	Version            int64     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// assetOf returns the converter of assets as seen by actor.
+func (a *api) assetOf(actor tenant.Actor) func(inventory.Asset) assetJSON {
+	m := a.desk.Inventory.Machine()
+	return func(x inventory.Asset) assetJSON {
+		next := m.Allowed(actor, x.Status)
+		allowed := make([]string, len(next))
+		for i, s := range next {
+			allowed[i] = string(s)
+		}
+		return assetJSON{ID: x.ID, CompanyID: int64(x.CompanyID), StockItemID: x.StockItemID, Serial: x.Serial,
+			ManufacturerSerial: x.ManufacturerSerial, Name: x.Name, Category: x.Category, Manufacturer: x.Manufacturer,
+			Model: x.Model, Status: string(x.Status), AssigneeContactID: int64(x.AssigneeContactID), Location: x.Location,
+			WarrantyUntil: adminTime(x.WarrantyUntil), RetiredReason: x.RetiredReason, AllowedTransitions: allowed,
+			Version: x.Version, CreatedAt: adminTime(x.CreatedAt), UpdatedAt: adminTime(x.UpdatedAt)}
+	}
+}
+
+// historyJSON is one entry of an asset's history.
+type historyJSON struct {
+	ID          int64     `json:"id"`
+	At          time.Time `json:"at"`
+	ActorUserID int64     `json:"actor_user_id"`
+	Action      string    `json:"action"`
+	Field       string    `json:"field"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	Note        string    `json:"note"`
+}
+
+func historyOf(h inventory.HistoryEntry) historyJSON {
+	return historyJSON{ID: h.ID, At: adminTime(h.At), ActorUserID: int64(h.ActorUserID), Action: h.Action,
+		Field: h.Field, From: h.From, To: h.To, Note: h.Note}
+}
+
+// intakeRequest is the body of POST /api/helpdesk/inventory/intake.
+// ReceivedAt is parsed by the handler so that a malformed time is a 422
+// naming the field, like every other invalid value of the batch.
+type intakeRequest struct {
+	Name                string   `json:"name"`
+	Category            string   `json:"category"`
+	Manufacturer        string   `json:"manufacturer"`
+	Model               string   `json:"model"`
+	Quantity            int      `json:"quantity"`
+	Location            string   `json:"location"`
+	Supplier            string   `json:"supplier"`
+	InvoiceNumber       string   `json:"invoice_number"`
+	UnitCostCents       int64    `json:"unit_cost_cents"`
+	ReceivedAt          *string  `json:"received_at"`
+	WarrantyMonths      int      `json:"warranty_months"`
+	ManufacturerSerials []string `json:"manufacturer_serials"`
+}
+
+// intakeJSON is the response of an intake.
+type intakeJSON struct {
+	StockItem stockItemJSON `json:"stock_item"`
+	Assets    []assetJSON   `json:"assets"`
+}
+
+func stockItemLocation(id int64) string {
+	return inventoryBase + "/stock-items/" + strconv.FormatInt(id, 10)
+}
+
+// intake serves POST /api/helpdesk/inventory/intake under Idempotency-Key;
+// a replayed 201 gets back its Location and ETag (see intakeWriter).
+func (a *api) intake(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	iw := &intakeWriter{ResponseWriter: w}
+	err := a.idempotent(a.doIntake)(iw, r, p)
+	iw.finish()
+	return err
+}
+
+func (a *api) doIntake(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	var in intakeRequest
+	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	var receivedAt time.Time
+	if in.ReceivedAt != nil && strings.TrimSpace(*in.ReceivedAt) != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*in.ReceivedAt))
+		if err != nil {
+			return validation.Field("received_at", "must be an RFC 3339 time such as 2026-07-01T09:30:00Z")
+		}
+		receivedAt = t
+	}
+	st, assets, err := a.desk.Inventory.Intake(r.Context(), p.Actor, inventory.IntakeInput{
+		Name: in.Name, Category: in.Category, Manufacturer: in.Manufacturer, Model: in.Model, Quantity: in.Quantity,
+		Location: in.Location, Supplier: in.Supplier, InvoiceNumber: in.InvoiceNumber, UnitCostCents: in.UnitCostCents,
+		ReceivedAt: receivedAt, WarrantyMonths: in.WarrantyMonths, ManufacturerSerials: in.ManufacturerSerials})
+	if err != nil {
+		return err
+	}
+	out := intakeJSON{StockItem: stockItemOf(st), Assets: make([]assetJSON, len(assets))}
+	conv := a.assetOf(p.Actor)
+	for i, x := range assets {
+		out.Assets[i] = conv(x)
+	}
+	w.Header().Set("Location", stockItemLocation(st.ID))
+	writeResource(w, http.StatusCreated, st.Version, out)
+	return nil
+}
+
+// intakeWriter gives a replayed 201 intake (Idempotent-Replayed: true) back
+// the Location and ETag the idempotency store does not keep, read from the
+// stock item of the stored body. It relies on the body being written in one
+// Write, as the idempotency replay does.
+type intakeWriter struct {
+	http.ResponseWriter
+	// held is the status of a replayed 201, held back until its body
+	// tells the Location.
+	held int
+}
+
+func (c *intakeWriter) WriteHeader(code int) {
+	if code == http.StatusCreated && c.Header().Get("Idempotent-Replayed") == "true" {
+		c.held = code
+		return
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *intakeWriter) Write(b []byte) (int, error) {
+	if c.held != 0 {
+		var v struct {
+			StockItem struct {
+				ID      int64 `json:"id"`
+				Version int64 `json:"version"`
+			} `json:"stock_item"`
+		}
+		if json.Unmarshal(b, &v) == nil && v.StockItem.ID > 0 && v.StockItem.Version > 0 {
+			c.Header().Set("Location", stockItemLocation(v.StockItem.ID))
+			c.Header().Set("ETag", etag(v.StockItem.Version))
+		}
+		c.finish()
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// finish sends a held status whose body never came.
+func (c *intakeWriter) finish() {
+	if c.held != 0 {
+		code := c.held
+		c.held = 0
+		c.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *intakeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (a *api) listStockItems(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	pg, err := pageRequest(r)
+	if err != nil {
+		return err
+	}
+	inStock, err := boolParam(r, "in_stock")
+	if err != nil {
+		return err
+	}
+	f := inventory.StockItemFilter{Category: queryText(r, "category"), Search: queryText(r, "q"),
+		InStock: inStock != nil && *inStock}
+	page, err := a.desk.Inventory.ListStockItems(r.Context(), p.Actor, f, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(page, stockItemOf))
+	return nil
+}
+
+func (a *api) getStockItem(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.desk.Inventory.GetStockItem(r.Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	writeResource(w, http.StatusOK, st.Version, stockItemOf(st))
+	return nil
+}
+
+// serialSettingsRequest is the body of PUT
+// /api/helpdesk/inventory/serial-settings. It replaces both settings: an
+// absent or empty one means its default.
+type serialSettingsRequest struct {
+	Pattern string `json:"pattern"`
+	Prefix  string `json:"prefix"`
+}
+
+func (a *api) putSerialSettings(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	var in serialSettingsRequest
+	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	err := a.desk.Inventory.SetSerialSettings(r.Context(), p.Actor, inventory.SerialSettings{
+		Pattern: inventory.SerialPattern(strings.TrimSpace(in.Pattern)), Prefix: in.Prefix})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// idQuery reads an optional positive ID query parameter (0 when absent),
+// recording a malformed one in b.
+func idQuery(r *http.Request, name string, b *validation.Builder) int64 {
+	v := queryText(r, name)
+	if v == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		b.Add(name, "must be a positive integer ID")
+		return 0
+	}
+	return id
+}
+
+// keyedPageRequest reads ?limit= and ?cursor= for a list whose cursor may
+// carry a sort key (storage.CursorAfterKey), which pageRequest's ID-only
+// check would refuse.
+func keyedPageRequest(r *http.Request) (storage.PageRequest, error) {
+	q := r.URL.Query()
+	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor"))}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > storage.MaxLimit {
+			return p, fieldError("limit", "must be an integer from 1 to 200")
+		}
+		p.Limit = n
+	}
+	if _, _, err := p.Cursor.AfterKey(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (a *api) listAssets(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	pg, err := keyedPageRequest(r)
+	if err != nil {
+		return err
+	}
+	var b validation.Builder
+	assignee := idQuery(r, "assignee_contact_id", &b)
+	stockItem := idQuery(r, "stock_item_id", &b)
+	if err := b.Err(); err != nil {
+		return err
+	}
+	f := inventory.AssetFilter{Status: inventory.Status(queryText(r, "status")), Category: queryText(r, "category"),
+		AssigneeContactID: tenant.ContactID(assignee), Location: queryText(r, "location"), StockItemID: stockItem,
+		Search: queryText(r, "q"), Sort: inventory.SortOrder(queryText(r, "sort"))}
+	page, err := a.desk.Inventory.ListAssets(r.Context(), p.Actor, f, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(page, a.assetOf(p.Actor)))
+	return nil
+}
+
+func (a *api) writeAsset(w http.ResponseWriter, actor tenant.Actor, x inventory.Asset) {
+	writeResource(w, http.StatusOK, x.Version, a.assetOf(actor)(x))
+}
+
+func (a *api) getAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	x, err := a.desk.Inventory.GetAsset(r.Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	a.writeAsset(w, p.Actor, x)
+	return nil
+}
+
+func (a *api) getAssetBySerial(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	serial := queryText(r, "serial")
+	if serial == "" {
+		return fieldError("serial", "is required: the asset's serial, such as ACME-2026-000001")
+	}
+	x, err := a.desk.Inventory.GetAssetBySerial(r.Context(), p.Actor, serial)
+	if err != nil {
+		return err
+	}
+	a.writeAsset(w, p.Actor, x)
+	return nil
+}
+
+// assetUpdate is the body of PUT /api/helpdesk/assets/{id}: absent fields
+// are kept. A status change goes through the lifecycle's transition table;
+// reason is required to retire an asset or report it lost.
+type assetUpdate struct {
+	Name               *string `json:"name"`
+	Location           *string `json:"location"`
+	ManufacturerSerial *string `json:"manufacturer_serial"`
+	Status             *string `json:"status"`
+	Reason             string  `json:"reason"`
+}
+
+func (a *api) updateAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in assetUpdate
+	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	patch := inventory.AssetPatch{Name: in.Name, Location: in.Location, ManufacturerSerial: in.ManufacturerSerial,
+		Reason: in.Reason, Version: version}
+	if in.Status != nil {
+		st := inventory.Status(strings.TrimSpace(*in.Status))
+		patch.Status = &st
+	}
+	x, err := a.desk.Inventory.UpdateAsset(r.Context(), p.Actor, id, patch)
+	if err != nil {
+		return err
+	}
+	a.writeAsset(w, p.Actor, x)
+	return nil
+}
+
+// presentID is a JSON ID that tells absent from null: Set is true once the
+// member was sent, ID stays 0 for null.
+type presentID struct {
+	Set bool
+	ID  int64
+}
+
+// UnmarshalJSON records that the member was sent and reads its value.
+func (p *presentID) UnmarshalJSON(b []byte) error {
+	p.Set = true
+	if string(b) == "null" {
+		p.ID = 0
+		return nil
+	}
+	return json.Unmarshal(b, &p.ID)
+}
+
+// assignRequest is the body of POST /api/helpdesk/assets/{id}/assign.
+type assignRequest struct {
+	ContactID presentID `json:"contact_id"`
+}
+
+func (a *api) assignAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in assignRequest
+	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+		return err
+	}
+	var x inventory.Asset
+	switch {
+	case !in.ContactID.Set:
+		return fieldError("contact_id", "is required: a contact of this company, or 0 or null to unassign")
+	case in.ContactID.ID < 0:
+		return fieldError("contact_id", "must be a contact ID, or 0 or null to unassign")
+	case in.ContactID.ID == 0:
+		x, err = a.desk.Inventory.Unassign(r.Context(), p.Actor, id, version)
+	default:
+		x, err = a.desk.Inventory.Assign(r.Context(), p.Actor, id, tenant.ContactID(in.ContactID.ID), version)
+	}
+	if err != nil {
+		return err
+	}
+	a.writeAsset(w, p.Actor, x)
+	return nil
+}
+
+func (a *api) assetHistory(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	pg, err := pageRequest(r)
+	if err != nil {
+		return err
+	}
+	page, err := a.desk.Inventory.History(r.Context(), p.Actor, id, pg)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf(page, historyOf))
+	return nil
+}
