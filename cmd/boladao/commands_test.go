@@ -30,6 +30,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
 	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
@@ -180,7 +181,7 @@ func TestSeedDemo(t *testing.T) {
 	require.NoError(t, run(t.Context(), []string{"seed", "--demo"}, env(vars), &out, io.Discard))
 	lines := seedLine.FindAllStringSubmatch(out.String(), -1)
 	require.Len(t, lines, 8, "a user of every role in both companies:\n%s", out.String())
-	require.Contains(t, out.String(), "Not seeded yet: assets, tickets and service orders")
+	require.Contains(t, out.String(), "users and 16 assets")
 
 	// The printed credentials work, and the data went through the services.
 	st, err := bunstore.Open(t.Context(), url)
@@ -198,6 +199,16 @@ func TestSeedDemo(t *testing.T) {
 	require.Len(t, cos.Items, 2)
 	cnpjs := []string{cos.Items[0].CNPJ, cos.Items[1].CNPJ}
 	require.ElementsMatch(t, []string{"11222333000181", "11444777000161"}, cnpjs)
+	for _, co := range cos.Items {
+		admin, err := tenant.System().InCompany(co.ID)
+		require.NoError(t, err)
+		assets, err := desk.Inventory.ListAssets(t.Context(), admin, inventory.AssetFilter{}, storage.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, assets.Items, 8, "assets in more than one state")
+		assigned, err := desk.Inventory.ListAssets(t.Context(), admin, inventory.AssetFilter{Status: inventory.StatusAssigned}, storage.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, assigned.Items, 1)
+	}
 	evs, err := desk.Outbox(t.Context(), eventsQuery("company.created"))
 	require.NoError(t, err)
 	require.Len(t, evs, 2, "created through the services: events were written")

@@ -11,6 +11,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
 )
 
@@ -65,7 +66,7 @@ func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPANY\tROLE\tEMAIL\tPASSWORD")
-	contacts := 0
+	contacts, assets := 0, 0
 	for _, dc := range demoCompanies {
 		co, err := desk.Directory.CreateCompany(ctx, sys, directory.CompanyInput{Name: dc.name, LegalName: dc.legalName, CNPJ: dc.cnpj})
 		if err != nil {
@@ -75,11 +76,15 @@ func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error
 		if err != nil {
 			return err
 		}
+		var requester tenant.ContactID
 		for _, role := range demoRoles {
 			email := string(role) + "@" + dc.domain
 			ct, err := desk.Directory.CreateContact(ctx, admin, directory.ContactInput{Name: demoName(role) + " (" + dc.name + ")", Email: email})
 			if err != nil {
 				return fmt.Errorf("seed: contact %s: %w", email, err)
+			}
+			if role == tenant.RoleRequester {
+				requester = ct.ID
 			}
 			contacts++
 			password := rand.Text()
@@ -88,6 +93,11 @@ func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", dc.name, role, email, password)
 		}
+		n, err := seedAssets(ctx, desk, admin, requester)
+		if err != nil {
+			return err
+		}
+		assets += n
 		for _, name := range dc.extra {
 			if _, err := desk.Directory.CreateContact(ctx, admin, directory.ContactInput{Name: name}); err != nil {
 				return fmt.Errorf("seed: contact %s: %w", name, err)
@@ -99,9 +109,9 @@ func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, `
-Seeded %d companies, %d contacts and %d users. Keep the passwords now: they are not shown again.
-Not seeded yet: assets, tickets and service orders — those modules are not part of this build.
-`, len(demoCompanies), contacts, len(demoCompanies)*len(demoRoles))
+Seeded %d companies, %d contacts, %d users and %d assets. Keep the passwords now: they are not shown again.
+Not seeded yet: tickets and service orders — those modules are not part of this build.
+`, len(demoCompanies), contacts, len(demoCompanies)*len(demoRoles), assets)
 	return err
 }
 
@@ -116,4 +126,31 @@ func demoName(r tenant.Role) string {
 	default:
 		return "Vera Leitora"
 	}
+}
+
+// seedAssets receives two batches of equipment and lends the first notebook
+// to the requester, so the demo has assets in more than one state.
+func seedAssets(ctx context.Context, desk *helpdesk.Desk, admin tenant.Actor, requester tenant.ContactID) (int, error) {
+	batches := []inventory.IntakeInput{
+		{Name: "Notebook Dell Latitude 5440", Category: "Notebook", Manufacturer: "Dell", Model: "Latitude 5440",
+			Quantity: 5, Location: "Almoxarifado", Supplier: "Distribuidora Exemplo", InvoiceNumber: "NF-e 1001",
+			UnitCostCents: 749900, WarrantyMonths: 36},
+		{Name: "Monitor LG 24MK430H", Category: "Monitor", Manufacturer: "LG", Model: "24MK430H",
+			Quantity: 3, Location: "Almoxarifado", Supplier: "Distribuidora Exemplo", InvoiceNumber: "NF-e 1002",
+			UnitCostCents: 89900, WarrantyMonths: 12},
+	}
+	total := 0
+	for i, in := range batches {
+		_, assets, err := desk.Inventory.Intake(ctx, admin, in)
+		if err != nil {
+			return total, fmt.Errorf("seed: intake %s: %w", in.Name, err)
+		}
+		total += len(assets)
+		if i == 0 && requester != 0 {
+			if _, err := desk.Inventory.Assign(ctx, admin, assets[0].ID, requester, 0); err != nil {
+				return total, fmt.Errorf("seed: assigning %s: %w", assets[0].Serial, err)
+			}
+		}
+	}
+	return total, nil
 }
