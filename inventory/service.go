@@ -172,15 +172,20 @@ func (s *Service) Intake(ctx context.Context, actor tenant.Actor, in IntakeInput
 		if err := tx.AppendAssetHistory(ctx, entries...); err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, actor, "inventory.intake_received", st.CompanyID, "stock_item", st.ID, now, stockData(st)); err != nil {
+		evs := make([]events.Event, 0, len(assets)+1)
+		ev, err := events.New("inventory.intake_received", st.CompanyID, "stock_item", st.ID, actor, now, stockData(st))
+		if err != nil {
 			return err
 		}
+		evs = append(evs, ev)
 		for _, a := range assets {
-			if err := emit(ctx, tx, actor, "asset.created", a.CompanyID, "asset", a.ID, now, assetData(a)); err != nil {
+			ev, err := events.New("asset.created", a.CompanyID, "asset", a.ID, actor, now, assetData(a))
+			if err != nil {
 				return err
 			}
+			evs = append(evs, ev)
 		}
-		return nil
+		return tx.AppendEvents(ctx, evs...)
 	})
 	if err != nil {
 		return StockItem{}, nil, fmt.Errorf("intake: %w", err)
