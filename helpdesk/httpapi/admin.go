@@ -57,15 +57,12 @@ const (
 // adminBase is the path every admin model hangs from.
 const adminBase = "/admin/api/"
 
+// adminModels are the models of the admin API.
 func (a *api) adminModels() []adminModel {
-	return []adminModel{
-		{name: "companies", list: a.listCompanies, create: a.createCompany, get: a.getCompany, update: a.updateCompany, remove: a.deleteCompany},
-		{name: "contacts", list: a.listContacts, create: a.createContact, get: a.getContact, update: a.updateContact, remove: a.deleteContact},
-		{name: "users", list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, remove: a.deleteUser},
-		{name: "api_tokens", list: a.listAPITokens, create: a.createAPIToken, get: a.getAPIToken, update: a.updateAPIToken, remove: a.deleteAPIToken},
-	}
+	return []adminModel{a.companiesModel(), a.contactsModel(), a.usersModel(), a.apiTokensModel()}
 }
 
+// adminRoutes registers the admin API on the mux.
 func (a *api) adminRoutes() {
 	models := a.adminModels()
 	known := make(map[string]bool, len(models))
@@ -121,6 +118,7 @@ func (a *api) adminCreate(model string, create createFunc) http.Handler {
 	})
 }
 
+// adminLocation is the path of the resource id of model.
 func adminLocation(model string, id int64) string {
 	return adminBase + model + "/" + strconv.FormatInt(id, 10)
 }
@@ -146,6 +144,7 @@ type createWriter struct {
 	held int
 }
 
+// WriteHeader holds back the status of a replayed 201 until Write.
 func (c *createWriter) WriteHeader(code int) {
 	if code == http.StatusCreated && c.Header().Get("Idempotent-Replayed") == "true" {
 		c.held = code
@@ -154,6 +153,8 @@ func (c *createWriter) WriteHeader(code int) {
 	c.ResponseWriter.WriteHeader(code)
 }
 
+// Write sets the held-back headers of a replayed 201 from its body and
+// adds the one-time secret to the body, if any.
 func (c *createWriter) Write(b []byte) (int, error) {
 	if c.held != 0 {
 		var v struct {

@@ -4,9 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
-	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // companyJSON is a company in the admin API.
@@ -22,10 +20,14 @@ type companyJSON struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// companyOf is the JSON shape of c.
 func companyOf(c directory.Company) companyJSON {
 	return companyJSON{ID: int64(c.ID), Name: c.Name, LegalName: c.LegalName, CNPJ: c.CNPJ, Timezone: c.Timezone,
 		Active: c.Active, Version: c.Version, CreatedAt: adminTime(c.CreatedAt), UpdatedAt: adminTime(c.UpdatedAt)}
 }
+
+// idAndVersion tells the company's ID and version.
+func (c companyJSON) idAndVersion() (id, version int64) { return c.ID, c.Version }
 
 // companyCreate is the body of POST /admin/api/companies.
 type companyCreate struct {
@@ -45,87 +47,40 @@ type companyUpdate struct {
 	Active    *bool   `json:"active"`
 }
 
-func (a *api) listCompanies(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
+// companiesModel is the admin model of companies; DELETE deactivates.
+func (a *api) companiesModel() adminModel {
+	d := a.desk.Directory
+	return adminModel{name: "companies",
+		list:   listOf(companyFilter, d.ListCompanies, companyOf),
+		create: createOne(a, d.CreateCompany, companyCreate.input, companyOf),
+		get:    getOne(d.GetCompany, companyOf),
+		update: updateOne(a, d.UpdateCompany, companyUpdate.patch, companyOf),
+		remove: removeOne(d.UpdateCompany, deactivateCompany),
 	}
+}
+
+// companyFilter reads the filters of GET /admin/api/companies.
+func companyFilter(r *http.Request) (directory.CompanyFilter, error) {
 	active, err := boolParam(r, "active")
 	if err != nil {
-		return err
+		return directory.CompanyFilter{}, err
 	}
-	page, err := a.desk.Directory.ListCompanies(r.Context(), p.Actor,
-		directory.CompanyFilter{Active: active, Search: queryText(r, "q")}, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, companyOf))
-	return nil
+	return directory.CompanyFilter{Active: active, Search: queryText(r, "q")}, nil
 }
 
-func (a *api) createCompany(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) (created, error) {
-	var in companyCreate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return created{}, err
-	}
-	c, err := a.desk.Directory.CreateCompany(r.Context(), p.Actor, directory.CompanyInput{
-		Name: in.Name, LegalName: in.LegalName, CNPJ: in.CNPJ, Timezone: in.Timezone})
-	if err != nil {
-		return created{}, err
-	}
-	return created{id: int64(c.ID), version: c.Version, body: companyOf(c)}, nil
+// input is the service input of a create.
+func (in companyCreate) input() directory.CompanyInput {
+	return directory.CompanyInput{Name: in.Name, LegalName: in.LegalName, CNPJ: in.CNPJ, Timezone: in.Timezone}
 }
 
-func (a *api) getCompany(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	c, err := a.desk.Directory.GetCompany(r.Context(), p.Actor, tenant.CompanyID(id))
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, c.Version, companyOf(c))
-	return nil
+// patch is the service patch of an update applied to version.
+func (in companyUpdate) patch(version int64) directory.CompanyPatch {
+	return directory.CompanyPatch{Name: in.Name, LegalName: in.LegalName, CNPJ: in.CNPJ, Timezone: in.Timezone,
+		Active: in.Active, Version: version}
 }
 
-func (a *api) updateCompany(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in companyUpdate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return err
-	}
-	c, err := a.desk.Directory.UpdateCompany(r.Context(), p.Actor, tenant.CompanyID(id), directory.CompanyPatch{
-		Name: in.Name, LegalName: in.LegalName, CNPJ: in.CNPJ, Timezone: in.Timezone, Active: in.Active, Version: version})
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, c.Version, companyOf(c))
-	return nil
-}
-
-// deleteCompany deactivates a company.
-func (a *api) deleteCompany(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+// deactivateCompany is the patch that deactivates a company at version.
+func deactivateCompany(version int64) directory.CompanyPatch {
 	inactive := false
-	if _, err := a.desk.Directory.UpdateCompany(r.Context(), p.Actor, tenant.CompanyID(id),
-		directory.CompanyPatch{Active: &inactive, Version: version}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return directory.CompanyPatch{Active: &inactive, Version: version}
 }

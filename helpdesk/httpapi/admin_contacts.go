@@ -5,9 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
-	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // contactJSON is a contact in the admin API.
@@ -24,11 +22,15 @@ type contactJSON struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
+// contactOf is the JSON shape of c.
 func contactOf(c directory.Contact) contactJSON {
 	return contactJSON{ID: int64(c.ID), CompanyID: int64(c.CompanyID), Name: c.Name, Email: c.Email, Phone: c.Phone,
 		WhatsAppOptIn: c.WhatsAppOptIn, Active: c.Active, Version: c.Version,
 		CreatedAt: adminTime(c.CreatedAt), UpdatedAt: adminTime(c.UpdatedAt)}
 }
+
+// idAndVersion tells the contact's ID and version.
+func (c contactJSON) idAndVersion() (id, version int64) { return c.ID, c.Version }
 
 // contactCreate is the body of POST /admin/api/contacts.
 type contactCreate struct {
@@ -48,88 +50,41 @@ type contactUpdate struct {
 	Active        *bool   `json:"active"`
 }
 
-func (a *api) listContacts(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
+// contactsModel is the admin model of contacts; DELETE deactivates.
+func (a *api) contactsModel() adminModel {
+	d := a.desk.Directory
+	return adminModel{name: "contacts",
+		list:   listOf(contactFilter, d.ListContacts, contactOf),
+		create: createOne(a, d.CreateContact, contactCreate.input, contactOf),
+		get:    getOne(d.GetContact, contactOf),
+		update: updateOne(a, d.UpdateContact, contactUpdate.patch, contactOf),
+		remove: removeOne(d.UpdateContact, deactivateContact),
 	}
+}
+
+// contactFilter reads the filters of GET /admin/api/contacts.
+func contactFilter(r *http.Request) (directory.ContactFilter, error) {
 	active, err := boolParam(r, "active")
 	if err != nil {
-		return err
+		return directory.ContactFilter{}, err
 	}
-	f := directory.ContactFilter{Active: active, Search: queryText(r, "q"),
-		Email: strings.ToLower(queryText(r, "email"))}
-	page, err := a.desk.Directory.ListContacts(r.Context(), p.Actor, f, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, contactOf))
-	return nil
+	return directory.ContactFilter{Active: active, Search: queryText(r, "q"),
+		Email: strings.ToLower(queryText(r, "email"))}, nil
 }
 
-func (a *api) createContact(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) (created, error) {
-	var in contactCreate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return created{}, err
-	}
-	c, err := a.desk.Directory.CreateContact(r.Context(), p.Actor, directory.ContactInput{
-		Name: in.Name, Email: in.Email, Phone: in.Phone, WhatsAppOptIn: in.WhatsAppOptIn})
-	if err != nil {
-		return created{}, err
-	}
-	return created{id: int64(c.ID), version: c.Version, body: contactOf(c)}, nil
+// input is the service input of a create.
+func (in contactCreate) input() directory.ContactInput {
+	return directory.ContactInput{Name: in.Name, Email: in.Email, Phone: in.Phone, WhatsAppOptIn: in.WhatsAppOptIn}
 }
 
-func (a *api) getContact(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	c, err := a.desk.Directory.GetContact(r.Context(), p.Actor, tenant.ContactID(id))
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, c.Version, contactOf(c))
-	return nil
+// patch is the service patch of an update applied to version.
+func (in contactUpdate) patch(version int64) directory.ContactPatch {
+	return directory.ContactPatch{Name: in.Name, Email: in.Email, Phone: in.Phone, WhatsAppOptIn: in.WhatsAppOptIn,
+		Active: in.Active, Version: version}
 }
 
-func (a *api) updateContact(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in contactUpdate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return err
-	}
-	c, err := a.desk.Directory.UpdateContact(r.Context(), p.Actor, tenant.ContactID(id), directory.ContactPatch{
-		Name: in.Name, Email: in.Email, Phone: in.Phone, WhatsAppOptIn: in.WhatsAppOptIn, Active: in.Active, Version: version})
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, c.Version, contactOf(c))
-	return nil
-}
-
-// deleteContact deactivates a contact.
-func (a *api) deleteContact(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+// deactivateContact is the patch that deactivates a contact at version.
+func deactivateContact(version int64) directory.ContactPatch {
 	inactive := false
-	if _, err := a.desk.Directory.UpdateContact(r.Context(), p.Actor, tenant.ContactID(id),
-		directory.ContactPatch{Active: &inactive, Version: version}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return directory.ContactPatch{Active: &inactive, Version: version}
 }

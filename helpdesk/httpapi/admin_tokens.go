@@ -30,6 +30,7 @@ type apiTokenJSON struct {
 	UpdatedAt   time.Time           `json:"updated_at"`
 }
 
+// apiTokenOf is the JSON shape of t, without its secret.
 func apiTokenOf(t directory.APIToken) apiTokenJSON {
 	return apiTokenJSON{ID: t.ID, CompanyID: int64(t.CompanyID), Name: t.Name,
 		Prefix:      auth.APITokenPrefix + t.LookupID + "_",
@@ -38,6 +39,9 @@ func apiTokenOf(t directory.APIToken) apiTokenJSON {
 		RevokedAt: adminTime(t.RevokedAt), Revoked: !t.RevokedAt.IsZero(), Version: t.Version,
 		CreatedAt: adminTime(t.CreatedAt), UpdatedAt: adminTime(t.UpdatedAt)}
 }
+
+// idAndVersion tells the token's ID and version.
+func (t apiTokenJSON) idAndVersion() (id, version int64) { return t.ID, t.Version }
 
 // apiTokenCreate is the body of POST /admin/api/api_tokens.
 type apiTokenCreate struct {
@@ -54,23 +58,30 @@ type apiTokenUpdate struct {
 	Name *string `json:"name"`
 }
 
-func (a *api) listAPITokens(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
+// apiTokensModel is the admin model of API tokens; DELETE revokes, and
+// the token stops authenticating at once.
+func (a *api) apiTokensModel() adminModel {
+	d := a.desk.Directory
+	return adminModel{name: "api_tokens",
+		list:   listOf(apiTokenFilter, d.ListAPITokens, apiTokenOf),
+		create: a.createAPIToken,
+		get:    getOne(d.GetAPIToken, apiTokenOf),
+		update: updateOne(a, d.UpdateAPIToken, apiTokenUpdate.patch, apiTokenOf),
+		remove: removeOne(d.UpdateAPIToken, revokeAPIToken),
 	}
-	revoked, err := boolParam(r, "revoked")
-	if err != nil {
-		return err
-	}
-	page, err := a.desk.Directory.ListAPITokens(r.Context(), p.Actor, directory.APITokenFilter{Revoked: revoked}, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, apiTokenOf))
-	return nil
 }
 
+// apiTokenFilter reads the filters of GET /admin/api/api_tokens.
+func apiTokenFilter(r *http.Request) (directory.APITokenFilter, error) {
+	revoked, err := boolParam(r, "revoked")
+	if err != nil {
+		return directory.APITokenFilter{}, err
+	}
+	return directory.APITokenFilter{Revoked: revoked}, nil
+}
+
+// createAPIToken creates an API token; its secret goes into the response
+// once, never into the idempotency record (see createWriter).
 func (a *api) createAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) (created, error) {
 	var in apiTokenCreate
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
@@ -88,57 +99,15 @@ func (a *api) createAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.
 	if err != nil {
 		return created{}, err
 	}
-	return created{id: t.ID, version: t.Version, body: apiTokenOf(t), secret: secret}, nil
+	return createdOf(apiTokenOf(t), secret), nil
 }
 
-func (a *api) getAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	t, err := a.desk.Directory.GetAPIToken(r.Context(), p.Actor, id)
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, t.Version, apiTokenOf(t))
-	return nil
+// patch is the service patch of an update applied to version.
+func (in apiTokenUpdate) patch(version int64) directory.APITokenPatch {
+	return directory.APITokenPatch{Name: in.Name, Version: version}
 }
 
-func (a *api) updateAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in apiTokenUpdate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return err
-	}
-	t, err := a.desk.Directory.UpdateAPIToken(r.Context(), p.Actor, id, directory.APITokenPatch{Name: in.Name, Version: version})
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, t.Version, apiTokenOf(t))
-	return nil
-}
-
-// deleteAPIToken revokes an API token; it stops authenticating at once.
-func (a *api) deleteAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if _, err := a.desk.Directory.UpdateAPIToken(r.Context(), p.Actor, id,
-		directory.APITokenPatch{Revoke: true, Version: version}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+// revokeAPIToken is the patch that revokes an API token at version.
+func revokeAPIToken(version int64) directory.APITokenPatch {
+	return directory.APITokenPatch{Revoke: true, Version: version}
 }

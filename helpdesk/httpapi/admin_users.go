@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
@@ -23,10 +22,14 @@ type userJSON struct {
 	UpdatedAt time.Time   `json:"updated_at"`
 }
 
+// userOf is the JSON shape of u.
 func userOf(u directory.User) userJSON {
 	return userJSON{ID: int64(u.ID), CompanyID: int64(u.CompanyID), ContactID: int64(u.ContactID), Email: u.Email,
 		Role: u.Role, Active: u.Active, Version: u.Version, CreatedAt: adminTime(u.CreatedAt), UpdatedAt: adminTime(u.UpdatedAt)}
 }
+
+// idAndVersion tells the user's ID and version.
+func (u userJSON) idAndVersion() (id, version int64) { return u.ID, u.Version }
 
 // userCreate is the body of POST /admin/api/users. Password is write-only.
 type userCreate struct {
@@ -45,91 +48,45 @@ type userUpdate struct {
 	Active   *bool        `json:"active"`
 }
 
-func (a *api) listUsers(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
+// usersModel is the admin model of user accounts; DELETE deactivates.
+func (a *api) usersModel() adminModel {
+	d := a.desk.Directory
+	return adminModel{name: "users",
+		list:   listOf(userFilter, d.ListUsers, userOf),
+		create: createOne(a, d.CreateUser, userCreate.input, userOf),
+		get:    getOne(d.GetUser, userOf),
+		update: updateOne(a, d.UpdateUser, userUpdate.patch, userOf),
+		remove: removeOne(d.UpdateUser, deactivateUser),
 	}
+}
+
+// userFilter reads the filters of GET /admin/api/users.
+func userFilter(r *http.Request) (directory.UserFilter, error) {
 	active, err := boolParam(r, "active")
 	if err != nil {
-		return err
+		return directory.UserFilter{}, err
 	}
 	role := tenant.Role(queryText(r, "role"))
 	if role != "" && !role.Valid() {
-		return fieldError("role", "must be one of platform_admin, admin, agent, requester, viewer")
+		return directory.UserFilter{}, fieldError("role", "must be one of platform_admin, admin, agent, requester, viewer")
 	}
-	page, err := a.desk.Directory.ListUsers(r.Context(), p.Actor,
-		directory.UserFilter{Active: active, Role: role, Search: queryText(r, "q")}, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, userOf))
-	return nil
+	return directory.UserFilter{Active: active, Role: role, Search: queryText(r, "q")}, nil
 }
 
-func (a *api) createUser(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) (created, error) {
-	var in userCreate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return created{}, err
-	}
-	u, err := a.desk.Directory.CreateUser(r.Context(), p.Actor, directory.UserInput{
-		Email: in.Email, Password: in.Password, Role: in.Role, ContactID: tenant.ContactID(in.ContactID)})
-	if err != nil {
-		return created{}, err
-	}
-	return created{id: int64(u.ID), version: u.Version, body: userOf(u)}, nil
+// input is the service input of a create.
+func (in userCreate) input() directory.UserInput {
+	return directory.UserInput{Email: in.Email, Password: in.Password, Role: in.Role,
+		ContactID: tenant.ContactID(in.ContactID)}
 }
 
-func (a *api) getUser(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	u, err := a.desk.Directory.GetUser(r.Context(), p.Actor, tenant.UserID(id))
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, u.Version, userOf(u))
-	return nil
+// patch is the service patch of an update applied to version.
+func (in userUpdate) patch(version int64) directory.UserPatch {
+	return directory.UserPatch{Email: in.Email, Password: in.Password, Role: in.Role, Active: in.Active,
+		Version: version}
 }
 
-func (a *api) updateUser(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var in userUpdate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
-		return err
-	}
-	u, err := a.desk.Directory.UpdateUser(r.Context(), p.Actor, tenant.UserID(id), directory.UserPatch{
-		Email: in.Email, Password: in.Password, Role: in.Role, Active: in.Active, Version: version})
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, u.Version, userOf(u))
-	return nil
-}
-
-// deleteUser deactivates a user account.
-func (a *api) deleteUser(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+// deactivateUser is the patch that deactivates a user account at version.
+func deactivateUser(version int64) directory.UserPatch {
 	inactive := false
-	if _, err := a.desk.Directory.UpdateUser(r.Context(), p.Actor, tenant.UserID(id),
-		directory.UserPatch{Active: &inactive, Version: version}); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return directory.UserPatch{Active: &inactive, Version: version}
 }

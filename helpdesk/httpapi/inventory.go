@@ -11,7 +11,6 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
-	"github.com/sistemaboladao/boladao/storage"
 )
 
 // The inventory API: stock intake, stock items and assets.
@@ -38,10 +37,13 @@ import (
 // inventoryBase is the path the stock endpoints hang from.
 const inventoryBase = "/api/helpdesk/inventory"
 
+// inventoryRoutes registers the inventory API on the mux.
 func (a *api) inventoryRoutes() {
 	a.mux.Handle("POST /api/helpdesk/inventory/intake", a.authed(a.intake))
-	a.mux.Handle("GET /api/helpdesk/inventory/stock-items", a.authed(a.listStockItems))
-	a.mux.Handle("GET /api/helpdesk/inventory/stock-items/{id}", a.authed(a.getStockItem))
+	a.mux.Handle("GET /api/helpdesk/inventory/stock-items",
+		a.authed(listOf(stockItemFilter, a.desk.Inventory.ListStockItems, stockItemOf)))
+	a.mux.Handle("GET /api/helpdesk/inventory/stock-items/{id}",
+		a.authed(getOne(a.desk.Inventory.GetStockItem, stockItemOf)))
 	a.mux.Handle("PUT /api/helpdesk/inventory/serial-settings", a.authed(a.putSerialSettings))
 	a.mux.Handle("GET /api/helpdesk/assets", a.authed(a.listAssets))
 	a.mux.Handle("GET /api/helpdesk/assets/{id}", a.authed(a.getAsset))
@@ -72,6 +74,7 @@ type stockItemJSON struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
+// stockItemOf is the JSON shape of s.
 func stockItemOf(s inventory.StockItem) stockItemJSON {
 	return stockItemJSON{ID: s.ID, CompanyID: int64(s.CompanyID), Name: s.Name, Category: s.Category,
 		Manufacturer: s.Manufacturer, Model: s.Model, Quantity: s.Quantity, Available: s.Available,
@@ -79,6 +82,9 @@ func stockItemOf(s inventory.StockItem) stockItemJSON {
 		ReceivedAt: adminTime(s.ReceivedAt), WarrantyMonths: s.WarrantyMonths, Version: s.Version,
 		CreatedAt: adminTime(s.CreatedAt), UpdatedAt: adminTime(s.UpdatedAt)}
 }
+
+// idAndVersion tells the stock item's ID and version.
+func (s stockItemJSON) idAndVersion() (id, version int64) { return s.ID, s.Version }
 
 // assetJSON is an asset in the API. AllowedTransitions are the statuses
 // the requesting actor may move it to (its "next actions"); they depend on
@@ -133,6 +139,7 @@ type historyJSON struct {
 	Note        string    `json:"note"`
 }
 
+// historyOf is the JSON shape of h.
 func historyOf(h inventory.HistoryEntry) historyJSON {
 	return historyJSON{ID: h.ID, At: adminTime(h.At), ActorUserID: int64(h.ActorUserID), Action: h.Action,
 		Field: h.Field, From: h.From, To: h.To, Note: h.Note}
@@ -162,6 +169,7 @@ type intakeJSON struct {
 	Assets    []assetJSON   `json:"assets"`
 }
 
+// stockItemLocation is the path of the stock item id.
 func stockItemLocation(id int64) string {
 	return inventoryBase + "/stock-items/" + strconv.FormatInt(id, 10)
 }
@@ -175,6 +183,8 @@ func (a *api) intake(w http.ResponseWriter, r *http.Request, p helpdesk.Principa
 	return err
 }
 
+// doIntake receives a batch and answers 201 with the stock item, its
+// assets, its ETag and its Location.
 func (a *api) doIntake(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	var in intakeRequest
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
@@ -216,6 +226,7 @@ type intakeWriter struct {
 	held int
 }
 
+// WriteHeader holds back the status of a replayed 201 until Write.
 func (c *intakeWriter) WriteHeader(code int) {
 	if code == http.StatusCreated && c.Header().Get("Idempotent-Replayed") == "true" {
 		c.held = code
@@ -224,6 +235,7 @@ func (c *intakeWriter) WriteHeader(code int) {
 	c.ResponseWriter.WriteHeader(code)
 }
 
+// Write sets the held-back headers of a replayed 201 from its body.
 func (c *intakeWriter) Write(b []byte) (int, error) {
 	if c.held != 0 {
 		var v struct {
@@ -253,36 +265,15 @@ func (c *intakeWriter) finish() {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (c *intakeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-func (a *api) listStockItems(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
+// stockItemFilter reads the filters of GET
+// /api/helpdesk/inventory/stock-items.
+func stockItemFilter(r *http.Request) (inventory.StockItemFilter, error) {
 	inStock, err := boolParam(r, "in_stock")
 	if err != nil {
-		return err
+		return inventory.StockItemFilter{}, err
 	}
-	f := inventory.StockItemFilter{Category: queryText(r, "category"), Search: queryText(r, "q"),
-		InStock: inStock != nil && *inStock}
-	page, err := a.desk.Inventory.ListStockItems(r.Context(), p.Actor, f, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, stockItemOf))
-	return nil
-}
-
-func (a *api) getStockItem(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	st, err := a.desk.Inventory.GetStockItem(r.Context(), p.Actor, id)
-	if err != nil {
-		return err
-	}
-	writeResource(w, http.StatusOK, st.Version, stockItemOf(st))
-	return nil
+	return inventory.StockItemFilter{Category: queryText(r, "category"), Search: queryText(r, "q"),
+		InStock: inStock != nil && *inStock}, nil
 }
 
 // serialSettingsRequest is the body of PUT
@@ -293,6 +284,7 @@ type serialSettingsRequest struct {
 	Prefix  string `json:"prefix"`
 }
 
+// putSerialSettings replaces the company's serial settings (204).
 func (a *api) putSerialSettings(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	var in serialSettingsRequest
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
@@ -322,27 +314,10 @@ func idQuery(r *http.Request, name string, b *validation.Builder) int64 {
 	return id
 }
 
-// keyedPageRequest reads ?limit= and ?cursor= for a list whose cursor may
-// carry a sort key (storage.CursorAfterKey), which pageRequest's ID-only
-// check would refuse.
-func keyedPageRequest(r *http.Request) (storage.PageRequest, error) {
-	q := r.URL.Query()
-	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor"))}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > storage.MaxLimit {
-			return p, fieldError("limit", "must be an integer from 1 to 200")
-		}
-		p.Limit = n
-	}
-	if _, _, err := p.Cursor.AfterKey(); err != nil {
-		return p, err
-	}
-	return p, nil
-}
-
+// listAssets serves GET /api/helpdesk/assets; its cursor may carry a sort
+// key (storage.CursorAfterKey).
 func (a *api) listAssets(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := keyedPageRequest(r)
+	pg, err := pageRequest(r)
 	if err != nil {
 		return err
 	}
@@ -363,10 +338,12 @@ func (a *api) listAssets(w http.ResponseWriter, r *http.Request, p helpdesk.Prin
 	return nil
 }
 
+// writeAsset writes x as actor sees it, with 200 and its ETag.
 func (a *api) writeAsset(w http.ResponseWriter, actor tenant.Actor, x inventory.Asset) {
 	writeResource(w, http.StatusOK, x.Version, a.assetOf(actor)(x))
 }
 
+// getAsset serves GET /api/helpdesk/assets/{id}.
 func (a *api) getAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
@@ -380,6 +357,7 @@ func (a *api) getAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Princi
 	return nil
 }
 
+// getAssetBySerial serves GET /api/helpdesk/assets/by-serial?serial=.
 func (a *api) getAssetBySerial(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	serial := queryText(r, "serial")
 	if serial == "" {
@@ -404,17 +382,11 @@ type assetUpdate struct {
 	Reason             string  `json:"reason"`
 }
 
+// updateAsset serves PUT /api/helpdesk/assets/{id} (If-Match).
 func (a *api) updateAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
 	var in assetUpdate
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+	id, version, err := a.changeRequest(w, r, &in)
+	if err != nil {
 		return err
 	}
 	patch := inventory.AssetPatch{Name: in.Name, Location: in.Location, ManufacturerSerial: in.ManufacturerSerial,
@@ -453,17 +425,12 @@ type assignRequest struct {
 	ContactID presentID `json:"contact_id"`
 }
 
+// assignAsset serves POST /api/helpdesk/assets/{id}/assign: a contact ID
+// assigns, 0 or null unassigns (If-Match).
 func (a *api) assignAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
 	var in assignRequest
-	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
+	id, version, err := a.changeRequest(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var x inventory.Asset
@@ -484,6 +451,7 @@ func (a *api) assignAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Pri
 	return nil
 }
 
+// assetHistory serves GET /api/helpdesk/assets/{id}/history, oldest first.
 func (a *api) assetHistory(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	id, err := idParam(r)
 	if err != nil {

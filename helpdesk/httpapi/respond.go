@@ -93,7 +93,9 @@ func pageOf[S, T any](p storage.Page[S], conv func(S) T) listPage[T] {
 	return out
 }
 
-// pageRequest reads ?limit= and ?cursor=.
+// pageRequest reads ?limit= and ?cursor=. The cursor may be an ID cursor
+// (storage.CursorAfter) or a key cursor (storage.CursorAfterKey): AfterKey
+// accepts both, and the store refuses one its list cannot resume from.
 func pageRequest(r *http.Request) (storage.PageRequest, error) {
 	q := r.URL.Query()
 	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor"))}
@@ -104,7 +106,7 @@ func pageRequest(r *http.Request) (storage.PageRequest, error) {
 		}
 		p.Limit = n
 	}
-	if _, err := p.Cursor.AfterID(); err != nil {
+	if _, _, err := p.Cursor.AfterKey(); err != nil {
 		return p, err
 	}
 	return p, nil
