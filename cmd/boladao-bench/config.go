@@ -15,6 +15,7 @@ type config struct {
 	duration   time.Duration
 	clients    int
 	seed       int
+	assets     int
 	cpuProfile string
 }
 
@@ -35,6 +36,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured load per scenario and per baseline")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent keep-alive clients (workers)")
 	fs.IntVar(&c.seed, "seed", 1000, "contacts seeded in the benchmark company")
+	fs.IntVar(&c.assets, "assets", 10_000, "assets seeded in the benchmark company (as many more go to 9 other companies)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -54,6 +56,8 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-clients must be between 1 and 1024")
 	case c.seed < 0 || c.seed > 1_000_000:
 		return config{}, errors.New("-seed must be between 0 and 1000000")
+	case c.assets < 0 || c.assets > 1_000_000:
+		return config{}, errors.New("-assets must be between 0 and 1000000")
 	}
 	switch c.db {
 	case "sqlite":

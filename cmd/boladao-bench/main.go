@@ -6,9 +6,15 @@
 // same bytes, or the same rows written by a plain bun.RunInTx — and prints
 // throughput, latency, CPU and memory with the ratio to the baseline.
 //
+// The inventory scenarios run over assets seeded through Inventory.Intake
+// (-assets in the benchmark company, as many more in 9 others): the
+// filtered, searched asset list on page 1 and on page 100 (or the deepest
+// full page), then an intake of 10 units against the same rows written by
+// multi-row inserts.
+//
 // Usage:
 //
-//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-cpuprofile FILE]
+//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-cpuprofile FILE]
 //
 // The PostgreSQL DSN comes from -dsn, BOLADAO_BENCH_POSTGRES_DSN or
 // BOLADAO_TEST_POSTGRES_DSN, in that order. The benchmark creates its own
@@ -50,7 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return report{}, err
 	}
 	defer env.close(stderr)
-	rep := report{backend: cfg.db, clients: cfg.clients, duration: cfg.duration, seed: cfg.seed, idle: idleRSS()}
+	rep := report{backend: cfg.db, clients: cfg.clients, duration: cfg.duration, seed: cfg.seed,
+		assets: cfg.assets, assetSeedTime: env.assetSeedTime, idle: idleRSS()}
 	stopProfile, err := startProfile(cfg.cpuProfile)
 	if err != nil {
 		return report{}, err

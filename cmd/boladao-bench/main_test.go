@@ -25,7 +25,8 @@ func TestRun(t *testing.T) {
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20")
+			// 1,000 assets: a dozen full pages of the filtered list.
+			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
 			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
@@ -41,12 +42,13 @@ func TestRun(t *testing.T) {
 // progress and had no failed request, and that the table names them.
 func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
-	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)"}
+	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
+		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}
 	for i, s := range rep.scenarios {
-		if s.name != want[i] {
+		if s.name != want[i] && (!strings.HasSuffix(want[i], "(page ") || !strings.HasPrefix(s.name, want[i])) {
 			t.Errorf("scenario %d is %q, want %q", i, s.name, want[i])
 		}
 		if !strings.Contains(out, s.name) {
@@ -64,6 +66,9 @@ func checkReport(t *testing.T, rep report, out string) {
 				t.Errorf("%s %s: %d failed requests: %q", s.name, what, res.errors, res.samples)
 			}
 		}
+	}
+	if !strings.Contains(out, "deep page vs page 1:") {
+		t.Error("the output does not compare the deep page with page 1")
 	}
 	if rep.errors() > 0 && !strings.Contains(out, "ERRORS in") {
 		t.Error("the output does not list the failed requests")
@@ -87,6 +92,7 @@ func TestConfig(t *testing.T) {
 		{name: "unknown backend", args: []string{"-db", "mysql"}, wantErr: "not supported"},
 		{name: "no clients", args: []string{"-clients", "0"}, wantErr: "-clients"},
 		{name: "no duration", args: []string{"-duration", "0s"}, wantErr: "-duration"},
+		{name: "negative assets", args: []string{"-assets", "-1"}, wantErr: "-assets"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tt := range tests {
@@ -105,7 +111,7 @@ func TestConfig(t *testing.T) {
 			if cfg.dsn != tt.wantDSN {
 				t.Errorf("dsn = %q, want %q", cfg.dsn, tt.wantDSN)
 			}
-			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000) {
+			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000) {
 				t.Errorf("defaults = %+v", cfg)
 			}
 		})

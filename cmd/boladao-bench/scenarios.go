@@ -35,6 +35,11 @@ type scenarioResult struct {
 	real, raw loadResult
 	// target is the minimum ratio of real to raw throughput; 0 for none.
 	target float64
+	// maxP50 and maxP99 are latency targets of the scenario; 0 for none.
+	maxP50, maxP99 time.Duration
+	// page1 names the scenario this one (a deeper page of the same list)
+	// must be no slower than; empty for none.
+	page1 string
 }
 
 // ratio is the throughput of the scenario relative to its baseline.
@@ -47,11 +52,14 @@ func (s scenarioResult) ratio() float64 {
 
 // runScenarios runs every scenario in turn, each after its baseline.
 func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
-	return []scenarioResult{
+	res := []scenarioResult{
 		httpScenario(ctx, e, cfg, "GET "+mePath, mePath),
 		httpScenario(ctx, e, cfg, "GET "+contactsListPath, contactsListPath),
 		unitOfWorkScenario(ctx, e, cfg),
 	}
+	// The lists run before the intakes, which add assets to the company.
+	res = append(res, assetListScenarios(ctx, e, cfg)...)
+	return append(res, intakeScenario(ctx, e, cfg))
 }
 
 // httpScenario measures GET path through the API and, as its baseline,

@@ -34,11 +34,15 @@ const (
 // env is everything the scenarios run against: the store, the desk, the API
 // server on loopback and a logged-in company admin.
 type env struct {
-	store   *bunstore.Store
-	desk    *helpdesk.Desk
-	api     *server
-	admin   directory.User
-	token   string
+	store *bunstore.Store
+	desk  *helpdesk.Desk
+	api   *server
+	admin directory.User
+	token string
+	// assetSeedTime is how long seeding the inventory took.
+	assetSeedTime time.Duration
+	// walk locates the deep page of the asset list.
+	walk    assetWalk
 	cleanup []func() error
 }
 
@@ -62,6 +66,12 @@ func setup(ctx context.Context, cfg config) (_ *env, err error) {
 		return nil, err
 	}
 	if e.token, err = login(ctx, e.api.url); err != nil {
+		return nil, err
+	}
+	if e.assetSeedTime, err = e.seedInventory(ctx, cfg.assets); err != nil {
+		return nil, err
+	}
+	if e.walk, err = walkAssets(ctx, e.api.url, e.token); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -124,6 +124,9 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: allowed hosts: %w", err)
 	}
+	if len(cfg.AllowedHosts) > 0 {
+		hosts = a.auditHosts(hosts)
+	}
 	corsMW, err := cors(corsConfig{AllowedOrigins: cfg.CORSOrigins})
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: CORS origins: %w", err)
@@ -135,7 +138,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		accessLog(a.log, a.ip),
 		recoverPanics(a.log),
 		securityHeaders(securityHeadersConfig{BehindTLS: cfg.BehindTLS}),
-		a.auditHosts(hosts),
+		hosts,
 		corsMW,
 		limitBody(cfg.MaxBodyBytes),
 		blockIPs(a.blocks, a.ip),

@@ -39,10 +39,6 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 
-	// route returns the pattern that serves r ("" when none); set by
-	// opsRoutes once the mux exists.
-	route func(*http.Request) string
-
 	// Filled from Ops on every scrape (see refresh); nil without them.
 	outboxPending *prometheus.GaugeVec
 	outboxAge     *prometheus.GaugeVec
@@ -67,7 +63,6 @@ func newMetrics() *metrics {
 			Help:    "Time to serve HTTP requests, by method and route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
-		route: func(*http.Request) string { return "" },
 	}
 	m.reg.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(),
@@ -103,11 +98,14 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := newStatusRecorder(w)
 		method := methodLabel(r.Method)
-		route := m.route(r)
-		if route == "" {
-			route = routeUnmatched
-		}
+		info, r := requestInfo(r)
 		defer func() {
+			// capturePattern filled info.pattern once the mux routed r; the
+			// catch-all "/" answers 404 and counts as unmatched.
+			route := info.pattern
+			if route == "" || route == "/" {
+				route = routeUnmatched
+			}
 			status := rec.status
 			if !rec.wroteHeader {
 				status = http.StatusOK

@@ -75,6 +75,16 @@ type logInfo struct {
 // r.WithContext on the way in makes a new request; capturePattern copies
 // it into the access log's context value. Without it the log shows the
 // path.
+// requestInfo returns the request's info slot, adding one (and returning
+// the request that carries it) when no outer middleware did.
+func requestInfo(r *http.Request) (*logInfo, *http.Request) {
+	if info, ok := r.Context().Value(logInfoKey).(*logInfo); ok {
+		return info, r
+	}
+	info := &logInfo{}
+	return info, r.WithContext(context.WithValue(r.Context(), logInfoKey, info))
+}
+
 func capturePattern(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -101,7 +111,7 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			info := &logInfo{}
+			info, r := requestInfo(r)
 			rec := newStatusRecorder(w)
 			completed := false
 			defer func() {
@@ -146,7 +156,7 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 				}
 				logger.LogAttrs(ctx, level, "http request", attrs...)
 			}()
-			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logInfoKey, info)))
+			next.ServeHTTP(rec, r)
 			completed = true
 		})
 	}

@@ -171,14 +171,6 @@ func (a *api) opsRoutes() {
 		o.coverage, _ = a.cfg.Ops.(CoverageReporter)
 		a.metrics.watch(a.cfg.Ops)
 	}
-	a.metrics.route = func(r *http.Request) string {
-		_, pattern := a.mux.Handler(r)
-		if pattern == "/" { // the catch-all that answers 404
-			return ""
-		}
-		return pattern
-	}
-
 	a.mux.Handle("GET /metrics", a.metrics.handler())
 	a.mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) { a.ready(w, r, o) })
 	a.mux.HandleFunc("GET /api/performance/metrics", a.opsAuthed(func(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {

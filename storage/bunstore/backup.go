@@ -381,8 +381,12 @@ func (s *Store) Restore(ctx context.Context, file string) error {
 			}
 			arr := append([]byte{'['}, bytes.Join(batch, []byte{','})...)
 			arr = append(arr, ']')
-			if _, err := tx.ExecContext(ctx, "INSERT INTO ? SELECT * FROM json_populate_recordset(NULL::?, ?::json)",
-				bun.Ident(batchTable), bun.Ident(batchTable), string(arr)); err != nil {
+			cols, err := writableColumns(ctx, tx, batchTable)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO ? (?) SELECT ? FROM json_populate_recordset(NULL::?, ?::json)",
+				bun.Ident(batchTable), cols, cols, bun.Ident(batchTable), string(arr)); err != nil {
 				return fmt.Errorf("bunstore: restore: inserting into %s: %w", batchTable, err)
 			}
 			batch = batch[:0]
@@ -435,6 +439,23 @@ func (s *Store) Restore(ctx context.Context, file string) error {
 // to the backup's version, already holds the same rows.
 func skipOnRestore(table string) bool {
 	return table == "bun_migrations" || table == "bun_migration_locks"
+}
+
+// writableColumns lists the columns of table that take values, leaving out
+// generated ones (such as the search vector of assets), which PostgreSQL
+// computes again.
+func writableColumns(ctx context.Context, tx bun.Tx, table string) (bun.Safe, error) {
+	var cols []string
+	if err := tx.NewRaw(`SELECT column_name::text FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? AND is_generated = 'NEVER'
+		ORDER BY ordinal_position`, table).Scan(ctx, &cols); err != nil {
+		return "", fmt.Errorf("bunstore: restore: listing the columns of %s: %w", table, err)
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = quoteIdent(c)
+	}
+	return bun.Safe(strings.Join(quoted, ", ")), nil
 }
 
 // resetIdentities moves every identity sequence of the schema past the

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -146,7 +147,10 @@ func openSQLite(rawURL string, o options) (*Store, error) {
 		return nil, fmt.Errorf("bunstore: opening sqlite: %w", err)
 	}
 	readDB.SetMaxOpenConns(o.maxConns)
-	readDB.SetMaxIdleConns(o.maxConns)
+	// Each SQLite connection keeps its own page cache: an idle server keeps
+	// two readers and lets the others go, to stay small.
+	readDB.SetMaxIdleConns(min(2, o.maxConns))
+	readDB.SetConnMaxIdleTime(time.Minute)
 	w := bun.NewDB(writeDB, sqlitedialect.New())
 	r := bun.NewDB(readDB, sqlitedialect.New())
 	return &Store{dialect: SQLite, read: r, write: w, queries: queries{db: r, dialect: SQLite}}, nil

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/storage/bunstore"
+)
+
+// The seeded inventory. Each company receives its assets through
+// Inventory.Intake in batches of inventory.MaxQuantity, one family of
+// assetFamilies per batch in turn, so that about a quarter of a company's
+// assets are of the first family, whose model word is assetSearchTerm.
+// The batches of the benchmark company alternate with those of the others,
+// so that the companies' rows interleave in ID order.
+const (
+	// otherCompanies receive, together, as many assets as the benchmark
+	// company.
+	otherCompanies = 9
+	// assetSearchTerm is the q of the asset list: the model of the first
+	// family, a whole word as a user types it.
+	assetSearchTerm = "latitude"
+	// assetPageLimit is the page size of the asset list.
+	assetPageLimit = 50
+	// deepPage is the page of the second asset-list scenario.
+	deepPage = 100
+)
+
+// assetsListPath is the asset list the scenarios measure: in-stock assets
+// matching the search term, in creation order.
+const assetsListPath = "/api/helpdesk/assets?status=in_stock&q=" + assetSearchTerm + "&limit=50"
+
+// assetFamily is what one intake receives.
+type assetFamily struct{ name, category, manufacturer, model string }
+
+var assetFamilies = []assetFamily{
+	{"Notebook Dell Latitude 5440", "Notebook", "Dell", "Latitude 5440"},
+	{"Notebook Lenovo ThinkPad T14", "Notebook", "Lenovo", "ThinkPad T14 Gen 4"},
+	{"Monitor LG UltraWide 34", "Monitor", "LG", "34WN80C-B"},
+	{"Desktop HP EliteDesk 800", "Desktop", "HP", "EliteDesk 800 G9"},
+}
+
+// intakeJob is one seeding intake.
+type intakeJob struct {
+	actor  tenant.Actor
+	family assetFamily
+	qty    int
+}
+
+// seedInventory gives the benchmark company n assets and spreads n more
+// over otherCompanies new companies, through Inventory.Intake, then sets
+// the status of 40% of them (see spreadStatuses). It returns how long it
+// took.
+func (e *env) seedInventory(ctx context.Context, n int) (time.Duration, error) {
+	start := time.Now()
+	if n == 0 {
+		return 0, nil
+	}
+	sys := tenant.System()
+	mainActor, err := sys.InCompany(e.admin.CompanyID)
+	if err != nil {
+		return 0, err
+	}
+	mainJobs := intakeJobs(mainActor, n)
+	var others [][]intakeJob
+	for i := range otherCompanies {
+		c, err := e.desk.Directory.CreateCompany(ctx, sys, directory.CompanyInput{Name: fmt.Sprintf("Cliente%d Ltda", i+1)})
+		if err != nil {
+			return 0, fmt.Errorf("seeding the inventory: %w", err)
+		}
+		actor, err := sys.InCompany(c.ID)
+		if err != nil {
+			return 0, err
+		}
+		share := n / otherCompanies
+		if i < n%otherCompanies {
+			share++
+		}
+		others = append(others, intakeJobs(actor, share))
+	}
+	// Alternate: one batch of the benchmark company, one of another
+	// company (round robin), until both run out.
+	var otherJobs []intakeJob
+	for round := 0; ; round++ {
+		added := false
+		for _, jobs := range others {
+			if round < len(jobs) {
+				otherJobs = append(otherJobs, jobs[round])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	for i := 0; i < max(len(mainJobs), len(otherJobs)); i++ {
+		for _, jobs := range [][]intakeJob{mainJobs, otherJobs} {
+			if i >= len(jobs) {
+				continue
+			}
+			j := jobs[i]
+			_, _, err := e.desk.Inventory.Intake(ctx, j.actor, inventory.IntakeInput{
+				Name: j.family.name, Category: j.family.category, Manufacturer: j.family.manufacturer,
+				Model: j.family.model, Quantity: j.qty, Location: "Sede", Supplier: "Distribuidora Bench",
+				InvoiceNumber: fmt.Sprintf("NF-%d", i), UnitCostCents: 350_000, WarrantyMonths: 12})
+			if err != nil {
+				return 0, fmt.Errorf("seeding the inventory: %w", err)
+			}
+		}
+	}
+	if err := spreadStatuses(ctx, e.store); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// intakeJobs cuts n assets of actor's company into intakes of at most
+// inventory.MaxQuantity, cycling through assetFamilies.
+func intakeJobs(actor tenant.Actor, n int) []intakeJob {
+	var jobs []intakeJob
+	for k := 0; n > 0; k++ {
+		qty := min(n, inventory.MaxQuantity)
+		jobs = append(jobs, intakeJob{actor: actor, family: assetFamilies[k%len(assetFamilies)], qty: qty})
+		n -= qty
+	}
+	return jobs
+}
+
+// spreadStatuses moves 40% of the assets out of in_stock with one UPDATE
+// (setup, not measured; status is not part of the search index on either
+// backend), so that the status filter keeps 60%: by ID, 30% in_use, 5%
+// in_repair, 5% retired. Then, on PostgreSQL, it vacuums and analyzes the
+// assets as autovacuum would after such a load.
+func spreadStatuses(ctx context.Context, s *bunstore.Store) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	_, err := s.DB().ExecContext(ctx, `UPDATE assets SET
+    status = CASE WHEN id % 20 = 19 THEN 'retired' WHEN id % 20 = 18 THEN 'in_repair' ELSE 'in_use' END,
+    retired_reason = CASE WHEN id % 20 = 19 THEN 'bench: end of life' ELSE '' END,
+    version = version + 1, updated_at = ?
+WHERE id % 20 >= 12`, now)
+	if err != nil {
+		return fmt.Errorf("seeding the asset statuses: %w", err)
+	}
+	if s.Dialect() == bunstore.Postgres {
+		if _, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE assets"); err != nil {
+			return fmt.Errorf("analyzing the assets: %w", err)
+		}
+	}
+	return nil
+}
+
+// assetWalk is the outcome of following the asset list's next_cursor.
+type assetWalk struct {
+	// page is the deepest full page reached, up to deepPage; cursor
+	// fetches it.
+	page   int
+	cursor string
+}
+
+// walkAssets follows next_cursor of the asset list through the API up to
+// page deepPage, and returns the deepest page that is full.
+func walkAssets(ctx context.Context, baseURL, token string) (assetWalk, error) {
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	var (
+		walk   assetWalk
+		cursor string
+	)
+	for page := 1; page <= deepPage; page++ {
+		path := assetsListPath
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		req, err := newGet(ctx, baseURL+path, token)
+		if err != nil {
+			return walk, err
+		}
+		var body struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		if err := getJSON(client, req, &body); err != nil {
+			return walk, fmt.Errorf("walking the asset list, page %d: %w", page, err)
+		}
+		if len(body.Items) < assetPageLimit {
+			break
+		}
+		walk.page, walk.cursor = page, cursor
+		if body.NextCursor == "" {
+			break
+		}
+		cursor = body.NextCursor
+	}
+	return walk, nil
+}
+
+// getJSON sends req and decodes a 2xx JSON answer into v.
+func getJSON(client *http.Client, req *http.Request, v any) error {
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, raw)
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// assetListScenarios measures the first page of the asset list and the
+// deepest full page up to deepPage, each against a bare handler.
+func assetListScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
+	first := httpScenario(ctx, e, cfg, "GET "+assetsListPath, assetsListPath)
+	first.maxP50, first.maxP99 = listP50Target, listP99Target
+	deepName := fmt.Sprintf("GET %s&cursor=… (page %d)", assetsListPath, deepPage)
+	var deep scenarioResult
+	if e.walk.page < 2 {
+		deep = scenarioResult{name: deepName, skipped: fmt.Sprintf("the list has %d full pages: seed more assets (-assets)", e.walk.page)}
+	} else {
+		deepName = fmt.Sprintf("GET %s&cursor=… (page %d)", assetsListPath, e.walk.page)
+		deep = httpScenario(ctx, e, cfg, deepName, assetsListPath+"&cursor="+url.QueryEscape(e.walk.cursor))
+	}
+	deep.maxP50, deep.maxP99 = listP50Target, listP99Target
+	deep.page1 = first.name
+	return []scenarioResult{first, deep}
+}
+
+// Latency targets of the asset list, page 1 and deep pages alike.
+const (
+	listP50Target = 2 * time.Millisecond
+	listP99Target = 6 * time.Millisecond
+)
+
+// intakeScenarioName names the intake scenario.
+const intakeScenarioName = "intake 10 (service)"
+
+// intakeQuantity is the size of the measured intakes.
+const intakeQuantity = 10
+
+// benchIntake is what the measured intakes receive.
+var benchIntake = inventory.IntakeInput{Name: "Mouse Logitech M90", Category: "Periférico", Manufacturer: "Logitech",
+	Model: "M90", Quantity: intakeQuantity, Location: "Sede", Supplier: "Logitech Brasil", InvoiceNumber: "NF-BENCH",
+	UnitCostCents: 4_990, WarrantyMonths: 12}
+
+// intakeScenario measures Inventory.Intake of 10 units (stock item, 10
+// assets with serials, history, 11 events in one unit of work) against the
+// same rows written by a plain bun.RunInTx with multi-row inserts.
+func intakeScenario(ctx context.Context, e *env, cfg config) scenarioResult {
+	res := scenarioResult{name: intakeScenarioName}
+	raw := make([]op, cfg.clients)
+	svc := make([]op, cfg.clients)
+	actor := e.admin.Actor()
+	for i := range cfg.clients {
+		raw[i] = rawIntakeOp(e, i)
+		svc[i] = func(ctx context.Context) error {
+			_, _, err := e.desk.Inventory.Intake(ctx, actor, benchIntake)
+			return err
+		}
+	}
+	res.real, res.raw = measurePair(ctx, svc, raw, cfg.duration)
+	return res
+}
+
+// Column lists of the raw intake's multi-row inserts.
+const (
+	stockItemColumns = "company_id, name, category, manufacturer, model, quantity, available, location, supplier, " +
+		"invoice_number, unit_cost_cents, received_at, warranty_months, created_by, version, created_at, updated_at"
+	assetColumns = "company_id, stock_item_id, serial, manufacturer_serial, name, category, manufacturer, model, " +
+		"status, location, warranty_until, retired_reason, version, created_at, updated_at"
+	historyColumns = `company_id, asset_id, "at", actor_user_id, action, field, from_value, to_value, note`
+	outboxColumns  = "id, type, company_id, aggregate_type, aggregate_id, occurred_at, actor_user_id, data"
+)
+
+// multiInsertSQL returns INSERT INTO table (columns) VALUES with rows
+// tuples of placeholders, followed by suffix.
+func multiInsertSQL(table, columns string, rows int, suffix string) string {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", strings.Count(columns, ",")+1), ", ") + ")"
+	tuples := make([]string, rows)
+	for i := range tuples {
+		tuples[i] = tuple
+	}
+	return "INSERT INTO " + table + " (" + columns + ") VALUES " + strings.Join(tuples, ", ") + suffix
+}
+
+// SQL of the raw intake.
+var (
+	rawStockSQL   = multiInsertSQL("stock_items", stockItemColumns, 1, " RETURNING id")
+	rawAssetsSQL  = multiInsertSQL("assets", assetColumns, intakeQuantity, " RETURNING id")
+	rawHistorySQL = multiInsertSQL("asset_history", historyColumns, intakeQuantity, "")
+	rawOutboxSQL  = multiInsertSQL("outbox", outboxColumns, intakeQuantity+1, "")
+)
+
+// Event data of the raw intake, as the service writes them.
+type (
+	stockEvent struct {
+		ID            int64  `json:"id"`
+		Name          string `json:"name"`
+		Category      string `json:"category"`
+		Quantity      int    `json:"quantity"`
+		Available     int    `json:"available"`
+		InvoiceNumber string `json:"invoice_number"`
+		UnitCostCents int64  `json:"unit_cost_cents"`
+	}
+	assetEvent struct {
+		ID                int64  `json:"id"`
+		Serial            string `json:"serial"`
+		StockItemID       int64  `json:"stock_item_id"`
+		Name              string `json:"name"`
+		Status            string `json:"status"`
+		AssigneeContactID int64  `json:"assignee_contact_id"`
+		Location          string `json:"location"`
+		Version           int64  `json:"version"`
+	}
+)
+
+// rawIntakeOp writes what an intake of 10 writes — the stock item, 10
+// assets, their 10 history entries and 11 outbox rows, the last three with
+// one multi-row INSERT each — with bun.RunInTx on the store's write
+// handle: the baseline of intakeScenario. Serials are unique per worker and
+// call, without a sequence.
+func rawIntakeOp(e *env, worker int) op {
+	db := e.store.DB()
+	company, user := int64(e.admin.CompanyID), int64(e.admin.ID)
+	in := benchIntake
+	n := 0
+	return func(ctx context.Context) error {
+		n++
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		warranty := now.AddDate(0, in.WarrantyMonths, 0)
+		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			var stockID int64
+			err := tx.QueryRowContext(ctx, rawStockSQL, company, in.Name, in.Category, in.Manufacturer, in.Model,
+				in.Quantity, in.Quantity, in.Location, in.Supplier, in.InvoiceNumber, in.UnitCostCents, now,
+				in.WarrantyMonths, user, 1, now, now).Scan(&stockID)
+			if err != nil {
+				return fmt.Errorf("inserting the stock item: %w", err)
+			}
+			serials := make([]string, in.Quantity)
+			args := make([]any, 0, 15*in.Quantity)
+			for i := range serials {
+				serials[i] = fmt.Sprintf("RAW-%d-%d-%02d", worker, n, i)
+				args = append(args, company, stockID, serials[i], "", in.Name, in.Category, in.Manufacturer, in.Model,
+					string(inventory.StatusInStock), in.Location, warranty, "", 1, now, now)
+			}
+			ids, err := queryIDs(ctx, tx, rawAssetsSQL, args...)
+			if err != nil {
+				return fmt.Errorf("inserting the assets: %w", err)
+			}
+			if len(ids) != len(serials) {
+				return fmt.Errorf("inserting the assets: %d IDs returned for %d rows", len(ids), len(serials))
+			}
+			note := "intake of stock item " + strconv.FormatInt(stockID, 10)
+			args = args[:0]
+			for _, id := range ids {
+				args = append(args, company, id, now, user, "created", "status", "", string(inventory.StatusInStock), note)
+			}
+			if _, err := tx.ExecContext(ctx, rawHistorySQL, args...); err != nil {
+				return fmt.Errorf("inserting the history: %w", err)
+			}
+			args = args[:0]
+			data, err := json.Marshal(stockEvent{ID: stockID, Name: in.Name, Category: in.Category, Quantity: in.Quantity,
+				Available: in.Quantity, InvoiceNumber: in.InvoiceNumber, UnitCostCents: in.UnitCostCents})
+			if err != nil {
+				return err
+			}
+			args = append(args, events.NewID(now), "inventory.intake_received", company, "stock_item",
+				strconv.FormatInt(stockID, 10), now, user, string(data))
+			for i, id := range ids {
+				data, err := json.Marshal(assetEvent{ID: id, Serial: serials[i], StockItemID: stockID, Name: in.Name,
+					Status: string(inventory.StatusInStock), Location: in.Location, Version: 1})
+				if err != nil {
+					return err
+				}
+				args = append(args, events.NewID(now), "asset.created", company, "asset",
+					strconv.FormatInt(id, 10), now, user, string(data))
+			}
+			if _, err := tx.ExecContext(ctx, rawOutboxSQL, args...); err != nil {
+				return fmt.Errorf("inserting the outbox rows: %w", err)
+			}
+			return nil
+		})
+	}
+}
+
+// queryIDs runs query and returns the IDs it returns, in order.
+func queryIDs(ctx context.Context, tx bun.Tx, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
