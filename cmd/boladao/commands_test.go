@@ -86,6 +86,12 @@ func launch(t *testing.T, vars map[string]string, args ...string) *server {
 // call sends a request with an optional bearer token and JSON body.
 func (s *server) call(t *testing.T, method, path, token string, body any) (int, []byte) {
 	t.Helper()
+	return s.callWith(t, method, path, token, body)
+}
+
+// callWith is call with extra headers, given as name, value pairs.
+func (s *server) callWith(t *testing.T, method, path, token string, body any, headers ...string) (int, []byte) {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
@@ -99,6 +105,9 @@ func (s *server) call(t *testing.T, method, path, token string, body any) (int, 
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := s.client.Do(req)
 	require.NoError(t, err)
