@@ -255,6 +255,7 @@ type FieldConflictError struct {
 	Err     error
 }
 
+// Error describes the conflicting field.
 func (e *FieldConflictError) Error() string { return e.Field + " " + e.Message }
 
 // Unwrap returns the underlying storage error.

@@ -82,6 +82,7 @@ type ForbiddenError struct {
 	Permission Permission
 }
 
+// Error names the role and the permission it lacks.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("role %q lacks permission %q", e.Role, e.Permission)
 }

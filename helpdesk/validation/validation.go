@@ -24,6 +24,7 @@ type Error struct {
 	Fields []FieldError
 }
 
+// Error lists every bad field with its message.
 func (e *Error) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {

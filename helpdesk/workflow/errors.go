@@ -51,6 +51,7 @@ type TransitionError struct {
 	Allowed []string
 }
 
+// Error says which move was refused, why, and which moves are allowed.
 func (e *TransitionError) Error() string {
 	var b strings.Builder
 	switch e.Reason {
