@@ -1,0 +1,385 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/helpdesk/workflow"
+	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets/sla"
+)
+
+// DefaultReopenWindow is how long after resolution a ticket may be
+// reopened.
+const DefaultReopenWindow = 7 * 24 * time.Hour
+
+// SLAConfig returns the business calendar and the policy of a company.
+type SLAConfig func(c directory.Company) (sla.Calendar, sla.Policy)
+
+// DefaultSLAConfig returns the SLA configuration every company gets unless
+// configured: its timezone, Monday to Friday 08:00–18:00, Brazil's national
+// holidays from 2000 to 2100, and the default policy of DESIGN.md.
+// Calendars are built once per timezone and shared.
+func DefaultSLAConfig() SLAConfig {
+	holidays := sla.BrazilHolidaysBetween(2000, 2100)
+	hours := sla.Weekdays(sla.Interval{Start: sla.At(8, 0), End: sla.At(18, 0)})
+	var calendars sync.Map // timezone name → sla.Calendar
+	return func(c directory.Company) (sla.Calendar, sla.Policy) {
+		if cal, ok := calendars.Load(c.Timezone); ok {
+			return cal.(sla.Calendar), sla.DefaultPolicy()
+		}
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		cal, err := sla.NewCalendar(loc, hours, holidays...)
+		if err != nil {
+			cal = sla.AlwaysOpen()
+		}
+		calendars.Store(c.Timezone, cal)
+		return cal, sla.DefaultPolicy()
+	}
+}
+
+// Service manages tickets for an actor. It is safe for concurrent use.
+type Service struct {
+	store        Store
+	now          func() time.Time
+	machine      *workflow.Machine[Status]
+	slaConfig    SLAConfig
+	reopenWindow time.Duration
+	// staleHours and capacity feed the escalation recommendations.
+	staleHours time.Duration
+	capacity   int
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithSLAConfig sets how a company's calendar and policy are found
+// (default DefaultSLAConfig()).
+func WithSLAConfig(f SLAConfig) Option { return func(s *Service) { s.slaConfig = f } }
+
+// WithReopenWindow sets how long a resolved ticket may be reopened.
+func WithReopenWindow(d time.Duration) Option { return func(s *Service) { s.reopenWindow = d } }
+
+// WithEscalation sets the escalation thresholds: business hours without an
+// update (default 8) and active tickets per agent (default 20).
+func WithEscalation(staleBusinessHours time.Duration, agentCapacity int) Option {
+	return func(s *Service) { s.staleHours, s.capacity = staleBusinessHours, agentCapacity }
+}
+
+// NewService returns a ticket service over store.
+func NewService(store Store, opts ...Option) (*Service, error) {
+	m, err := newMachine()
+	if err != nil {
+		return nil, fmt.Errorf("tickets: %w", err)
+	}
+	s := &Service{store: store, now: time.Now, machine: m, slaConfig: DefaultSLAConfig(),
+		reopenWindow: DefaultReopenWindow, staleHours: 8 * time.Hour, capacity: 20}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Machine returns the ticket lifecycle.
+func (s *Service) Machine() *workflow.Machine[Status] { return s.machine }
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func emit(ctx context.Context, tx Tx, actor tenant.Actor, typ string, t Ticket, at time.Time, data map[string]any) error {
+	if data == nil {
+		data = ticketData(t)
+	}
+	ev, err := events.New(typ, t.CompanyID, "ticket", strconv.FormatInt(t.ID, 10), actor, at, data)
+	if err != nil {
+		return err
+	}
+	return tx.AppendEvents(ctx, ev)
+}
+
+// CreateInput holds the fields of a new ticket.
+type CreateInput struct {
+	Title       string
+	Description string
+	// Priority defaults to medium.
+	Priority sla.Priority
+	Category string
+	// Channel defaults to web.
+	Channel Channel
+	Tags    []string
+	// AssetID is optional; the asset must belong to the company.
+	AssetID int64
+	// RequesterContactID defaults to the actor's contact; requesters always
+	// open tickets for themselves.
+	RequesterContactID tenant.ContactID
+}
+
+// cleanTags trims, lower-cases and de-duplicates tags.
+func cleanTags(b *validation.Builder, tags []string) []string {
+	out := []string{}
+	for _, t := range tags {
+		t = strings.ToLower(strings.TrimSpace(t))
+		switch {
+		case t == "":
+		case len([]rune(t)) > MaxTagLength:
+			b.Add("tags", "each tag must have at most %d characters", MaxTagLength)
+		case !slices.Contains(out, t):
+			out = append(out, t)
+		}
+	}
+	if len(out) > MaxTags {
+		b.Add("tags", "must have at most %d tags", MaxTags)
+	}
+	return out
+}
+
+// Create opens a ticket. It needs tenant.PermTicketsCreate and emits
+// ticket.created.
+func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput) (Ticket, error) {
+	if err := actor.RequireIn(tenant.PermTicketsCreate); err != nil {
+		return Ticket{}, err
+	}
+	var b validation.Builder
+	now := s.clock()
+	t := Ticket{CompanyID: actor.CompanyID, Status: StatusNew, Priority: in.Priority, Channel: in.Channel,
+		AssetID: in.AssetID, CreatedAt: now, UpdatedAt: now, Pauses: []sla.Pause{}}
+	t.Title = b.Text("title", in.Title, 1, MaxTitleLength)
+	t.Description = b.Text("description", in.Description, 0, MaxDescriptionLength)
+	t.Category = b.Text("category", in.Category, 0, MaxCategoryLength)
+	t.Tags = cleanTags(&b, in.Tags)
+	if t.Priority == "" {
+		t.Priority = sla.PriorityMedium
+	} else if !t.Priority.Valid() {
+		b.Add("priority", "must be one of low, medium, high, critical")
+	}
+	if t.Channel == "" {
+		t.Channel = ChannelWeb
+	} else if !slices.Contains(Channels(), t.Channel) {
+		b.Add("channel", "must be one of web, api, whatsapp, email")
+	}
+	if in.AssetID < 0 {
+		b.Add("asset_id", "must be a positive asset ID")
+	}
+	t.RequesterContactID = in.RequesterContactID
+	switch {
+	case actor.Role == tenant.RoleRequester && in.RequesterContactID != 0 && in.RequesterContactID != actor.ContactID:
+		b.Add("requester_contact_id", "requesters open tickets for themselves")
+	case actor.Role == tenant.RoleRequester, t.RequesterContactID == 0:
+		t.RequesterContactID = actor.ContactID
+	}
+	if t.RequesterContactID == 0 {
+		b.Add("requester_contact_id", "is required")
+	}
+	if err := b.Err(); err != nil {
+		return Ticket{}, err
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		c, err := tx.CompanyByID(ctx, actor.CompanyID)
+		if err != nil {
+			return err
+		}
+		if !c.Active {
+			return fmt.Errorf("company %d is deactivated: %w", c.ID, storage.ErrConflict)
+		}
+		if err := checkContact(ctx, tx, actor.CompanyID, t.RequesterContactID, "requester_contact_id"); err != nil {
+			return err
+		}
+		if t.AssetID != 0 {
+			if _, err := tx.AssetByID(ctx, actor.CompanyID, t.AssetID); errors.Is(err, storage.ErrNotFound) {
+				return validation.Field("asset_id", "no asset %d in this company", t.AssetID)
+			} else if err != nil {
+				return err
+			}
+		}
+		if t.Number, err = tx.NextTicketNumber(ctx, actor.CompanyID); err != nil {
+			return err
+		}
+		s.refreshSLA(&t, c, now)
+		if err := tx.InsertTicket(ctx, &t); err != nil {
+			return err
+		}
+		return emit(ctx, tx, actor, "ticket.created", t, now, nil)
+	})
+	if err != nil {
+		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+	}
+	return t, nil
+}
+
+func checkContact(ctx context.Context, q Queries, company tenant.CompanyID, id tenant.ContactID, field string) error {
+	c, err := q.ContactByID(ctx, company, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return validation.Field(field, "no contact %d in this company", id)
+	} else if err != nil {
+		return err
+	}
+	if !c.Active {
+		return validation.Field(field, "contact %d is deactivated", id)
+	}
+	return nil
+}
+
+// slaInput describes t to the SLA engine at now.
+func slaInput(t Ticket, cal sla.Calendar, pol sla.Policy, now time.Time) sla.Input {
+	return sla.Input{Calendar: cal, Policy: pol, Priority: t.Priority, CreatedAt: t.CreatedAt,
+		FirstResponseAt: t.FirstResponseAt, ResolvedAt: t.ResolvedAt, Pauses: t.Pauses, Now: now}
+}
+
+// worst summarises both targets in one state for filters: breached, then
+// at_risk, paused, on_track, met.
+func worst(r sla.Result) sla.State {
+	rank := map[sla.State]int{sla.StateMet: 0, sla.StateOnTrack: 1, sla.StatePaused: 2, sla.StateAtRisk: 3, sla.StateBreached: 4}
+	a, b := r.FirstResponse.State, r.Resolution.State
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// refreshSLA recomputes t's SLA summary, due times and next check at now.
+func (s *Service) refreshSLA(t *Ticket, c directory.Company, now time.Time) sla.Result {
+	cal, pol := s.slaConfig(c)
+	in := slaInput(*t, cal, pol, now)
+	r := sla.Evaluate(in)
+	t.SLAState = worst(r)
+	t.ResponseDueAt = r.FirstResponse.Due.UTC()
+	t.ResolutionDueAt = r.Resolution.Due.UTC()
+	t.NextSLACheckAt = time.Time{}
+	if t.Status != StatusClosed && t.Status != StatusCancelled {
+		if at, _, ok := sla.NextTransition(in); ok {
+			t.NextSLACheckAt = at.UTC()
+		}
+	}
+	return r
+}
+
+// visible hides a ticket from a requester who did not open it, exactly as
+// if it did not exist.
+func visible(t Ticket, actor tenant.Actor) error {
+	if actor.Can(tenant.PermTicketsRead) {
+		return nil
+	}
+	if actor.Can(tenant.PermTicketsReadOwn) && actor.ContactID != 0 && t.RequesterContactID == actor.ContactID {
+		return nil
+	}
+	return fmt.Errorf("ticket %d: %w", t.ID, storage.ErrNotFound)
+}
+
+func requireRead(actor tenant.Actor) error {
+	if err := actor.RequireIn(tenant.PermTicketsRead); err == nil || errors.Is(err, tenant.ErrNoCompany) {
+		return err
+	}
+	return actor.RequireIn(tenant.PermTicketsReadOwn)
+}
+
+// NextAction is a transition the actor may take now.
+type NextAction struct {
+	Name     string
+	Status   Status
+	Required []string
+}
+
+// Details is a ticket with its SLA state and the caller's next actions.
+type Details struct {
+	Ticket      Ticket
+	SLA         sla.Result
+	NextActions []NextAction
+}
+
+// Get reads a ticket with its SLA state at now and the actor's next
+// actions.
+func (s *Service) Get(ctx context.Context, actor tenant.Actor, id int64) (Details, error) {
+	if err := requireRead(actor); err != nil {
+		return Details{}, err
+	}
+	t, err := s.store.TicketByID(ctx, actor.CompanyID, id)
+	if err != nil {
+		return Details{}, fmt.Errorf("ticket %d: %w", id, err)
+	}
+	if err := visible(t, actor); err != nil {
+		return Details{}, err
+	}
+	return s.details(ctx, actor, t)
+}
+
+func (s *Service) details(ctx context.Context, actor tenant.Actor, t Ticket) (Details, error) {
+	c, err := s.store.CompanyByID(ctx, t.CompanyID)
+	if err != nil {
+		return Details{}, err
+	}
+	cal, pol := s.slaConfig(c)
+	d := Details{Ticket: t, SLA: sla.Evaluate(slaInput(t, cal, pol, s.clock())), NextActions: []NextAction{}}
+	for _, tr := range s.machine.AllowedTransitions(actor, t.Status) {
+		if s.mayTransition(actor, t, tr.To) == nil {
+			d.NextActions = append(d.NextActions, NextAction{Name: tr.Name, Status: tr.To, Required: tr.Required})
+		}
+	}
+	return d, nil
+}
+
+// mayTransition applies the rules a table cannot express: requesters act
+// only on their own tickets, and a reopen must come within the window.
+func (s *Service) mayTransition(actor tenant.Actor, t Ticket, to Status) error {
+	if actor.Role == tenant.RoleRequester && t.RequesterContactID != actor.ContactID {
+		return &tenant.ForbiddenError{Role: actor.Role, Permission: tenant.PermTicketsManage}
+	}
+	if t.Status == StatusResolved && to == StatusOpen && s.clock().Sub(t.ResolvedAt) > s.reopenWindow {
+		return &workflow.TransitionError{Machine: "ticket", From: string(t.Status), To: string(to),
+			Reason: workflow.ReasonNotDeclared, Allowed: []string{string(StatusClosed)}}
+	}
+	return nil
+}
+
+// List lists the tickets of the actor's company; requesters see only their
+// own.
+func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p storage.PageRequest) (storage.Page[Ticket], error) {
+	if err := requireRead(actor); err != nil {
+		return storage.Page[Ticket]{}, err
+	}
+	var b validation.Builder
+	if f.Status != "" && !s.machine.Valid(f.Status) {
+		b.Add("status", "must be a ticket status")
+	}
+	if f.Priority != "" && !f.Priority.Valid() {
+		b.Add("priority", "must be one of low, medium, high, critical")
+	}
+	if f.Channel != "" && !slices.Contains(Channels(), f.Channel) {
+		b.Add("channel", "must be one of web, api, whatsapp, email")
+	}
+	switch f.SLAState {
+	case "", sla.StateOnTrack, sla.StateAtRisk, sla.StateBreached, sla.StatePaused, sla.StateMet:
+	default:
+		b.Add("sla_state", "must be one of on_track, at_risk, breached, paused, met")
+	}
+	if err := b.Err(); err != nil {
+		return storage.Page[Ticket]{}, err
+	}
+	if !actor.Can(tenant.PermTicketsRead) {
+		if actor.ContactID == 0 {
+			return storage.Page[Ticket]{Items: []Ticket{}}, nil
+		}
+		f.RequesterContactID = actor.ContactID
+	}
+	return s.store.ListTickets(ctx, actor.CompanyID, f, p.Normalize())
+}
+
+func ticketData(t Ticket) map[string]any {
+	return map[string]any{"id": t.ID, "number": t.Number, "title": t.Title, "status": t.Status, "priority": t.Priority,
+		"category": t.Category, "channel": t.Channel, "requester_contact_id": t.RequesterContactID,
+		"assignee_user_id": t.AssigneeUserID, "asset_id": t.AssetID, "sla_state": t.SLAState, "version": t.Version}
+}

@@ -1,0 +1,135 @@
+package tickets
+
+import (
+	"context"
+	"time"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+// Queries are the reads tickets need. Methods taking a company read only
+// that company's rows: another company's row is storage.ErrNotFound.
+type Queries interface {
+	TicketByID(ctx context.Context, company tenant.CompanyID, id int64) (Ticket, error)
+	// ListTickets orders by ascending ID.
+	ListTickets(ctx context.Context, company tenant.CompanyID, f Filter, p storage.PageRequest) (storage.Page[Ticket], error)
+	// ListComments lists a ticket's comments, oldest first, leaving out
+	// internal notes unless includeInternal.
+	ListComments(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[Comment], error)
+	// TicketsDueForSLACheck returns up to limit tickets, of any company,
+	// whose NextSLACheckAt is set and not after now, oldest check first.
+	TicketsDueForSLACheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
+	// Analytics computes the aggregates of one company with aggregate
+	// queries in the database.
+	Analytics(ctx context.Context, company tenant.CompanyID, q AnalyticsQuery) (Analytics, error)
+
+	CompanyByID(ctx context.Context, id tenant.CompanyID) (directory.Company, error)
+	ContactByID(ctx context.Context, company tenant.CompanyID, id tenant.ContactID) (directory.Contact, error)
+	UserByID(ctx context.Context, company tenant.CompanyID, id tenant.UserID) (directory.User, error)
+	AssetByID(ctx context.Context, company tenant.CompanyID, id int64) (inventory.Asset, error)
+}
+
+// Tx is the transaction-scoped view of the store inside a unit of work.
+type Tx interface {
+	Queries
+	events.Appender
+
+	// NextTicketNumber allocates the company's next ticket number (1, 2,
+	// ...), gapless: a rolled-back unit of work gives its number back.
+	NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error)
+	// InsertTicket assigns the ID and sets Version to 1.
+	InsertTicket(ctx context.Context, t *Ticket) error
+	// UpdateTicket writes t where ID, company and Version match, then
+	// increments Version (storage.ErrStale / storage.ErrNotFound otherwise).
+	UpdateTicket(ctx context.Context, t *Ticket) error
+	// InsertComment assigns the comment's ID.
+	InsertComment(ctx context.Context, c *Comment) error
+}
+
+// Store is what tickets need from a storage backend.
+type Store interface {
+	Queries
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+}
+
+// AnalyticsQuery bounds the analytics to tickets created in [From, To);
+// Now dates the backlog ages; Location (the company's timezone) cuts days.
+type AnalyticsQuery struct {
+	From, To time.Time
+	Now      time.Time
+	Location *time.Location
+	// StaleBefore marks active tickets not updated since this instant as
+	// escalation candidates (the service derives it from N business hours).
+	StaleBefore time.Time
+	// AgentCapacity is the number of active tickets above which an agent
+	// is over capacity.
+	AgentCapacity int
+}
+
+// Count is one cell of the count by status and priority.
+type Count struct {
+	Status   Status
+	Priority string
+	N        int
+}
+
+// DayCount is how many tickets were created and resolved on one day (in the
+// company's timezone).
+type DayCount struct {
+	Day      string
+	Created  int
+	Resolved int
+}
+
+// DurationStats summarises a set of durations.
+type DurationStats struct {
+	N    int
+	Mean time.Duration
+	P90  time.Duration
+}
+
+// AgeBucket counts active tickets by age.
+type AgeBucket struct {
+	Bucket string
+	N      int
+}
+
+// AgentLoad is one agent's count of active tickets.
+type AgentLoad struct {
+	UserID tenant.UserID
+	Active int
+}
+
+// Escalation is a ticket that needs attention, with the reason.
+type Escalation struct {
+	TicketID int64
+	Number   int64
+	Reason   string
+	// AgentUserID is set for agent-capacity escalations (TicketID zero).
+	AgentUserID tenant.UserID
+}
+
+// Analytics is the report of one company over a window.
+type Analytics struct {
+	From, To time.Time
+	// ByStatusPriority counts the tickets created in the window.
+	ByStatusPriority []Count
+	PerDay           []DayCount
+	// FirstResponse and Resolution are wall-clock durations from creation,
+	// over the tickets created in the window that have them.
+	FirstResponse DurationStats
+	Resolution    DurationStats
+	// SLACompliance is the percentage of tickets resolved in the window
+	// whose resolution met its due time; -1 when none was resolved.
+	SLACompliance float64
+	// Backlog counts active tickets by age at Now: <1d, 1-3d, 3-7d, >7d.
+	Backlog []AgeBucket
+	// Load lists active tickets per assigned agent, busiest first.
+	Load []AgentLoad
+	// Escalations lists what needs attention, each with its reason.
+	Escalations []Escalation
+}
