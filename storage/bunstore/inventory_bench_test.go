@@ -163,10 +163,13 @@ func seededAssets(b *testing.B, backend string) seeded {
 		dir := filepath.Join(os.TempDir(), "boladao-bench")
 		require.NoError(b, os.MkdirAll(dir, 0o750))
 		// The file name changes with the FTS5 schema (prefix indexes since
-		// inventory2), which a reused file would otherwise keep.
-		s, err = bunstore.Open(ctx, "sqlite:"+filepath.Join(dir, "inventory2-"+size.String()+".db"))
+		// inventory2, the company column and detail=column since
+		// inventory3), which a reused file would otherwise keep.
+		s, err = bunstore.Open(ctx, "sqlite:"+filepath.Join(dir, "inventory3-"+size.String()+".db"))
 	case "postgres":
-		s, err = bunstore.Open(ctx, postgresDSN(b), bunstore.WithSchema("bench_inventory_"+strings.ReplaceAll(size.String(), "-", "_")))
+		// The schema name changes with the indexes (search_vector INCLUDEd
+		// since inventory2).
+		s, err = bunstore.Open(ctx, postgresDSN(b), bunstore.WithSchema("bench_inventory2_"+strings.ReplaceAll(size.String(), "-", "_")))
 	}
 	require.NoError(b, err)
 	_, err = s.DB().ExecContext(ctx, "CREATE TABLE IF NOT EXISTS bench_seed (name TEXT PRIMARY KEY, size TEXT NOT NULL, main_company BIGINT NOT NULL)")

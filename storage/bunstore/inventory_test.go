@@ -10,11 +10,12 @@ import (
 	"github.com/sistemaboladao/boladao/storage"
 )
 
-// ListAssetsSQL renders a query ListAssets runs on the root store (window
-// as in listAssetsQuery), for EXPLAIN in the benchmarks.
+// ListAssetsSQL renders the first query ListAssets runs on the root store
+// (with window > 0 on PostgreSQL, the windowed one; see assetPlan), for
+// EXPLAIN in the benchmarks.
 func (s *Store) ListAssetsSQL(company tenant.CompanyID, f inventory.AssetFilter, p storage.PageRequest, window int) (string, error) {
 	var rows []assetRow
-	sq, _, err := s.queries.listAssetsQuery(&rows, company, f, p, window)
+	sq, err := s.queries.listAssetsQuery(&rows, company, f, p, assetPlan{window: window})
 	if err != nil {
 		return "", err
 	}
@@ -73,5 +74,51 @@ func TestSearchTerms(t *testing.T) {
 	}
 	if got := tsQuery([]string{"acme", "2026"}); got != "acme:* & 2026:*" {
 		t.Errorf("tsQuery = %s", got)
+	}
+	if got, want := ftsCompanyQuery(42, []string{"acme", "2026"}),
+		`company : "c42" AND {name serial manufacturer_serial model} : ("acme"* AND "2026"*)`; got != want {
+		t.Errorf("ftsCompanyQuery = %s, want %s", got, want)
+	}
+}
+
+// TestFTSTerms pins how SQLite's search cuts terms to its longest prefix
+// index, in characters, not bytes.
+func TestFTSTerms(t *testing.T) {
+	for q, want := range map[string]string{
+		"lat":                "lat",
+		"lati":               "lati",
+		"latitude 5440":      "lati 5440",
+		"latitude latim":     "lati",
+		"ergonômica térmica": "ergo térm",
+		"ACME-2026-000042":   "acme 2026 0000",
+		"çççççç":             "çççç",
+		"notebook note":      "note",
+	} {
+		if got := strings.Join(ftsTerms(searchTerms(q)), " "); got != want {
+			t.Errorf("ftsTerms(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestMatchTerms checks the rule SQLite applies to the candidates of cut
+// terms: every whole term prefixes a word of a searched field.
+func TestMatchTerms(t *testing.T) {
+	r := assetRow{Name: "Notebook Dell Latitude 5440", Serial: "ACME-2026-000042", ManufacturerSerial: "CN-0ABC123",
+		Model: "Latitude 5440", Manufacturer: "Zebra", Category: "Notebook", Location: "Sede"}
+	for q, want := range map[string]bool{
+		"latitude":        true,
+		"LATITUDE-5440":   true,
+		"latitudes":       false,
+		"0abc":            true,
+		"abc":             false,
+		"acme 000042":     true,
+		"acme 000043":     false,
+		"zebra":           false, // the manufacturer is not searched
+		"sede":            false,
+		"notebook latitu": true,
+	} {
+		if got := matchTerms(r, searchTerms(q)); got != want {
+			t.Errorf("matchTerms(%q) = %v, want %v", q, got, want)
+		}
 	}
 }
