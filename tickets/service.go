@@ -240,23 +240,12 @@ func slaInput(t Ticket, cal sla.Calendar, pol sla.Policy, now time.Time) sla.Inp
 		FirstResponseAt: t.FirstResponseAt, ResolvedAt: t.ResolvedAt, Pauses: t.Pauses, Now: now}
 }
 
-// worst summarises both targets in one state for filters: breached, then
-// at_risk, paused, on_track, met.
-func worst(r sla.Result) sla.State {
-	rank := map[sla.State]int{sla.StateMet: 0, sla.StateOnTrack: 1, sla.StatePaused: 2, sla.StateAtRisk: 3, sla.StateBreached: 4}
-	a, b := r.FirstResponse.State, r.Resolution.State
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
 // refreshSLA recomputes t's SLA summary, due times and next check at now.
 func (s *Service) refreshSLA(t *Ticket, c directory.Company, now time.Time) sla.Result {
 	cal, pol := s.slaConfig(c)
 	in := slaInput(*t, cal, pol, now)
 	r := sla.Evaluate(in)
-	t.SLAState = worst(r)
+	t.SLAState = r.Worst()
 	t.ResponseDueAt = r.FirstResponse.Due.UTC()
 	t.ResolutionDueAt = r.Resolution.Due.UTC()
 	t.NextSLACheckAt = time.Time{}

@@ -104,10 +104,10 @@ func TestWorstState(t *testing.T) {
 	r := func(a, b sla.State) sla.Result {
 		return sla.Result{FirstResponse: sla.Status{State: a}, Resolution: sla.Status{State: b}}
 	}
-	require.Equal(t, sla.StateBreached, worst(r(sla.StateMet, sla.StateBreached)))
-	require.Equal(t, sla.StateAtRisk, worst(r(sla.StateAtRisk, sla.StateOnTrack)))
-	require.Equal(t, sla.StatePaused, worst(r(sla.StateMet, sla.StatePaused)))
-	require.Equal(t, sla.StateMet, worst(r(sla.StateMet, sla.StateMet)))
+	require.Equal(t, sla.StateBreached, r(sla.StateMet, sla.StateBreached).Worst())
+	require.Equal(t, sla.StateAtRisk, r(sla.StateAtRisk, sla.StateOnTrack).Worst())
+	require.Equal(t, sla.StatePaused, r(sla.StateMet, sla.StatePaused).Worst())
+	require.Equal(t, sla.StateMet, r(sla.StateMet, sla.StateMet).Worst())
 }
 
 func TestBusinessHoursAgo(t *testing.T) {

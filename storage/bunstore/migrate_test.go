@@ -294,6 +294,7 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"refresh_tokens(session_id)":   "sessions are revoked by ID; platform admins' sessions have no company",
 		"idempotency_keys(expires_at)": "the purge of expired keys runs across companies",
 		"security_events(at)":          "the platform-wide security audit reads by time",
+		"tickets(next_sla_check_at)":   "the SLA worker finds the due checks of every company",
 	}
 
 	var violations []string

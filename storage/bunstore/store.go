@@ -22,6 +22,7 @@ import (
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 //go:embed migrations
@@ -302,6 +303,9 @@ func (s *Store) Directory() directory.Store { return directoryStore{s} }
 
 // Inventory returns the store as the inventory package sees it.
 func (s *Store) Inventory() inventory.Store { return inventoryStore{s} }
+
+// Tickets returns the store as the tickets package sees it.
+func (s *Store) Tickets() tickets.Store { return ticketsStore{s} }
 
 type directoryStore struct{ *Store }
 

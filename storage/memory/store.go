@@ -94,6 +94,7 @@ type tables struct {
 	settings       map[string]string // see settings.go
 
 	inventory *inventoryTables // see inventory.go
+	tickets   *ticketTables    // see tickets.go
 }
 
 type contactEmail struct {
@@ -118,6 +119,7 @@ func newTables() *tables {
 		idempotency:      make(map[idempotency.Key]idempotency.Record),
 		settings:         make(map[string]string),
 		inventory:        newInventoryTables(),
+		tickets:          newTicketTables(),
 	}
 }
 

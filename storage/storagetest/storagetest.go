@@ -19,6 +19,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 // Backend is what a storage backend offers to the domain packages.
@@ -29,6 +30,7 @@ type Backend interface {
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	Inventory() inventory.Store
+	Tickets() tickets.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -74,6 +76,7 @@ func Run(t *testing.T, newBackend Factory) {
 		{"AuditCount", testAuditCount},
 	}
 	cases = append(cases, inventoryCases...)
+	cases = append(cases, ticketCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -155,6 +155,28 @@ type Result struct {
 	Paused bool
 }
 
+// Worst is the worse of the two targets' states, in the order breached,
+// at_risk, paused, on_track, met: one state that summarises a ticket.
+func (r Result) Worst() State {
+	rank := func(s State) int {
+		switch s {
+		case StateBreached:
+			return 4
+		case StateAtRisk:
+			return 3
+		case StatePaused:
+			return 2
+		case StateOnTrack:
+			return 1
+		}
+		return 0
+	}
+	if rank(r.Resolution.State) > rank(r.FirstResponse.State) {
+		return r.Resolution.State
+	}
+	return r.FirstResponse.State
+}
+
 // Evaluate computes both targets of a ticket at in.Now.
 //
 // A target is met when completed strictly before its due time, and breached

@@ -1,0 +1,456 @@
+package bunstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/storage/bunstore"
+	"github.com/sistemaboladao/boladao/tickets"
+	"github.com/sistemaboladao/boladao/tickets/sla"
+)
+
+// benchTicketRow is a tickets row for the raw baseline and bulk seeding.
+type benchTicketRow struct {
+	bun.BaseModel      `bun:"table:tickets"`
+	ID                 int64     `bun:"id,pk,autoincrement"`
+	CompanyID          int64     `bun:"company_id"`
+	Number             int64     `bun:"number"`
+	Title              string    `bun:"title"`
+	Description        string    `bun:"description"`
+	Priority           string    `bun:"priority"`
+	Category           string    `bun:"category"`
+	Channel            string    `bun:"channel"`
+	Tags               string    `bun:"tags"`
+	RequesterContactID int64     `bun:"requester_contact_id"`
+	AssigneeUserID     int64     `bun:"assignee_user_id,nullzero"`
+	Status             string    `bun:"status"`
+	ReopenCount        int       `bun:"reopen_count"`
+	Pauses             string    `bun:"pauses"`
+	SLAState           string    `bun:"sla_state"`
+	ResponseDueAt      time.Time `bun:"response_due_at"`
+	ResolutionDueAt    time.Time `bun:"resolution_due_at"`
+	NextSLACheckAt     time.Time `bun:"next_sla_check_at,nullzero"`
+	FirstResponseAt    time.Time `bun:"first_response_at,nullzero"`
+	ResolvedAt         time.Time `bun:"resolved_at,nullzero"`
+	ClosedAt           time.Time `bun:"closed_at,nullzero"`
+	Version            int64     `bun:"version"`
+	CreatedAt          time.Time `bun:"created_at"`
+	UpdatedAt          time.Time `bun:"updated_at"`
+}
+
+// insertContact creates a contact of company through a unit of work.
+func insertContact(tb testing.TB, s *bunstore.Store, company tenant.CompanyID, name string) tenant.ContactID {
+	tb.Helper()
+	now := time.Now().UTC()
+	c := directory.Contact{CompanyID: company, Name: name, Active: true, CreatedAt: now, UpdatedAt: now}
+	require.NoError(tb, s.Directory().InTx(tb.Context(), func(ctx context.Context, tx directory.Tx) error {
+		return tx.InsertContact(ctx, &c)
+	}))
+	return c.ID
+}
+
+// BenchmarkTicketCreate opens tickets through the service (company and
+// requester checks, a gapless number from the company's counter, the
+// ticket and its ticket.created event in one unit of work) against the raw
+// baseline: a two-row transaction inserting a ticket and an outbox row.
+// Every creation is in one company, so the service's creations serialise
+// on the company's counter row.
+func BenchmarkTicketCreate(b *testing.B) {
+	for _, be := range benchBackends {
+		b.Run(be.name, func(b *testing.B) {
+			s := be.open(b, bunstore.WithMaxConns(8))
+			company := insertCompany(b, s, "Bench")
+			contact := insertContact(b, s, company, "Ana")
+			svc, err := tickets.NewService(s.Tickets())
+			require.NoError(b, err)
+			actor := tenant.Actor{CompanyID: company, UserID: 1, Role: tenant.RoleAgent}
+			in := tickets.CreateInput{Title: "Impressora não imprime", Description: "A impressora do financeiro parou",
+				Priority: sla.PriorityHigh, Category: "Hardware", Tags: []string{"printer"}, RequesterContactID: contact}
+			service := func(ctx context.Context) error {
+				_, err := svc.Create(ctx, actor, in)
+				return err
+			}
+			var number atomic.Int64
+			number.Store(1_000_000_000) // far from the service's numbers
+			raw := func(ctx context.Context) error {
+				return s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					now := time.Now().UTC().Truncate(time.Microsecond)
+					r := benchTicketRow{CompanyID: int64(company), Number: number.Add(1), Title: in.Title, Description: in.Description,
+						Priority: string(in.Priority), Category: in.Category, Channel: "web", Tags: `["printer"]`,
+						RequesterContactID: int64(contact), Status: "new", Pauses: "[]", SLAState: "on_track",
+						ResponseDueAt: now.Add(4 * time.Hour), ResolutionDueAt: now.Add(24 * time.Hour),
+						NextSLACheckAt: now.Add(3 * time.Hour), Version: 1, CreatedAt: now, UpdatedAt: now}
+					if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, type, company_id, aggregate_type, aggregate_id, occurred_at, actor_user_id, data)
+VALUES (?, 'ticket.created', ?, 'ticket', ?, ?, 1, ?)`, fmt.Sprintf("raw-%d", r.Number), int64(company), fmt.Sprint(r.ID), now,
+						fmt.Sprintf(`{"id":%d,"number":%d,"title":%q}`, r.ID, r.Number, r.Title))
+					return err
+				})
+			}
+			for _, op := range []struct {
+				name string
+				fn   func(context.Context) error
+			}{{"service", service}, {"raw", raw}} {
+				b.Run(op.name+"/sequential", func(b *testing.B) {
+					ctx := b.Context()
+					for b.Loop() {
+						if err := op.fn(ctx); err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportOpsPerSecond(b)
+				})
+				b.Run(op.name+"/parallel8", func(b *testing.B) {
+					ctx := b.Context()
+					b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+					b.ResetTimer()
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if err := op.fn(ctx); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+					b.StopTimer()
+					reportOpsPerSecond(b)
+				})
+			}
+		})
+	}
+}
+
+// The scale data set. With BOLADAO_BENCH_BIG=1: 1,000,000 tickets in 100
+// companies, 10,000 of them in the measured company; otherwise 20,000 in 2
+// companies, 10,000 in the measured one. Rows of the companies interleave
+// in ID order.
+type ticketSeed struct{ total, companies, main int }
+
+func ticketSeedSize() ticketSeed {
+	if os.Getenv("BOLADAO_BENCH_BIG") == "1" {
+		return ticketSeed{total: 1_000_000, companies: 100, main: 10_000}
+	}
+	return ticketSeed{total: 20_000, companies: 2, main: 10_000}
+}
+
+// ticketBenchNow is the seeded data set's "now": tickets were created in
+// the year before it.
+var ticketBenchNow = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+
+var ticketTitles = []struct{ title, description, category, tag string }{
+	{"Impressora não imprime", "A impressora do financeiro parou de imprimir", "Hardware", "printer"},
+	{"VPN caiu", "Sem acesso remoto desde cedo", "Rede", "vpn"},
+	{"Notebook lento", "Demora muito para ligar", "Hardware", "notebook"},
+	{"Senha expirada", "Não consigo entrar no sistema", "Acesso", "password"},
+	{"E-mail não sincroniza", "O Outlook não recebe mensagens", "Software", "email"},
+	{"Monitor piscando", "A tela pisca o tempo todo", "Hardware", "monitor"},
+}
+
+// ticketStatusOf spreads the statuses: closed 55 %, resolved 10 %, new 5 %,
+// open 10 %, in_progress 10 %, pending_customer 5 %, cancelled 5 %.
+func ticketStatusOf(r uint64) tickets.Status {
+	switch {
+	case r <= 10:
+		return tickets.StatusClosed
+	case r <= 12:
+		return tickets.StatusResolved
+	case r == 13:
+		return tickets.StatusNew
+	case r <= 15:
+		return tickets.StatusOpen
+	case r <= 17:
+		return tickets.StatusInProgress
+	case r == 18:
+		return tickets.StatusPendingCustomer
+	}
+	return tickets.StatusCancelled
+}
+
+// seedTickets inserts size.total tickets with multi-row inserts of 1,000
+// rows in transactions of 50,000, then updates the planner statistics. It
+// returns the measured company and its agents.
+func seedTickets(b *testing.B, s *bunstore.Store, size ticketSeed) (tenant.CompanyID, []tenant.UserID) {
+	b.Helper()
+	ctx := context.Background()
+	companies := make([]tenant.CompanyID, size.companies)
+	contacts := make(map[tenant.CompanyID]tenant.ContactID, size.companies)
+	var agents []tenant.UserID
+	now := ticketBenchNow
+	require.NoError(b, s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+		for i := range companies {
+			c := directory.Company{Name: fmt.Sprintf("Bench %03d", i), Timezone: "America/Sao_Paulo", Active: true, CreatedAt: now, UpdatedAt: now}
+			if err := tx.InsertCompany(ctx, &c); err != nil {
+				return err
+			}
+			companies[i] = c.ID
+			ct := directory.Contact{CompanyID: c.ID, Name: "Requester", Active: true, CreatedAt: now, UpdatedAt: now}
+			if err := tx.InsertContact(ctx, &ct); err != nil {
+				return err
+			}
+			contacts[c.ID] = ct.ID
+		}
+		for i := range 5 {
+			u := directory.User{CompanyID: companies[0], Email: fmt.Sprintf("agent%d@bench.example.com", i), PasswordHash: []byte("x"),
+				Role: tenant.RoleAgent, Active: true, CreatedAt: now, UpdatedAt: now}
+			if err := tx.InsertUser(ctx, &u); err != nil {
+				return err
+			}
+			agents = append(agents, u.ID)
+		}
+		return nil
+	}))
+	main, others := companies[0], companies[1:]
+	every := size.total / size.main
+	seq := make(map[tenant.CompanyID]int64, size.companies)
+	const batch, perTx = 1000, 50_000
+	for start := 0; start < size.total; start += perTx {
+		err := s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for from := start; from < min(start+perTx, size.total); from += batch {
+				rows := make([]benchTicketRow, 0, batch)
+				for i := from; i < min(from+batch, size.total); i++ {
+					company := main
+					if i%every != 0 {
+						company = others[i%len(others)]
+					}
+					seq[company]++
+					h := uint64(i+1) * 0x9E3779B97F4A7C15
+					fam := ticketTitles[(h>>33)%uint64(len(ticketTitles))]
+					status := ticketStatusOf((h >> 45) % 20)
+					pr := sla.Priorities()[(h>>40)%4]
+					created := now.Add(-time.Duration((h>>8)%(365*24*60)) * time.Minute)
+					r := benchTicketRow{CompanyID: int64(company), Number: seq[company], Title: fam.title, Description: fam.description,
+						Priority: string(pr), Category: fam.category, Channel: "web", Tags: `["` + fam.tag + `"]`,
+						RequesterContactID: int64(contacts[company]), Status: string(status), Pauses: "[]", SLAState: "on_track",
+						ResponseDueAt: created.Add(8 * time.Hour), ResolutionDueAt: created.Add(72 * time.Hour), Version: 1,
+						CreatedAt: created, UpdatedAt: created.Add(time.Minute)}
+					if (h>>50)%30 == 0 {
+						r.ReopenCount = 2
+					}
+					if company == main && status != tickets.StatusNew {
+						r.AssigneeUserID = int64(agents[(h>>20)%uint64(len(agents))])
+					}
+					if status != tickets.StatusNew {
+						r.FirstResponseAt = created.Add(time.Duration((h>>20)%480) * time.Minute)
+					}
+					switch status {
+					case tickets.StatusResolved, tickets.StatusClosed:
+						r.ResolvedAt = created.Add(time.Duration((h>>30)%96) * time.Hour)
+						r.UpdatedAt = r.ResolvedAt
+						r.SLAState = "met"
+						if !r.ResolvedAt.Before(r.ResolutionDueAt) {
+							r.SLAState = "breached"
+						}
+						if status == tickets.StatusClosed {
+							r.ClosedAt = r.ResolvedAt.Add(time.Hour)
+						}
+					case tickets.StatusCancelled:
+					default:
+						r.SLAState = []string{"on_track", "on_track", "at_risk", "breached"}[(h>>12)%4]
+						r.NextSLACheckAt = created.Add(72 * time.Hour)
+					}
+					rows = append(rows, r)
+				}
+				if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		require.NoError(b, err)
+	}
+	if s.Dialect() == bunstore.Postgres {
+		_, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE tickets")
+		require.NoError(b, err)
+	} else {
+		_, err := s.DB().ExecContext(ctx, "ANALYZE")
+		require.NoError(b, err)
+	}
+	return main, agents
+}
+
+// openTicketScale opens a throwaway store for the scale data set: SQLite in
+// the benchmark's temporary directory, PostgreSQL in a schema of its own
+// with a read timeout long enough for the bulk load. Both are deleted when
+// the benchmark ends.
+func openTicketScale(b *testing.B, backend string) *bunstore.Store {
+	b.Helper()
+	if backend == "sqlite" {
+		return openSQLiteWith(b)
+	}
+	dsn := postgresDSN(b)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	schema := "bench_tickets_" + randomHex(b)
+	s, err := bunstore.Open(context.Background(), dsn+sep+"read_timeout=600", bunstore.WithSchema(schema))
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		_, err := s.DB().ExecContext(context.Background(), "DROP SCHEMA ? CASCADE", bun.Ident(schema))
+		require.NoError(b, err)
+		require.NoError(b, s.Close())
+	})
+	return s
+}
+
+// queryCapture records the SQL a store runs while on.
+type queryCapture struct {
+	on      atomic.Bool
+	mu      sync.Mutex
+	queries []string
+	took    []time.Duration
+}
+
+func (c *queryCapture) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if c.on.Load() {
+		c.mu.Lock()
+		c.queries = append(c.queries, e.Query)
+		c.mu.Unlock()
+	}
+	return ctx
+}
+
+func (c *queryCapture) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if c.on.Load() {
+		c.mu.Lock()
+		c.took = append(c.took, time.Since(e.StartTime))
+		c.mu.Unlock()
+	}
+}
+
+// capture runs fn inside a unit of work (so that on SQLite it runs on the
+// writer, which carries the hook) and returns the queries it ran, logging
+// how long each took.
+func (c *queryCapture) capture(b *testing.B, s *bunstore.Store, fn func(ctx context.Context, q tickets.Queries) error) []string {
+	b.Helper()
+	c.mu.Lock()
+	c.queries, c.took = nil, nil
+	c.mu.Unlock()
+	c.on.Store(true)
+	err := s.Tickets().InTx(context.Background(), func(ctx context.Context, tx tickets.Tx) error { return fn(ctx, tx) })
+	c.on.Store(false)
+	require.NoError(b, err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, q := range c.queries {
+		first, _, _ := strings.Cut(strings.TrimSpace(q), "\n")
+		b.Logf("%8.3f ms  %.110s", float64(c.took[i].Microseconds())/1000, first)
+	}
+	return slices.Clone(c.queries)
+}
+
+// logPlans logs the plan of each query: EXPLAIN QUERY PLAN on SQLite,
+// EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL.
+func logPlans(b *testing.B, s *bunstore.Store, title string, queries []string) {
+	b.Helper()
+	explain := "EXPLAIN QUERY PLAN "
+	if s.Dialect() == bunstore.Postgres {
+		explain = "EXPLAIN (ANALYZE, BUFFERS) "
+	}
+	for _, q := range queries {
+		if strings.HasPrefix(q, "SELECT") || strings.HasPrefix(q, "SELECT ") {
+			plan := queryRows(b, s.DB(), explain+q)
+			b.Logf("%s (%s):\n%s\n  %s", title, s.Dialect(), q, strings.Join(plan, "\n  "))
+		}
+	}
+}
+
+func reportLatencies(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkTicketsAtScale seeds the scale data set once per backend and
+// measures, in the company of 10,000 tickets: page 1 and page 100 of a
+// status filter (50 a page, 5,500 closed tickets), and its analytics over
+// 90 days. It logs the query plans once, and deletes the data set at the
+// end.
+func BenchmarkTicketsAtScale(b *testing.B) {
+	const limit = 50
+	size := ticketSeedSize()
+	for _, be := range benchBackends {
+		b.Run(be.name, func(b *testing.B) {
+			s := openTicketScale(b, be.name)
+			start := time.Now()
+			main, _ := seedTickets(b, s, size)
+			b.Logf("%s: seeded %d tickets in %d companies (%d in the measured one) in %s", be.name, size.total,
+				size.companies, size.main, time.Since(start).Round(time.Second))
+			capture := &queryCapture{}
+			s.DB().AddQueryHook(capture)
+			q := s.Tickets()
+			ctx := context.Background()
+			filter := tickets.Filter{Status: tickets.StatusClosed}
+
+			cursors := []storage.Cursor{""}
+			for len(cursors) < 100 {
+				p, err := q.ListTickets(ctx, main, filter, storage.PageRequest{Limit: limit, Cursor: cursors[len(cursors)-1]})
+				require.NoError(b, err)
+				require.Len(b, p.Items, limit)
+				cursors = append(cursors, p.NextCursor)
+			}
+			for _, n := range []int{1, 100} {
+				cursor := cursors[n-1]
+				b.Run(fmt.Sprintf("list/page%d", n), func(b *testing.B) {
+					logPlans(b, s, fmt.Sprintf("list page %d", n), capture.capture(b, s, func(ctx context.Context, tq tickets.Queries) error {
+						_, err := tq.ListTickets(ctx, main, filter, storage.PageRequest{Limit: limit, Cursor: cursor})
+						return err
+					}))
+					var lat []time.Duration
+					for b.Loop() {
+						t0 := time.Now()
+						p, err := q.ListTickets(ctx, main, filter, storage.PageRequest{Limit: limit, Cursor: cursor})
+						lat = append(lat, time.Since(t0))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(p.Items) != limit {
+							b.Fatalf("page %d has %d tickets, want %d", n, len(p.Items), limit)
+						}
+					}
+					reportLatencies(b, lat)
+				})
+			}
+
+			loc, err := time.LoadLocation("America/Sao_Paulo")
+			require.NoError(b, err)
+			aq := tickets.AnalyticsQuery{From: ticketBenchNow.Add(-90 * 24 * time.Hour), To: ticketBenchNow, Now: ticketBenchNow,
+				Location: loc, StaleBefore: ticketBenchNow.Add(-24 * time.Hour), AgentCapacity: 20}
+			b.Run("analytics", func(b *testing.B) {
+				logPlans(b, s, "analytics", capture.capture(b, s, func(ctx context.Context, tq tickets.Queries) error {
+					_, err := tq.Analytics(ctx, main, aq)
+					return err
+				}))
+				var lat []time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					a, err := q.Analytics(ctx, main, aq)
+					lat = append(lat, time.Since(t0))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(a.ByStatusPriority) == 0 {
+						b.Fatal("no tickets in the window")
+					}
+				}
+				reportLatencies(b, lat)
+			})
+		})
+	}
+}

@@ -1,0 +1,545 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
+	"github.com/sistemaboladao/boladao/tickets/sla"
+)
+
+// Compile-time proof that the store serves the tickets contract.
+var (
+	_ tickets.Store = ticketsStore{}
+	_ tickets.Tx    = (*tx)(nil)
+)
+
+// ticketsStore is the tickets.Store adapter of a Store: root reads through
+// the shared reader, units of work through the shared tx.
+type ticketsStore struct {
+	reader
+	s *Store
+}
+
+// Tickets returns the store as the tickets package's storage contract.
+func (s *Store) Tickets() tickets.Store {
+	return ticketsStore{reader: reader{s: s}, s: s}
+}
+
+// InTx runs fn as one unit of work; see tickets.Store.
+func (i ticketsStore) InTx(ctx context.Context, fn func(ctx context.Context, tx tickets.Tx) error) error {
+	return i.s.inTx(ctx, func(ctx context.Context, x *tx) error { return fn(ctx, x) })
+}
+
+// ticketTables holds the ticket rows of a store. Like tables, its methods
+// take no lock.
+type ticketTables struct {
+	tickets  *table[int64, tickets.Ticket]
+	comments *table[int64, tickets.Comment]
+
+	byNumber         map[ticketNumber]int64     // unique (company, number)
+	commentsByTicket map[int64][]int64          // ticket ID → comment IDs, ascending
+	counters         map[tenant.CompanyID]int64 // next number of each company
+}
+
+type ticketNumber struct {
+	company tenant.CompanyID
+	number  int64
+}
+
+func newTicketTables() *ticketTables {
+	return &ticketTables{
+		tickets:          newTable[int64, tickets.Ticket](),
+		comments:         newTable[int64, tickets.Comment](),
+		byNumber:         make(map[ticketNumber]int64),
+		commentsByTicket: make(map[int64][]int64),
+		counters:         make(map[tenant.CompanyID]int64),
+	}
+}
+
+// cloneTicket copies the slices of t, so that callers never share them with
+// the store; nil slices become empty ones, as the SQL backends read them.
+func cloneTicket(t tickets.Ticket) tickets.Ticket {
+	t.Tags = append([]string{}, t.Tags...)
+	t.Pauses = append([]sla.Pause{}, t.Pauses...)
+	return t
+}
+
+func cloneComment(c tickets.Comment) tickets.Comment { return c }
+
+// ticketMatchesTerms reports whether every term is a prefix of some word of
+// the ticket's title or description (the SQL backends' FTS semantics).
+func ticketMatchesTerms(t tickets.Ticket, terms []string) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	words := strings.FieldsFunc(strings.ToLower(t.Title), notWordRune)
+	words = append(words, strings.FieldsFunc(strings.ToLower(t.Description), notWordRune)...)
+	for _, term := range terms {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, term) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- reads ----
+
+// TicketByID reads one ticket of company.
+func (r reader) TicketByID(ctx context.Context, company tenant.CompanyID, id int64) (tickets.Ticket, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return tickets.Ticket{}, err
+	}
+	defer release()
+	t, ok := r.s.t.tickets.tickets.get(id)
+	if !ok || t.CompanyID != company {
+		return tickets.Ticket{}, fmt.Errorf("memory: ticket %d of company %d: %w", id, company, storage.ErrNotFound)
+	}
+	return cloneTicket(t), nil
+}
+
+// ListTickets lists the tickets of company that pass f, by ascending ID.
+func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tickets.Filter, p storage.PageRequest) (storage.Page[tickets.Ticket], error) {
+	p = p.Normalize()
+	after, err := p.Cursor.AfterID()
+	if err != nil {
+		return storage.Page[tickets.Ticket]{}, fmt.Errorf("memory: list tickets: %w", err)
+	}
+	release, err := r.enter(ctx)
+	if err != nil {
+		return storage.Page[tickets.Ticket]{}, err
+	}
+	defer release()
+	terms := searchTerms(f.Search)
+	keep := func(t tickets.Ticket) bool {
+		return t.CompanyID == company &&
+			(f.Status == "" || t.Status == f.Status) &&
+			(f.Priority == "" || t.Priority == f.Priority) &&
+			(f.AssigneeUserID == 0 || t.AssigneeUserID == f.AssigneeUserID) &&
+			(f.RequesterContactID == 0 || t.RequesterContactID == f.RequesterContactID) &&
+			(f.AssetID == 0 || t.AssetID == f.AssetID) &&
+			(f.Category == "" || t.Category == f.Category) &&
+			(f.Tag == "" || slices.Contains(t.Tags, f.Tag)) &&
+			(f.Channel == "" || t.Channel == f.Channel) &&
+			(f.SLAState == "" || t.SLAState == f.SLAState) &&
+			(f.CreatedFrom.IsZero() || !t.CreatedAt.Before(f.CreatedFrom)) &&
+			(f.CreatedTo.IsZero() || t.CreatedAt.Before(f.CreatedTo)) &&
+			ticketMatchesTerms(t, terms)
+	}
+	rows := list(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
+	return storage.PageOf(rows, p.Limit, func(t tickets.Ticket) int64 { return t.ID }), nil
+}
+
+// ListComments lists a ticket's comments, oldest first. A ticket missing
+// from the company is storage.ErrNotFound.
+func (r reader) ListComments(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[tickets.Comment], error) {
+	p = p.Normalize()
+	after, err := p.Cursor.AfterID()
+	if err != nil {
+		return storage.Page[tickets.Comment]{}, fmt.Errorf("memory: list comments: %w", err)
+	}
+	release, err := r.enter(ctx)
+	if err != nil {
+		return storage.Page[tickets.Comment]{}, err
+	}
+	defer release()
+	tt := r.s.t.tickets
+	if t, ok := tt.tickets.get(ticketID); !ok || t.CompanyID != company {
+		return storage.Page[tickets.Comment]{}, fmt.Errorf("memory: comments of ticket %d of company %d: %w",
+			ticketID, company, storage.ErrNotFound)
+	}
+	ids := tt.commentsByTicket[ticketID]
+	i, found := slices.BinarySearch(ids, after)
+	if found {
+		i++
+	}
+	rows := []tickets.Comment{}
+	for _, id := range ids[i:] {
+		c, _ := tt.comments.get(id)
+		if c.CompanyID != company || (c.Internal && !includeInternal) {
+			continue
+		}
+		rows = append(rows, cloneComment(c))
+		if len(rows) > p.Limit {
+			break
+		}
+	}
+	return storage.PageOf(rows, p.Limit, func(c tickets.Comment) int64 { return c.ID }), nil
+}
+
+// TicketsDueForSLACheck returns up to limit tickets of any company whose
+// next SLA check is set and not after now, oldest check first.
+func (r reader) TicketsDueForSLACheck(ctx context.Context, now time.Time, limit int) ([]tickets.Ticket, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	out := []tickets.Ticket{}
+	if limit <= 0 {
+		return out, nil
+	}
+	r.s.t.tickets.tickets.scan(0, func(t tickets.Ticket) bool {
+		if !t.NextSLACheckAt.IsZero() && !t.NextSLACheckAt.After(now) {
+			out = append(out, t)
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b tickets.Ticket) int {
+		return cmp.Or(a.NextSLACheckAt.Compare(b.NextSLACheckAt), cmp.Compare(a.ID, b.ID))
+	})
+	out = out[:min(limit, len(out))]
+	for i := range out {
+		out[i] = cloneTicket(out[i])
+	}
+	return out, nil
+}
+
+// ---- writes ----
+
+// NextTicketNumber allocates the company's next ticket number; a rollback
+// gives it back.
+func (x *tx) NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error) {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	if _, ok := x.s.t.companies.get(company); !ok {
+		return 0, fmt.Errorf("memory: allocate a ticket number: company %d does not exist", company)
+	}
+	tt := x.s.t.tickets
+	old, existed := tt.counters[company]
+	next := old
+	if !existed {
+		next = 1
+	}
+	tt.counters[company] = next + 1
+	x.onRollback(func() {
+		if existed {
+			tt.counters[company] = old
+		} else {
+			delete(tt.counters, company)
+		}
+	})
+	return next, nil
+}
+
+// InsertTicket inserts t, setting its ID and Version.
+func (x *tx) InsertTicket(ctx context.Context, t *tickets.Ticket) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := x.ticketReferences(*t); err != nil {
+		return fmt.Errorf("memory: insert ticket: %w", err)
+	}
+	tt := x.s.t.tickets
+	key := ticketNumber{t.CompanyID, t.Number}
+	if _, taken := tt.byNumber[key]; taken {
+		return fmt.Errorf("memory: insert ticket: number %d of company %d is taken: %w", t.Number, t.CompanyID, storage.ErrConflict)
+	}
+	row := cloneTicket(*t)
+	row.ID, row.Version = tt.tickets.allocate(), 1
+	tt.tickets.put(row.ID, row)
+	tt.byNumber[key] = row.ID
+	x.onRollback(func() {
+		tt.tickets.remove(row.ID)
+		delete(tt.byNumber, key)
+	})
+	t.ID, t.Version = row.ID, row.Version
+	return nil
+}
+
+// UpdateTicket writes t over the stored ticket with the same ID, company
+// and Version, then increments t.Version.
+func (x *tx) UpdateTicket(ctx context.Context, t *tickets.Ticket) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	old, ok := tt.tickets.get(t.ID)
+	ok = ok && old.CompanyID == t.CompanyID
+	if err := matchVersion(fmt.Sprintf("ticket %d of company %d", t.ID, t.CompanyID), ok, old.Version, t.Version); err != nil {
+		return err
+	}
+	if err := x.ticketReferences(*t); err != nil {
+		return fmt.Errorf("memory: update ticket %d: %w", t.ID, err)
+	}
+	key := ticketNumber{t.CompanyID, t.Number}
+	if id, taken := tt.byNumber[key]; taken && id != t.ID {
+		return fmt.Errorf("memory: update ticket %d: number %d is taken: %w", t.ID, t.Number, storage.ErrConflict)
+	}
+	row := cloneTicket(*t)
+	row.CreatedAt = old.CreatedAt
+	row.Version++
+	tt.tickets.put(row.ID, row)
+	oldKey := ticketNumber{old.CompanyID, old.Number}
+	delete(tt.byNumber, oldKey)
+	tt.byNumber[key] = row.ID
+	x.onRollback(func() {
+		tt.tickets.put(old.ID, old)
+		delete(tt.byNumber, key)
+		tt.byNumber[oldKey] = old.ID
+	})
+	t.Version = row.Version
+	return nil
+}
+
+// ticketReferences checks the ticket's foreign keys, as the SQL schema
+// does: its company, and its requester, assignee and asset in that company.
+func (x *tx) ticketReferences(t tickets.Ticket) error {
+	if _, ok := x.s.t.companies.get(t.CompanyID); !ok {
+		return fmt.Errorf("company %d does not exist", t.CompanyID)
+	}
+	if c, ok := x.s.t.contacts.get(t.RequesterContactID); !ok || c.CompanyID != t.CompanyID {
+		return fmt.Errorf("contact %d does not exist in company %d", t.RequesterContactID, t.CompanyID)
+	}
+	if t.AssigneeUserID != 0 {
+		if u, ok := x.s.t.users.get(t.AssigneeUserID); !ok || u.CompanyID != t.CompanyID {
+			return fmt.Errorf("user %d does not exist in company %d", t.AssigneeUserID, t.CompanyID)
+		}
+	}
+	if t.AssetID != 0 {
+		if a, ok := x.s.t.inventory.assets.get(t.AssetID); !ok || a.CompanyID != t.CompanyID {
+			return fmt.Errorf("asset %d does not exist in company %d", t.AssetID, t.CompanyID)
+		}
+	}
+	return nil
+}
+
+// InsertComment inserts c, setting its ID.
+func (x *tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	if t, ok := tt.tickets.get(c.TicketID); !ok || t.CompanyID != c.CompanyID {
+		return fmt.Errorf("memory: insert comment: ticket %d does not exist in company %d", c.TicketID, c.CompanyID)
+	}
+	row := cloneComment(*c)
+	row.ID = tt.comments.allocate()
+	tt.comments.put(row.ID, row)
+	tt.commentsByTicket[row.TicketID] = append(tt.commentsByTicket[row.TicketID], row.ID)
+	x.onRollback(func() {
+		tt.comments.remove(row.ID)
+		ids := tt.commentsByTicket[row.TicketID]
+		if len(ids) <= 1 {
+			delete(tt.commentsByTicket, row.TicketID)
+		} else {
+			tt.commentsByTicket[row.TicketID] = ids[:len(ids)-1]
+		}
+	})
+	c.ID = row.ID
+	return nil
+}
+
+// ---- analytics ----
+
+// maxEscalations bounds the escalations of each kind, as in the SQL
+// backends.
+const maxEscalations = 100
+
+// Analytics computes the report of one company in Go, with the exact
+// semantics of the SQL backends (storage/bunstore/tickets.go): days in
+// q.Location, durations to the millisecond, P90 the nearest-rank
+// percentile, escalations grouped by kind in ticket ID order.
+func (r reader) Analytics(ctx context.Context, company tenant.CompanyID, q tickets.AnalyticsQuery) (tickets.Analytics, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return tickets.Analytics{}, err
+	}
+	defer release()
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	out := tickets.Analytics{From: q.From, To: q.To}
+	inWindow := func(t time.Time) bool { return !t.Before(q.From) && t.Before(q.To) }
+
+	var (
+		cells                    = map[tickets.Count]int{}
+		days                     = map[string]*tickets.DayCount{}
+		firstResponse, resolving []time.Duration
+		resolved, met            int
+		backlog                  [4]int
+		load                     = map[tenant.UserID]int{}
+		active                   []tickets.Ticket // ascending ID
+	)
+	day := func(t time.Time) *tickets.DayCount {
+		d := t.In(loc).Format(time.DateOnly)
+		if days[d] == nil {
+			days[d] = &tickets.DayCount{Day: d}
+		}
+		return days[d]
+	}
+	r.s.t.tickets.tickets.scan(0, func(t tickets.Ticket) bool {
+		if t.CompanyID != company {
+			return true
+		}
+		if inWindow(t.CreatedAt) {
+			cells[tickets.Count{Status: t.Status, Priority: string(t.Priority)}]++
+			day(t.CreatedAt).Created++
+			if !t.FirstResponseAt.IsZero() {
+				firstResponse = append(firstResponse, t.FirstResponseAt.Sub(t.CreatedAt))
+			}
+			if !t.ResolvedAt.IsZero() {
+				resolving = append(resolving, t.ResolvedAt.Sub(t.CreatedAt))
+			}
+		}
+		if !t.ResolvedAt.IsZero() && inWindow(t.ResolvedAt) {
+			day(t.ResolvedAt).Resolved++
+			resolved++
+			if !t.ResolutionDueAt.IsZero() && t.ResolvedAt.Before(t.ResolutionDueAt) {
+				met++
+			}
+		}
+		if t.Status.Active() {
+			active = append(active, t)
+			switch age := q.Now.Sub(t.CreatedAt); {
+			case age < 24*time.Hour:
+				backlog[0]++
+			case age < 72*time.Hour:
+				backlog[1]++
+			case age < 168*time.Hour:
+				backlog[2]++
+			default:
+				backlog[3]++
+			}
+			if t.AssigneeUserID != 0 {
+				load[t.AssigneeUserID]++
+			}
+		}
+		return true
+	})
+
+	out.ByStatusPriority = make([]tickets.Count, 0, len(cells))
+	for c, n := range cells {
+		c.N = n
+		out.ByStatusPriority = append(out.ByStatusPriority, c)
+	}
+	sortCounts(out.ByStatusPriority)
+	out.PerDay = make([]tickets.DayCount, 0, len(days))
+	for _, d := range days {
+		out.PerDay = append(out.PerDay, *d)
+	}
+	slices.SortFunc(out.PerDay, func(a, b tickets.DayCount) int { return cmp.Compare(a.Day, b.Day) })
+	out.FirstResponse = durationStats(firstResponse)
+	out.Resolution = durationStats(resolving)
+	out.SLACompliance = -1
+	if resolved > 0 {
+		out.SLACompliance = 100 * float64(met) / float64(resolved)
+	}
+	out.Backlog = []tickets.AgeBucket{{Bucket: "<1d", N: backlog[0]}, {Bucket: "1-3d", N: backlog[1]},
+		{Bucket: "3-7d", N: backlog[2]}, {Bucket: ">7d", N: backlog[3]}}
+	out.Load = make([]tickets.AgentLoad, 0, len(load))
+	for u, n := range load {
+		out.Load = append(out.Load, tickets.AgentLoad{UserID: u, Active: n})
+	}
+	slices.SortFunc(out.Load, func(a, b tickets.AgentLoad) int {
+		return cmp.Or(cmp.Compare(b.Active, a.Active), cmp.Compare(a.UserID, b.UserID))
+	})
+	out.Escalations = escalations(active, out.Load, q)
+	return out, nil
+}
+
+// escalations lists, kind by kind and in ticket ID order, at most
+// maxEscalations active tickets of each kind, then the agents over
+// capacity.
+func escalations(active []tickets.Ticket, load []tickets.AgentLoad, q tickets.AnalyticsQuery) []tickets.Escalation {
+	type rule struct {
+		match  func(tickets.Ticket) bool
+		reason func(tickets.Ticket) string
+	}
+	fixed := func(s string) func(tickets.Ticket) string { return func(tickets.Ticket) string { return s } }
+	rules := []rule{
+		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateBreached }, fixed("sla breached")},
+		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateAtRisk }, fixed("sla at risk")},
+		{func(t tickets.Ticket) bool { return t.Priority == sla.PriorityCritical && t.AssigneeUserID == 0 },
+			fixed("critical and unassigned")},
+	}
+	if !q.StaleBefore.IsZero() {
+		rules = append(rules, rule{func(t tickets.Ticket) bool { return t.UpdatedAt.Before(q.StaleBefore) },
+			fixed("no update since " + q.StaleBefore.UTC().Format(time.RFC3339))})
+	}
+	rules = append(rules, rule{func(t tickets.Ticket) bool { return t.ReopenCount > 1 },
+		func(t tickets.Ticket) string { return fmt.Sprintf("reopened %d times", t.ReopenCount) }})
+	out := []tickets.Escalation{}
+	for _, r := range rules {
+		n := 0
+		for _, t := range active {
+			if n < maxEscalations && r.match(t) {
+				out = append(out, tickets.Escalation{TicketID: t.ID, Number: t.Number, Reason: r.reason(t)})
+				n++
+			}
+		}
+	}
+	if q.AgentCapacity > 0 {
+		n := 0
+		for _, l := range load {
+			if l.Active > q.AgentCapacity && n < maxEscalations {
+				out = append(out, tickets.Escalation{AgentUserID: l.UserID,
+					Reason: fmt.Sprintf("agent over capacity: %d active tickets", l.Active)})
+				n++
+			}
+		}
+	}
+	return out
+}
+
+// durationStats summarises ds: the mean and the nearest-rank 90th
+// percentile (rank ceil(0.9 n)), both rounded to the millisecond.
+func durationStats(ds []time.Duration) tickets.DurationStats {
+	if len(ds) == 0 {
+		return tickets.DurationStats{}
+	}
+	slices.Sort(ds)
+	var sum float64
+	for _, d := range ds {
+		sum += d.Seconds()
+	}
+	n := len(ds)
+	return tickets.DurationStats{N: n, Mean: millis(sum / float64(n)), P90: millis(ds[(9*n+9)/10-1].Seconds())}
+}
+
+// millis converts seconds to a duration rounded to the millisecond.
+func millis(seconds float64) time.Duration {
+	return time.Duration(math.Round(seconds*1000)) * time.Millisecond
+}
+
+// sortCounts orders counts by workflow status, then by priority (low to
+// critical), as the SQL backends do.
+func sortCounts(cs []tickets.Count) {
+	rank := func(list []string, s string) int {
+		if i := slices.Index(list, s); i >= 0 {
+			return i
+		}
+		return len(list)
+	}
+	var statuses, priorities []string
+	for _, s := range tickets.Statuses() {
+		statuses = append(statuses, string(s))
+	}
+	for _, p := range sla.Priorities() {
+		priorities = append(priorities, string(p))
+	}
+	slices.SortFunc(cs, func(a, b tickets.Count) int {
+		return cmp.Or(cmp.Compare(rank(statuses, string(a.Status)), rank(statuses, string(b.Status))),
+			cmp.Compare(a.Status, b.Status),
+			cmp.Compare(rank(priorities, a.Priority), rank(priorities, b.Priority)),
+			cmp.Compare(a.Priority, b.Priority))
+	})
+}
