@@ -15,6 +15,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 // Store is what the helpdesk needs from a storage backend: one adapter per
@@ -22,6 +23,7 @@ import (
 type Store interface {
 	Directory() directory.Store
 	Inventory() inventory.Store
+	Tickets() tickets.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	events.OutboxReader
@@ -33,6 +35,8 @@ type Desk struct {
 	Directory *directory.Service
 	// Inventory manages stock items and assets.
 	Inventory *inventory.Service
+	// Tickets manages tickets, comments and their SLA clocks.
+	Tickets *tickets.Service
 
 	store      Store
 	now        func() time.Time
@@ -41,6 +45,8 @@ type Desk struct {
 	refreshTTL time.Duration
 	// maintenance is how often Run purges expired records.
 	maintenance time.Duration
+	// slaCheck is how often Run checks the tickets' SLA clocks.
+	slaCheck time.Duration
 }
 
 type config struct {
@@ -50,6 +56,7 @@ type config struct {
 	accessTTL   time.Duration
 	refreshTTL  time.Duration
 	maintenance time.Duration
+	slaCheck    time.Duration
 }
 
 // Option configures New.
@@ -78,19 +85,26 @@ func WithTokenTTLs(access, refresh time.Duration) Option {
 // (default one hour).
 func WithMaintenanceInterval(d time.Duration) Option { return func(c *config) { c.maintenance = d } }
 
+// WithSLACheckInterval sets how often Run looks for tickets whose SLA
+// became at risk or breached (default 30 seconds).
+func WithSLACheckInterval(d time.Duration) Option { return func(c *config) { c.slaCheck = d } }
+
 // New assembles a helpdesk over store.
 func New(store Store, opts ...Option) (*Desk, error) {
 	if store == nil {
 		return nil, errors.New("helpdesk: store is nil: pass memory.New() or a bunstore.Store")
 	}
 	cfg := config{now: time.Now, bcryptCost: 10, accessTTL: auth.DefaultAccessTTL, refreshTTL: directory.DefaultRefreshTTL,
-		maintenance: time.Hour}
+		maintenance: time.Hour, slaCheck: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.jwtSecret == nil {
 		cfg.jwtSecret = make([]byte, 32)
 		_, _ = rand.Read(cfg.jwtSecret)
+	}
+	if cfg.slaCheck <= 0 {
+		return nil, fmt.Errorf("helpdesk: SLA check interval %v: give WithSLACheckInterval a positive duration", cfg.slaCheck)
 	}
 	if len(cfg.jwtSecret) < auth.MinSecretBytes {
 		return nil, errNoSecret
@@ -107,27 +121,44 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, Inventory: inv, store: store, now: cfg.now, issuer: issuer,
-		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance}, nil
+	tk, err := tickets.NewService(store.Tickets(), tickets.WithClock(cfg.now))
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, store: store, now: cfg.now, issuer: issuer,
+		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck}, nil
 }
 
 // Now returns the desk's clock reading.
 func (d *Desk) Now() time.Time { return d.now() }
 
-// Run runs the desk's background workers until ctx is done: for now the
-// maintenance loop that forgets expired idempotency keys. It returns nil on
-// a clean stop.
+// Run runs the desk's background workers until ctx is done: the
+// maintenance loop that forgets expired idempotency keys, and the SLA check
+// that emits ticket.sla_at_risk and ticket.sla_breached. It returns nil on a
+// clean stop.
 func (d *Desk) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.maintenance)
 	defer tick.Stop()
+	sla := time.NewTicker(d.slaCheck)
+	defer sla.Stop()
+	d.purge(ctx)
 	for {
-		d.purge(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+			d.purge(ctx)
+		case <-sla.C:
+			d.checkSLA(ctx)
 		}
 	}
+}
+
+// checkSLA runs one pass of the tickets' SLA check. A failure is retried on
+// the next tick: the check finds every ticket whose state is due, however
+// late.
+func (d *Desk) checkSLA(ctx context.Context) {
+	_, _ = d.Tickets.CheckSLA(ctx)
 }
 
 // purge deletes expired idempotency keys. A failure is retried on the next

@@ -151,6 +151,7 @@ func (a *api) routes() {
 	a.authRoutes()
 	a.adminRoutes()
 	a.inventoryRoutes()
+	a.ticketRoutes()
 	a.opsRoutes()
 	a.docRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
