@@ -10,13 +10,20 @@ import (
 
 // config holds the command-line settings.
 type config struct {
-	db         string
-	dsn        string
-	duration   time.Duration
-	clients    int
-	seed       int
-	assets     int
-	cpuProfile string
+	db       string
+	dsn      string
+	duration time.Duration
+	clients  int
+	seed     int
+	assets   int
+	// tickets is the tickets of each of ticketCompanies companies, the
+	// benchmark company included.
+	tickets         int
+	ticketCompanies int
+	// latencyClients is the clients of the scenarios with latency targets
+	// (the lists and the analytics).
+	latencyClients int
+	cpuProfile     string
 }
 
 // DSN environment variables, in order of preference.
@@ -37,6 +44,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.clients, "clients", 8, "concurrent keep-alive clients (workers)")
 	fs.IntVar(&c.seed, "seed", 1000, "contacts seeded in the benchmark company")
 	fs.IntVar(&c.assets, "assets", 10_000, "assets seeded in the benchmark company (as many more go to 9 other companies)")
+	fs.IntVar(&c.tickets, "tickets", 10_000, "tickets seeded in each company of -ticket-companies, bulk-loaded")
+	fs.IntVar(&c.ticketCompanies, "ticket-companies", 10, "companies holding -tickets tickets each, the benchmark company included")
+	fs.IntVar(&c.latencyClients, "latency-clients", 1, "clients of the scenarios with latency targets (lists, analytics)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -58,6 +68,12 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-seed must be between 0 and 1000000")
 	case c.assets < 0 || c.assets > 1_000_000:
 		return config{}, errors.New("-assets must be between 0 and 1000000")
+	case c.tickets < 0 || c.tickets > 1_000_000:
+		return config{}, errors.New("-tickets must be between 0 and 1000000")
+	case c.ticketCompanies < 1 || c.ticketCompanies > 10_000:
+		return config{}, errors.New("-ticket-companies must be between 1 and 10000")
+	case c.latencyClients < 1 || c.latencyClients > 1024:
+		return config{}, errors.New("-latency-clients must be between 1 and 1024")
 	}
 	switch c.db {
 	case "sqlite":

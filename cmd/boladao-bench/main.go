@@ -12,9 +12,20 @@
 // full page), then an intake of 10 units against the same rows written by
 // multi-row inserts.
 //
+// The ticket scenarios run over tickets bulk-loaded in -ticket-companies
+// companies (-tickets each, the benchmark company included): the list of
+// closed tickets on page 1 and on page 100, the analytics of the last 90
+// days, then ticket creation through POST /api/helpdesk/tickets against a
+// plain two-row transaction (ticket + outbox). The lists and the analytics
+// run with -latency-clients clients (default 1): their targets are the
+// latency of one request, which more clients than cores would turn into
+// queueing. -ticket-companies 100 gives the 1,000,000 tickets of the
+// ticket targets.
+//
 // Usage:
 //
-//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-cpuprofile FILE]
+//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000]
+//	              [-tickets 10000] [-ticket-companies 10] [-latency-clients 1] [-cpuprofile FILE]
 //
 // The PostgreSQL DSN comes from -dsn, BOLADAO_BENCH_POSTGRES_DSN or
 // BOLADAO_TEST_POSTGRES_DSN, in that order. The benchmark creates its own
@@ -57,7 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer env.close(stderr)
 	rep := report{backend: cfg.db, clients: cfg.clients, duration: cfg.duration, seed: cfg.seed,
-		assets: cfg.assets, assetSeedTime: env.assetSeedTime, idle: idleRSS()}
+		assets: cfg.assets, assetSeedTime: env.assetSeedTime, tickets: cfg.tickets, ticketCompanies: cfg.ticketCompanies,
+		ticketSeedTime: env.ticketSeedTime, latencyClients: cfg.latencyClients, idle: idleRSS()}
 	stopProfile, err := startProfile(cfg.cpuProfile)
 	if err != nil {
 		return report{}, err

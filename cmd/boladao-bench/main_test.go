@@ -26,7 +26,9 @@ func TestRun(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			// 1,000 assets: a dozen full pages of the filtered list.
-			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000")
+			// 1,000 tickets a company: a dozen full pages of closed tickets.
+			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000",
+				"-tickets", "1000", "-ticket-companies", "3")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
 			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
@@ -43,7 +45,9 @@ func TestRun(t *testing.T) {
 func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
-		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName}
+		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
+		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
+		intakeScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}
@@ -93,6 +97,9 @@ func TestConfig(t *testing.T) {
 		{name: "no clients", args: []string{"-clients", "0"}, wantErr: "-clients"},
 		{name: "no duration", args: []string{"-duration", "0s"}, wantErr: "-duration"},
 		{name: "negative assets", args: []string{"-assets", "-1"}, wantErr: "-assets"},
+		{name: "negative tickets", args: []string{"-tickets", "-1"}, wantErr: "-tickets"},
+		{name: "no ticket company", args: []string{"-ticket-companies", "0"}, wantErr: "-ticket-companies"},
+		{name: "no latency client", args: []string{"-latency-clients", "0"}, wantErr: "-latency-clients"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tt := range tests {
@@ -111,7 +118,8 @@ func TestConfig(t *testing.T) {
 			if cfg.dsn != tt.wantDSN {
 				t.Errorf("dsn = %q, want %q", cfg.dsn, tt.wantDSN)
 			}
-			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000) {
+			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000 ||
+				cfg.tickets != 10_000 || cfg.ticketCompanies != 10 || cfg.latencyClients != 1) {
 				t.Errorf("defaults = %+v", cfg)
 			}
 		})

@@ -18,6 +18,11 @@ type report struct {
 	duration time.Duration
 	seed     int
 	assets   int
+	// tickets and ticketCompanies size the ticket data set, seeded in
+	// ticketSeedTime.
+	tickets, ticketCompanies int
+	ticketSeedTime           time.Duration
+	latencyClients           int
 	// assetSeedTime is how long seeding the assets took.
 	assetSeedTime time.Duration
 	idle          idleMemory
@@ -39,7 +44,10 @@ func (r report) print(w io.Writer) {
 		r.backend, r.clients, r.duration, r.seed)
 	fmt.Fprintf(w, "assets: %d in the benchmark company + %d in %d others, through Inventory.Intake, seeded in %s;\n",
 		r.assets, r.assets, otherCompanies, r.assetSeedTime.Round(100*time.Millisecond))
-	fmt.Fprintf(w, "  40%% of them then moved out of in_stock; q=%s is the model of a quarter of them\n\n", assetSearchTerm)
+	fmt.Fprintf(w, "  40%% of them then moved out of in_stock; q=%s is the model of a quarter of them\n", assetSearchTerm)
+	fmt.Fprintf(w, "tickets: %d in each of %d companies (%d in all), bulk-loaded in %s; 55%% closed\n",
+		r.tickets, r.ticketCompanies, r.tickets*r.ticketCompanies, r.ticketSeedTime.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "lists and analytics run with %d client(s), their targets being per request\n\n", r.latencyClients)
 	r.printMain(w)
 	r.printPages(w)
 	fmt.Fprintln(w)
@@ -144,6 +152,8 @@ func baselineName(scenario string) string {
 		return "bare net/http handler, " + scenario
 	case scenario == intakeScenarioName:
 		return "bun.RunInTx stock item + 10 assets + 10 history + 11 outbox rows (multi-row)"
+	case scenario == ticketCreateName:
+		return "bun.RunInTx ticket + outbox rows"
 	}
 	return "bun.RunInTx contact + outbox rows"
 }

@@ -59,6 +59,7 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	}
 	// The lists run before the intakes, which add assets to the company.
 	res = append(res, assetListScenarios(ctx, e, cfg)...)
+	res = append(res, ticketScenarios(ctx, e, cfg)...)
 	return append(res, intakeScenario(ctx, e, cfg))
 }
 

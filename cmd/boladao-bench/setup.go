@@ -23,6 +23,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
 )
 
 // Credentials of the benchmark's company admin.
@@ -41,9 +42,14 @@ type env struct {
 	token string
 	// assetSeedTime is how long seeding the inventory took.
 	assetSeedTime time.Duration
-	// walk locates the deep page of the asset list.
-	walk    assetWalk
-	cleanup []func() error
+	// assetWalk locates the deep page of the asset list.
+	assetWalk listWalk
+	// tickets is the seeded ticket data set; ticketSeedTime how long
+	// seeding it took; ticketWalk locates the deep page of the ticket list.
+	tickets        bunstoretest.SeededTickets
+	ticketSeedTime time.Duration
+	ticketWalk     listWalk
+	cleanup        []func() error
 }
 
 // setup opens a fresh store, assembles the desk, serves the API on
@@ -71,7 +77,17 @@ func setup(ctx context.Context, cfg config) (_ *env, err error) {
 	if e.assetSeedTime, err = e.seedInventory(ctx, cfg.assets); err != nil {
 		return nil, err
 	}
-	if e.walk, err = walkAssets(ctx, e.api.url, e.token); err != nil {
+	if e.assetWalk, err = walkList(ctx, e.api.url, e.token, assetsListPath, assetPageLimit); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	e.tickets, err = bunstoretest.SeedTickets(ctx, e.store, bunstoretest.TicketSeed{
+		Companies: cfg.ticketCompanies, PerCompany: cfg.tickets, Company: e.admin.CompanyID})
+	if err != nil {
+		return nil, err
+	}
+	e.ticketSeedTime = time.Since(start)
+	if e.ticketWalk, err = walkList(ctx, e.api.url, e.token, ticketsListPath, ticketPageLimit); err != nil {
 		return nil, err
 	}
 	return e, nil

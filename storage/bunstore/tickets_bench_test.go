@@ -19,38 +19,10 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
 	"github.com/sistemaboladao/boladao/tickets"
 	"github.com/sistemaboladao/boladao/tickets/sla"
 )
-
-// benchTicketRow is a tickets row for the raw baseline and bulk seeding.
-type benchTicketRow struct {
-	bun.BaseModel      `bun:"table:tickets"`
-	ID                 int64     `bun:"id,pk,autoincrement"`
-	CompanyID          int64     `bun:"company_id"`
-	Number             int64     `bun:"number"`
-	Title              string    `bun:"title"`
-	Description        string    `bun:"description"`
-	Priority           string    `bun:"priority"`
-	Category           string    `bun:"category"`
-	Channel            string    `bun:"channel"`
-	Tags               string    `bun:"tags"`
-	RequesterContactID int64     `bun:"requester_contact_id"`
-	AssigneeUserID     int64     `bun:"assignee_user_id,nullzero"`
-	Status             string    `bun:"status"`
-	ReopenCount        int       `bun:"reopen_count"`
-	Pauses             string    `bun:"pauses"`
-	SLAState           string    `bun:"sla_state"`
-	ResponseDueAt      time.Time `bun:"response_due_at"`
-	ResolutionDueAt    time.Time `bun:"resolution_due_at"`
-	NextSLACheckAt     time.Time `bun:"next_sla_check_at,nullzero"`
-	FirstResponseAt    time.Time `bun:"first_response_at,nullzero"`
-	ResolvedAt         time.Time `bun:"resolved_at,nullzero"`
-	ClosedAt           time.Time `bun:"closed_at,nullzero"`
-	Version            int64     `bun:"version"`
-	CreatedAt          time.Time `bun:"created_at"`
-	UpdatedAt          time.Time `bun:"updated_at"`
-}
 
 // insertContact creates a contact of company through a unit of work.
 func insertContact(tb testing.TB, s *bunstore.Store, company tenant.CompanyID, name string) tenant.ContactID {
@@ -89,7 +61,7 @@ func BenchmarkTicketCreate(b *testing.B) {
 			raw := func(ctx context.Context) error {
 				return s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 					now := time.Now().UTC().Truncate(time.Microsecond)
-					r := benchTicketRow{CompanyID: int64(company), Number: number.Add(1), Title: in.Title, Description: in.Description,
+					r := bunstoretest.TicketRow{CompanyID: int64(company), Number: number.Add(1), Title: in.Title, Description: in.Description,
 						Priority: string(in.Priority), Category: in.Category, Channel: "web", Tags: `["printer"]`,
 						RequesterContactID: int64(contact), Status: "new", Pauses: "[]", SLAState: "on_track",
 						ResponseDueAt: now.Add(4 * time.Hour), ResolutionDueAt: now.Add(24 * time.Hour),
@@ -136,152 +108,14 @@ VALUES (?, 'ticket.created', ?, 'ticket', ?, ?, 1, ?)`, fmt.Sprintf("raw-%d", r.
 	}
 }
 
-// The scale data set. With BOLADAO_BENCH_BIG=1: 1,000,000 tickets in 100
-// companies, 10,000 of them in the measured company; otherwise 20,000 in 2
-// companies, 10,000 in the measured one. Rows of the companies interleave
-// in ID order.
-type ticketSeed struct{ total, companies, main int }
-
-func ticketSeedSize() ticketSeed {
+// ticketSeedSize is the scale data set. With BOLADAO_BENCH_BIG=1:
+// 1,000,000 tickets in 100 companies, 10,000 of them in the measured
+// company; otherwise 20,000 in 2 companies.
+func ticketSeedSize() bunstoretest.TicketSeed {
 	if os.Getenv("BOLADAO_BENCH_BIG") == "1" {
-		return ticketSeed{total: 1_000_000, companies: 100, main: 10_000}
+		return bunstoretest.TicketSeed{Companies: 100, PerCompany: 10_000}
 	}
-	return ticketSeed{total: 20_000, companies: 2, main: 10_000}
-}
-
-// ticketBenchNow is the seeded data set's "now": tickets were created in
-// the year before it.
-var ticketBenchNow = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
-
-var ticketTitles = []struct{ title, description, category, tag string }{
-	{"Impressora não imprime", "A impressora do financeiro parou de imprimir", "Hardware", "printer"},
-	{"VPN caiu", "Sem acesso remoto desde cedo", "Rede", "vpn"},
-	{"Notebook lento", "Demora muito para ligar", "Hardware", "notebook"},
-	{"Senha expirada", "Não consigo entrar no sistema", "Acesso", "password"},
-	{"E-mail não sincroniza", "O Outlook não recebe mensagens", "Software", "email"},
-	{"Monitor piscando", "A tela pisca o tempo todo", "Hardware", "monitor"},
-}
-
-// ticketStatusOf spreads the statuses: closed 55 %, resolved 10 %, new 5 %,
-// open 10 %, in_progress 10 %, pending_customer 5 %, cancelled 5 %.
-func ticketStatusOf(r uint64) tickets.Status {
-	switch {
-	case r <= 10:
-		return tickets.StatusClosed
-	case r <= 12:
-		return tickets.StatusResolved
-	case r == 13:
-		return tickets.StatusNew
-	case r <= 15:
-		return tickets.StatusOpen
-	case r <= 17:
-		return tickets.StatusInProgress
-	case r == 18:
-		return tickets.StatusPendingCustomer
-	}
-	return tickets.StatusCancelled
-}
-
-// seedTickets inserts size.total tickets with multi-row inserts of 1,000
-// rows in transactions of 50,000, then updates the planner statistics. It
-// returns the measured company and its agents.
-func seedTickets(b *testing.B, s *bunstore.Store, size ticketSeed) (tenant.CompanyID, []tenant.UserID) {
-	b.Helper()
-	ctx := context.Background()
-	companies := make([]tenant.CompanyID, size.companies)
-	contacts := make(map[tenant.CompanyID]tenant.ContactID, size.companies)
-	var agents []tenant.UserID
-	now := ticketBenchNow
-	require.NoError(b, s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
-		for i := range companies {
-			c := directory.Company{Name: fmt.Sprintf("Bench %03d", i), Timezone: "America/Sao_Paulo", Active: true, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertCompany(ctx, &c); err != nil {
-				return err
-			}
-			companies[i] = c.ID
-			ct := directory.Contact{CompanyID: c.ID, Name: "Requester", Active: true, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertContact(ctx, &ct); err != nil {
-				return err
-			}
-			contacts[c.ID] = ct.ID
-		}
-		for i := range 5 {
-			u := directory.User{CompanyID: companies[0], Email: fmt.Sprintf("agent%d@bench.example.com", i), PasswordHash: []byte("x"),
-				Role: tenant.RoleAgent, Active: true, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertUser(ctx, &u); err != nil {
-				return err
-			}
-			agents = append(agents, u.ID)
-		}
-		return nil
-	}))
-	main, others := companies[0], companies[1:]
-	every := size.total / size.main
-	seq := make(map[tenant.CompanyID]int64, size.companies)
-	const batch, perTx = 1000, 50_000
-	for start := 0; start < size.total; start += perTx {
-		err := s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for from := start; from < min(start+perTx, size.total); from += batch {
-				rows := make([]benchTicketRow, 0, batch)
-				for i := from; i < min(from+batch, size.total); i++ {
-					company := main
-					if i%every != 0 {
-						company = others[i%len(others)]
-					}
-					seq[company]++
-					h := uint64(i+1) * 0x9E3779B97F4A7C15
-					fam := ticketTitles[(h>>33)%uint64(len(ticketTitles))]
-					status := ticketStatusOf((h >> 45) % 20)
-					pr := sla.Priorities()[(h>>40)%4]
-					created := now.Add(-time.Duration((h>>8)%(365*24*60)) * time.Minute)
-					r := benchTicketRow{CompanyID: int64(company), Number: seq[company], Title: fam.title, Description: fam.description,
-						Priority: string(pr), Category: fam.category, Channel: "web", Tags: `["` + fam.tag + `"]`,
-						RequesterContactID: int64(contacts[company]), Status: string(status), Pauses: "[]", SLAState: "on_track",
-						ResponseDueAt: created.Add(8 * time.Hour), ResolutionDueAt: created.Add(72 * time.Hour), Version: 1,
-						CreatedAt: created, UpdatedAt: created.Add(time.Minute)}
-					if (h>>50)%30 == 0 {
-						r.ReopenCount = 2
-					}
-					if company == main && status != tickets.StatusNew {
-						r.AssigneeUserID = int64(agents[(h>>20)%uint64(len(agents))])
-					}
-					if status != tickets.StatusNew {
-						r.FirstResponseAt = created.Add(time.Duration((h>>20)%480) * time.Minute)
-					}
-					switch status {
-					case tickets.StatusResolved, tickets.StatusClosed:
-						r.ResolvedAt = created.Add(time.Duration((h>>30)%96) * time.Hour)
-						r.UpdatedAt = r.ResolvedAt
-						r.SLAState = "met"
-						if !r.ResolvedAt.Before(r.ResolutionDueAt) {
-							r.SLAState = "breached"
-						}
-						if status == tickets.StatusClosed {
-							r.ClosedAt = r.ResolvedAt.Add(time.Hour)
-						}
-					case tickets.StatusCancelled:
-					default:
-						r.SLAState = []string{"on_track", "on_track", "at_risk", "breached"}[(h>>12)%4]
-						r.NextSLACheckAt = created.Add(72 * time.Hour)
-					}
-					rows = append(rows, r)
-				}
-				if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		require.NoError(b, err)
-	}
-	if s.Dialect() == bunstore.Postgres {
-		_, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE tickets")
-		require.NoError(b, err)
-	} else {
-		_, err := s.DB().ExecContext(ctx, "ANALYZE")
-		require.NoError(b, err)
-	}
-	return main, agents
+	return bunstoretest.TicketSeed{Companies: 2, PerCompany: 10_000}
 }
 
 // openTicketScale opens a throwaway store for the scale data set: SQLite in
@@ -389,9 +223,11 @@ func BenchmarkTicketsAtScale(b *testing.B) {
 		b.Run(be.name, func(b *testing.B) {
 			s := openTicketScale(b, be.name)
 			start := time.Now()
-			main, _ := seedTickets(b, s, size)
-			b.Logf("%s: seeded %d tickets in %d companies (%d in the measured one) in %s", be.name, size.total,
-				size.companies, size.main, time.Since(start).Round(time.Second))
+			seeded, err := bunstoretest.SeedTickets(b.Context(), s, size)
+			require.NoError(b, err)
+			main := seeded.Company
+			b.Logf("%s: seeded %d companies of %d tickets in %s", be.name, size.Companies, size.PerCompany,
+				time.Since(start).Round(time.Second))
 			capture := &queryCapture{}
 			s.DB().AddQueryHook(capture)
 			q := s.Tickets()
@@ -430,8 +266,8 @@ func BenchmarkTicketsAtScale(b *testing.B) {
 
 			loc, err := time.LoadLocation("America/Sao_Paulo")
 			require.NoError(b, err)
-			aq := tickets.AnalyticsQuery{From: ticketBenchNow.Add(-90 * 24 * time.Hour), To: ticketBenchNow, Now: ticketBenchNow,
-				Location: loc, StaleBefore: ticketBenchNow.Add(-24 * time.Hour), AgentCapacity: 20}
+			aq := tickets.AnalyticsQuery{From: bunstoretest.TicketSeedNow.Add(-90 * 24 * time.Hour), To: bunstoretest.TicketSeedNow, Now: bunstoretest.TicketSeedNow,
+				Location: loc, StaleBefore: bunstoretest.TicketSeedNow.Add(-24 * time.Hour), AgentCapacity: 20}
 			b.Run("analytics", func(b *testing.B) {
 				logPlans(b, s, "analytics", capture.capture(b, s, func(ctx context.Context, tq tickets.Queries) error {
 					_, err := tq.Analytics(ctx, main, aq)
