@@ -206,10 +206,8 @@ func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput
 				return err
 			}
 		}
-		if t.Number, err = tx.NextTicketNumber(ctx, actor.CompanyID); err != nil {
-			return err
-		}
 		s.refreshSLA(&t, c, now)
+		// Number 0: InsertTicket takes the company's next number.
 		if err := tx.InsertTicket(ctx, &t); err != nil {
 			return err
 		}

@@ -41,7 +41,10 @@ type Tx interface {
 	// NextTicketNumber allocates the company's next ticket number (1, 2,
 	// ...), gapless: a rolled-back unit of work gives its number back.
 	NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error)
-	// InsertTicket assigns the ID and sets Version to 1.
+	// InsertTicket assigns the ID and sets Version to 1. A ticket whose
+	// Number is zero receives the company's next number, as from
+	// NextTicketNumber; on PostgreSQL in the same statement, so that the
+	// counter row stays locked for one statement less.
 	InsertTicket(ctx context.Context, t *Ticket) error
 	// UpdateTicket writes t where ID, company and Version match, then
 	// increments Version (storage.ErrStale / storage.ErrNotFound otherwise).

@@ -298,26 +298,53 @@ func (q queries) TicketsDueForSLACheck(ctx context.Context, now time.Time, limit
 // a rollback gives the number back.
 func (t *Tx) NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error) {
 	var next int64
-	err := t.db.NewRaw(`INSERT INTO ticket_counters (company_id, next_number) VALUES (?, 2)
-ON CONFLICT (company_id) DO UPDATE SET next_number = ticket_counters.next_number + 1
-RETURNING next_number`, int64(company)).Scan(ctx, &next)
+	err := t.db.NewRaw(nextTicketNumberSQL, int64(company)).Scan(ctx, &next)
 	if err != nil {
 		return 0, translate(err, fmt.Sprintf("allocating a ticket number of company %d", company))
 	}
 	return next - 1, nil
 }
 
-// InsertTicket implements tickets.Tx.
+// nextTicketNumberSQL upserts the company's counter row and returns the
+// number after the one allocated.
+const nextTicketNumberSQL = `INSERT INTO ticket_counters (company_id, next_number) VALUES (?, 2)
+ON CONFLICT (company_id) DO UPDATE SET next_number = ticket_counters.next_number + 1
+RETURNING next_number`
+
+// InsertTicket implements tickets.Tx. A ticket without a number takes the
+// company's next one: on PostgreSQL the counter's upsert runs in the
+// INSERT's WITH clause, so that the row lock it takes, which serialises
+// the company's creations until commit, is held for one round trip less;
+// on SQLite, whose single writer serialises anyway, as NextTicketNumber.
 func (t *Tx) InsertTicket(ctx context.Context, tk *tickets.Ticket) error {
+	if tk.Number == 0 && t.dialect != Postgres {
+		n, err := t.NextTicketNumber(ctx, tk.CompanyID)
+		if err != nil {
+			return err
+		}
+		tk.Number = n
+	}
 	r, err := ticketRowOf(*tk)
 	if err != nil {
 		return err
 	}
 	r.ID, r.Version = 0, 1
-	if err := insert(ctx, t.db, &r, fmt.Sprintf("ticket %d of company %d", tk.Number, tk.CompanyID)); err != nil {
-		return err
+	if r.Number != 0 {
+		if err := insert(ctx, t.db, &r, fmt.Sprintf("ticket %d of company %d", tk.Number, tk.CompanyID)); err != nil {
+			return err
+		}
+	} else {
+		// The ID is drawn after the counter's lock is taken (the VALUES
+		// are evaluated in order, and the ID's reads n), so that IDs and
+		// numbers grow together, as the lists' order by ID expects.
+		_, err := t.db.NewInsert().Model(&r).With("n", t.db.NewRaw(nextTicketNumberSQL, r.CompanyID)).
+			Value("id", "(SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM n)").
+			Value("number", "(SELECT next_number - 1 FROM n)").Returning("id, number").Exec(ctx)
+		if err != nil {
+			return translate(err, fmt.Sprintf("inserting a ticket of company %d", tk.CompanyID))
+		}
 	}
-	tk.ID, tk.Version = r.ID, 1
+	tk.ID, tk.Number, tk.Version = r.ID, r.Number, 1
 	return nil
 }
 

@@ -213,6 +213,11 @@ func (x *tx) NextTicketNumber(ctx context.Context, company tenant.CompanyID) (in
 		return 0, err
 	}
 	defer release()
+	return x.nextTicketNumber(company)
+}
+
+// nextTicketNumber is NextTicketNumber, inside the unit of work.
+func (x *tx) nextTicketNumber(company tenant.CompanyID) (int64, error) {
 	if _, ok := x.s.t.companies.get(company); !ok {
 		return 0, fmt.Errorf("memory: allocate a ticket number: company %d does not exist", company)
 	}
@@ -233,7 +238,8 @@ func (x *tx) NextTicketNumber(ctx context.Context, company tenant.CompanyID) (in
 	return next, nil
 }
 
-// InsertTicket inserts t, setting its ID and Version.
+// InsertTicket inserts t, setting its ID and Version, and its Number
+// when zero.
 func (x *tx) InsertTicket(ctx context.Context, t *tickets.Ticket) error {
 	release, err := x.enter(ctx)
 	if err != nil {
@@ -242,6 +248,11 @@ func (x *tx) InsertTicket(ctx context.Context, t *tickets.Ticket) error {
 	defer release()
 	if err := x.ticketReferences(*t); err != nil {
 		return fmt.Errorf("memory: insert ticket: %w", err)
+	}
+	if t.Number == 0 {
+		if t.Number, err = x.nextTicketNumber(t.CompanyID); err != nil {
+			return err
+		}
 	}
 	tt := x.s.t.tickets
 	key := ticketNumber{t.CompanyID, t.Number}

@@ -384,6 +384,18 @@ func testTicketsFailedCreation(t *testing.T, b Backend) {
 	require.ErrorIs(t, err, boom)
 	require.Equal(t, before, eventTypes(t, b, f.co.ID), "failed creations emit nothing")
 
+	// So does one whose insert numbered the ticket.
+	err = b.Tickets().InTx(ctx(t), func(ctx context.Context, tx tickets.Tx) error {
+		tk := tickets.Ticket{CompanyID: f.co.ID, Title: "numbered", Priority: sla.PriorityLow, Channel: tickets.ChannelWeb,
+			RequesterContactID: f.req.ContactID, Status: tickets.StatusNew, SLAState: sla.StateOnTrack,
+			CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		require.NoError(t, tx.InsertTicket(ctx, &tk))
+		require.EqualValues(t, 2, tk.Number, "InsertTicket numbers a ticket without a number")
+		require.NotZero(t, tk.ID)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+
 	second := f.create(t, tickets.CreateInput{Title: "2"})
 	require.EqualValues(t, 2, second.Number, "failed creations burn no number")
 	require.Equal(t, []int64{1, 2}, numbers(walkTickets(t, b.Tickets(), f.co.ID, tickets.Filter{}, 50)))
