@@ -15,7 +15,9 @@ type config struct {
 	duration time.Duration
 	clients  int
 	seed     int
-	assets   int
+	// assets is the assets of the benchmark company, among assetsTotal in
+	// assetCompanies companies.
+	assets, assetsTotal, assetCompanies int
 	// tickets is the tickets of each of ticketCompanies companies, the
 	// benchmark company included.
 	tickets         int
@@ -43,7 +45,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "measured load per scenario and per baseline")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent keep-alive clients (workers)")
 	fs.IntVar(&c.seed, "seed", 1000, "contacts seeded in the benchmark company")
-	fs.IntVar(&c.assets, "assets", 10_000, "assets seeded in the benchmark company (as many more go to 9 other companies)")
+	fs.IntVar(&c.assets, "assets", 10_000, "assets seeded in the benchmark company, bulk-loaded")
+	fs.IntVar(&c.assetsTotal, "assets-total", 0, "assets seeded in all (default twice -assets), the rest spread over the other companies")
+	fs.IntVar(&c.assetCompanies, "asset-companies", 2, "companies holding the -assets-total assets, the benchmark company included")
 	fs.IntVar(&c.tickets, "tickets", 10_000, "tickets seeded in each company of -ticket-companies, bulk-loaded")
 	fs.IntVar(&c.ticketCompanies, "ticket-companies", 10, "companies holding -tickets tickets each, the benchmark company included")
 	fs.IntVar(&c.latencyClients, "latency-clients", 1, "clients of the scenarios with latency targets (lists, analytics)")
@@ -53,6 +57,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments %q: every setting is a flag (see -h)", fs.Args())
+	}
+	if c.assetsTotal == 0 {
+		c.assetsTotal = 2 * c.assets
 	}
 	return c.resolve(getenv)
 }
@@ -66,8 +73,12 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-clients must be between 1 and 1024")
 	case c.seed < 0 || c.seed > 1_000_000:
 		return config{}, errors.New("-seed must be between 0 and 1000000")
-	case c.assets < 0 || c.assets > 1_000_000:
-		return config{}, errors.New("-assets must be between 0 and 1000000")
+	case c.assets < 1 || c.assets > 1_000_000:
+		return config{}, errors.New("-assets must be between 1 and 1000000")
+	case c.assetsTotal != 0 && (c.assetsTotal < c.assets || c.assetsTotal > 10_000_000):
+		return config{}, errors.New("-assets-total must be between -assets and 10000000")
+	case c.assetCompanies < 2 || c.assetCompanies > 10_000:
+		return config{}, errors.New("-asset-companies must be between 2 and 10000")
 	case c.tickets < 0 || c.tickets > 1_000_000:
 		return config{}, errors.New("-tickets must be between 0 and 1000000")
 	case c.ticketCompanies < 1 || c.ticketCompanies > 10_000:

@@ -14,152 +14,31 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/sistemaboladao/boladao/events"
-	"github.com/sistemaboladao/boladao/helpdesk/directory"
-	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/inventory"
-	"github.com/sistemaboladao/boladao/storage/bunstore"
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
 )
 
-// The seeded inventory. Each company receives its assets through
-// Inventory.Intake in batches of inventory.MaxQuantity, one family of
-// assetFamilies per batch in turn, so that about a quarter of a company's
-// assets are of the first family, whose model word is assetSearchTerm.
-// The batches of the benchmark company alternate with those of the others,
-// so that the companies' rows interleave in ID order.
+// The seeded inventory: bunstoretest.SeedAssets bulk-loads -assets-total
+// assets in -asset-companies companies, -assets of them in the benchmark
+// company, its rows interleaved with the others' in ID order.
 const (
-	// otherCompanies receive, together, as many assets as the benchmark
-	// company.
-	otherCompanies = 9
-	// assetSearchTerm is the q of the asset list: the model of the first
-	// family, a whole word as a user types it.
-	assetSearchTerm = "latitude"
 	// assetPageLimit is the page size of the asset list.
 	assetPageLimit = 50
-	// deepPage is the page of the second asset-list scenario.
+	// deepPage is the page of the second scenario of each list.
 	deepPage = 100
 )
 
-// assetsListPath is the asset list the scenarios measure: in-stock assets
-// matching the search term, in creation order.
-const assetsListPath = "/api/helpdesk/assets?status=in_stock&q=" + assetSearchTerm + "&limit=50"
+// assetsListPath is the asset list the scenarios measure:
+// bunstoretest.AssetSearch, the assets in use matching "note dell" (7.5%
+// of a company's), in creation order.
+const assetsListPath = "/api/helpdesk/assets?status=in_use&q=note+dell&limit=50"
 
-// assetFamily is what one intake receives.
-type assetFamily struct{ name, category, manufacturer, model string }
-
-var assetFamilies = []assetFamily{
-	{"Notebook Dell Latitude 5440", "Notebook", "Dell", "Latitude 5440"},
-	{"Notebook Lenovo ThinkPad T14", "Notebook", "Lenovo", "ThinkPad T14 Gen 4"},
-	{"Monitor LG UltraWide 34", "Monitor", "LG", "34WN80C-B"},
-	{"Desktop HP EliteDesk 800", "Desktop", "HP", "EliteDesk 800 G9"},
-}
-
-// intakeJob is one seeding intake.
-type intakeJob struct {
-	actor  tenant.Actor
-	family assetFamily
-	qty    int
-}
-
-// seedInventory gives the benchmark company n assets and spreads n more
-// over otherCompanies new companies, through Inventory.Intake, then sets
-// the status of 40% of them (see spreadStatuses). It returns how long it
-// took.
-func (e *env) seedInventory(ctx context.Context, n int) (time.Duration, error) {
+// seedInventory bulk-loads the assets of cfg and returns how long it took.
+func (e *env) seedInventory(ctx context.Context, cfg config) (time.Duration, error) {
 	start := time.Now()
-	if n == 0 {
-		return 0, nil
-	}
-	sys := tenant.System()
-	mainActor, err := sys.InCompany(e.admin.CompanyID)
-	if err != nil {
-		return 0, err
-	}
-	mainJobs := intakeJobs(mainActor, n)
-	var others [][]intakeJob
-	for i := range otherCompanies {
-		c, err := e.desk.Directory.CreateCompany(ctx, sys, directory.CompanyInput{Name: fmt.Sprintf("Cliente%d Ltda", i+1)})
-		if err != nil {
-			return 0, fmt.Errorf("seeding the inventory: %w", err)
-		}
-		actor, err := sys.InCompany(c.ID)
-		if err != nil {
-			return 0, err
-		}
-		share := n / otherCompanies
-		if i < n%otherCompanies {
-			share++
-		}
-		others = append(others, intakeJobs(actor, share))
-	}
-	// Alternate: one batch of the benchmark company, one of another
-	// company (round robin), until both run out.
-	var otherJobs []intakeJob
-	for round := 0; ; round++ {
-		added := false
-		for _, jobs := range others {
-			if round < len(jobs) {
-				otherJobs = append(otherJobs, jobs[round])
-				added = true
-			}
-		}
-		if !added {
-			break
-		}
-	}
-	for i := 0; i < max(len(mainJobs), len(otherJobs)); i++ {
-		for _, jobs := range [][]intakeJob{mainJobs, otherJobs} {
-			if i >= len(jobs) {
-				continue
-			}
-			j := jobs[i]
-			_, _, err := e.desk.Inventory.Intake(ctx, j.actor, inventory.IntakeInput{
-				Name: j.family.name, Category: j.family.category, Manufacturer: j.family.manufacturer,
-				Model: j.family.model, Quantity: j.qty, Location: "Sede", Supplier: "Distribuidora Bench",
-				InvoiceNumber: fmt.Sprintf("NF-%d", i), UnitCostCents: 350_000, WarrantyMonths: 12})
-			if err != nil {
-				return 0, fmt.Errorf("seeding the inventory: %w", err)
-			}
-		}
-	}
-	if err := spreadStatuses(ctx, e.store); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
-}
-
-// intakeJobs cuts n assets of actor's company into intakes of at most
-// inventory.MaxQuantity, cycling through assetFamilies.
-func intakeJobs(actor tenant.Actor, n int) []intakeJob {
-	var jobs []intakeJob
-	for k := 0; n > 0; k++ {
-		qty := min(n, inventory.MaxQuantity)
-		jobs = append(jobs, intakeJob{actor: actor, family: assetFamilies[k%len(assetFamilies)], qty: qty})
-		n -= qty
-	}
-	return jobs
-}
-
-// spreadStatuses moves 40% of the assets out of in_stock with one UPDATE
-// (setup, not measured; status is not part of the search index on either
-// backend), so that the status filter keeps 60%: by ID, 30% in_use, 5%
-// in_repair, 5% retired. Then, on PostgreSQL, it vacuums and analyzes the
-// assets as autovacuum would after such a load.
-func spreadStatuses(ctx context.Context, s *bunstore.Store) error {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	_, err := s.DB().ExecContext(ctx, `UPDATE assets SET
-    status = CASE WHEN id % 20 = 19 THEN 'retired' WHEN id % 20 = 18 THEN 'in_repair' ELSE 'in_use' END,
-    retired_reason = CASE WHEN id % 20 = 19 THEN 'bench: end of life' ELSE '' END,
-    version = version + 1, updated_at = ?
-WHERE id % 20 >= 12`, now)
-	if err != nil {
-		return fmt.Errorf("seeding the asset statuses: %w", err)
-	}
-	if s.Dialect() == bunstore.Postgres {
-		if _, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE assets"); err != nil {
-			return fmt.Errorf("analyzing the assets: %w", err)
-		}
-	}
-	return nil
+	_, err := bunstoretest.SeedAssets(ctx, e.store, bunstoretest.AssetSeed{
+		Total: cfg.assetsTotal, Companies: cfg.assetCompanies, Main: cfg.assets, Company: e.admin.CompanyID})
+	return time.Since(start), err
 }
 
 // listWalk is the outcome of following a list's next_cursor.

@@ -6,11 +6,13 @@
 // same bytes, or the same rows written by a plain bun.RunInTx — and prints
 // throughput, latency, CPU and memory with the ratio to the baseline.
 //
-// The inventory scenarios run over assets seeded through Inventory.Intake
-// (-assets in the benchmark company, as many more in 9 others): the
-// filtered, searched asset list on page 1 and on page 100 (or the deepest
-// full page), then an intake of 10 units against the same rows written by
-// multi-row inserts.
+// The inventory scenarios run over bulk-loaded assets (-assets in the
+// benchmark company among -assets-total in -asset-companies companies):
+// the asset list filtered by status and searched on page 1 and on page 100
+// (or the deepest full page), then an intake of 10 units through
+// Inventory.Intake against the same rows written by multi-row inserts.
+// -assets 100000 -assets-total 1000000 -asset-companies 100 is the data
+// set of the inventory targets.
 //
 // The ticket scenarios run over tickets bulk-loaded in -ticket-companies
 // companies (-tickets each, the benchmark company included): the list of
@@ -24,7 +26,7 @@
 //
 // Usage:
 //
-//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000]
+//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-assets-total N] [-asset-companies 2]
 //	              [-tickets 10000] [-ticket-companies 10] [-latency-clients 1] [-cpuprofile FILE]
 //
 // The PostgreSQL DSN comes from -dsn, BOLADAO_BENCH_POSTGRES_DSN or
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer env.close(stderr)
 	rep := report{backend: cfg.db, clients: cfg.clients, duration: cfg.duration, seed: cfg.seed,
-		assets: cfg.assets, assetSeedTime: env.assetSeedTime, tickets: cfg.tickets, ticketCompanies: cfg.ticketCompanies,
+		assets: cfg.assets, assetsTotal: cfg.assetsTotal, assetCompanies: cfg.assetCompanies, assetSeedTime: env.assetSeedTime, tickets: cfg.tickets, ticketCompanies: cfg.ticketCompanies,
 		ticketSeedTime: env.ticketSeedTime, latencyClients: cfg.latencyClients, idle: idleRSS()}
 	stopProfile, err := startProfile(cfg.cpuProfile)
 	if err != nil {

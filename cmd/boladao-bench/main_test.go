@@ -25,9 +25,9 @@ func TestRun(t *testing.T) {
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			// 1,000 assets: a dozen full pages of the filtered list.
+			// 8,000 assets: a dozen full pages of the filtered list (7.5%).
 			// 1,000 tickets a company: a dozen full pages of closed tickets.
-			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000",
+			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "8000",
 				"-tickets", "1000", "-ticket-companies", "3")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
@@ -96,7 +96,9 @@ func TestConfig(t *testing.T) {
 		{name: "unknown backend", args: []string{"-db", "mysql"}, wantErr: "not supported"},
 		{name: "no clients", args: []string{"-clients", "0"}, wantErr: "-clients"},
 		{name: "no duration", args: []string{"-duration", "0s"}, wantErr: "-duration"},
-		{name: "negative assets", args: []string{"-assets", "-1"}, wantErr: "-assets"},
+		{name: "no assets", args: []string{"-assets", "0"}, wantErr: "-assets"},
+		{name: "fewer assets in all", args: []string{"-assets", "10", "-assets-total", "5"}, wantErr: "-assets-total"},
+		{name: "one asset company", args: []string{"-asset-companies", "1"}, wantErr: "-asset-companies"},
 		{name: "negative tickets", args: []string{"-tickets", "-1"}, wantErr: "-tickets"},
 		{name: "no ticket company", args: []string{"-ticket-companies", "0"}, wantErr: "-ticket-companies"},
 		{name: "no latency client", args: []string{"-latency-clients", "0"}, wantErr: "-latency-clients"},
@@ -118,7 +120,7 @@ func TestConfig(t *testing.T) {
 			if cfg.dsn != tt.wantDSN {
 				t.Errorf("dsn = %q, want %q", cfg.dsn, tt.wantDSN)
 			}
-			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000 ||
+			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000 || cfg.assetsTotal != 20_000 || cfg.assetCompanies != 2 ||
 				cfg.tickets != 10_000 || cfg.ticketCompanies != 10 || cfg.latencyClients != 1) {
 				t.Errorf("defaults = %+v", cfg)
 			}

@@ -74,7 +74,7 @@ func setup(ctx context.Context, cfg config) (_ *env, err error) {
 	if e.token, err = login(ctx, e.api.url); err != nil {
 		return nil, err
 	}
-	if e.assetSeedTime, err = e.seedInventory(ctx, cfg.assets); err != nil {
+	if e.assetSeedTime, err = e.seedInventory(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if e.assetWalk, err = walkList(ctx, e.api.url, e.token, assetsListPath, assetPageLimit); err != nil {

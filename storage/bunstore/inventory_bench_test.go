@@ -15,11 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
-	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
 )
 
 // BenchmarkIntake10 receives batches of 10 units through the inventory
@@ -70,40 +70,22 @@ func BenchmarkIntake10(b *testing.B) {
 	}
 }
 
-// The ListAssets data set. With BOLADAO_BENCH_BIG=1: 1,000,000 assets in
-// 100 companies, 100,000 of them in the measured company; otherwise 20,000
-// in 2 companies. Rows of the companies interleave in ID order.
-type assetSeed struct {
-	total, companies, main int
-}
-
-func (s assetSeed) String() string { return fmt.Sprintf("%d-%d-%d", s.total, s.companies, s.main) }
-
-func assetSeedSize() assetSeed {
+// assetSeedSize is the ListAssets data set. With BOLADAO_BENCH_BIG=1:
+// 1,000,000 assets in 100 companies, 100,000 of them in the measured
+// company; otherwise 20,000 in 2 companies.
+func assetSeedSize() bunstoretest.AssetSeed {
 	if os.Getenv("BOLADAO_BENCH_BIG") == "1" {
-		return assetSeed{total: 1_000_000, companies: 100, main: 100_000}
+		return bunstoretest.AssetSeed{Total: 1_000_000, Companies: 100, Main: 100_000}
 	}
-	return assetSeed{total: 20_000, companies: 2, main: 10_000}
+	return bunstoretest.AssetSeed{Total: 20_000, Companies: 2, Main: 10_000}
 }
 
 // seedVersion names the shape of the seeded rows; a reusable database
 // seeded with another version (or size) is seeded again.
 const seedVersion = "inventory-v1"
 
-// The benchmark query: a status filter and a two-term text search that
-// together keep 7.5% of a company's assets.
-var benchFilter = inventory.AssetFilter{Status: inventory.StatusInUse, Search: "note dell"}
-
-var benchFamilies = []struct{ name, category, manufacturer, model string }{
-	{"Notebook Dell Latitude 5440", "Notebook", "Dell", "Latitude 5440"},
-	{"Notebook Dell Vostro 3520", "Notebook", "Dell", "Vostro 3520"},
-	{"Notebook Lenovo ThinkPad T14", "Notebook", "Lenovo", "ThinkPad T14 Gen 4"},
-	{"Monitor LG UltraWide 34", "Monitor", "LG", "34WN80C-B"},
-	{"Mouse Logitech M90", "Periférico", "Logitech", "M90"},
-	{"Teclado Logitech K120", "Periférico", "Logitech", "K120"},
-	{"Impressora HP LaserJet Pro", "Impressora", "HP", "M404dn"},
-	{"Dock Station Dell WD19", "Periférico", "Dell", "WD19S"},
-}
+// benchFilter is the benchmark query.
+var benchFilter = bunstoretest.AssetSearch
 
 // seededStores holds, per backend, the store seeded in this process: the
 // data set is built once per backend per process (and reused across
@@ -116,24 +98,6 @@ var seededStores = struct {
 type seeded struct {
 	s    *bunstore.Store
 	main tenant.CompanyID
-}
-
-// benchAssetRow is an assets row for bulk seeding.
-type benchAssetRow struct {
-	bun.BaseModel      `bun:"table:assets"`
-	ID                 int64     `bun:"id,pk,autoincrement"`
-	CompanyID          int64     `bun:"company_id"`
-	Serial             string    `bun:"serial"`
-	ManufacturerSerial string    `bun:"manufacturer_serial"`
-	Name               string    `bun:"name"`
-	Category           string    `bun:"category"`
-	Manufacturer       string    `bun:"manufacturer"`
-	Model              string    `bun:"model"`
-	Status             string    `bun:"status"`
-	Location           string    `bun:"location"`
-	Version            int64     `bun:"version"`
-	CreatedAt          time.Time `bun:"created_at"`
-	UpdatedAt          time.Time `bun:"updated_at"`
 }
 
 type benchSeedRow struct {
@@ -178,89 +142,19 @@ func seededAssets(b *testing.B, backend string) seeded {
 	err = s.DB().NewSelect().Model(&mark).Where("name = ?", seedVersion).Scan(ctx)
 	if err != nil || mark.Size != size.String() {
 		start := time.Now()
-		mark = benchSeedRow{Name: seedVersion, Size: size.String(), MainCompany: int64(seedAssets(b, s, size))}
+		main, err := bunstoretest.SeedAssets(ctx, s, size)
+		require.NoError(b, err)
+		mark = benchSeedRow{Name: seedVersion, Size: size.String(), MainCompany: int64(main)}
 		_, err = s.DB().NewInsert().Model(&mark).On("CONFLICT (name) DO UPDATE").Set("size = EXCLUDED.size").
 			Set("main_company = EXCLUDED.main_company").Exec(ctx)
 		require.NoError(b, err)
-		b.Logf("%s: seeded %d assets in %d companies in %s", backend, size.total, size.companies, time.Since(start).Round(time.Second))
+		b.Logf("%s: seeded %d assets in %d companies in %s", backend, size.Total, size.Companies, time.Since(start).Round(time.Second))
 	} else {
 		b.Logf("%s: reusing the seeded data set (%s)", backend, size)
 	}
 	sd := seeded{s: s, main: tenant.CompanyID(mark.MainCompany)}
 	seededStores.m[backend] = sd
 	return sd
-}
-
-// seedAssets empties the inventory of s and inserts size.total assets with
-// multi-row inserts of 1,000 rows in transactions of 50,000, then updates
-// the planner statistics. It returns the measured company.
-func seedAssets(b *testing.B, s *bunstore.Store, size assetSeed) tenant.CompanyID {
-	b.Helper()
-	ctx := context.Background()
-	for _, table := range []string{"asset_history", "assets", "stock_items", "serial_sequences"} {
-		_, err := s.DB().ExecContext(ctx, "DELETE FROM "+table)
-		require.NoError(b, err)
-	}
-	companies := make([]tenant.CompanyID, size.companies)
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	require.NoError(b, s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
-		for i := range companies {
-			c := directory.Company{Name: fmt.Sprintf("Bench %03d", i), Timezone: "America/Sao_Paulo", Active: true, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertCompany(ctx, &c); err != nil {
-				return err
-			}
-			companies[i] = c.ID
-		}
-		return nil
-	}))
-	main, others := companies[0], companies[1:]
-	every := size.total / size.main // one row in every is the main company's
-	seq := make(map[tenant.CompanyID]int, size.companies)
-	locations := []string{"Sede", "Filial 1", "Filial 2", "Filial 3", "Depósito"}
-	const batch, perTx = 1000, 50_000
-	for start := 0; start < size.total; start += perTx {
-		err := s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for from := start; from < min(start+perTx, size.total); from += batch {
-				rows := make([]benchAssetRow, 0, batch)
-				for i := from; i < min(from+batch, size.total); i++ {
-					company := main
-					if i%every != 0 {
-						company = others[i%len(others)]
-					}
-					seq[company]++
-					h := uint64(i+1) * 0x9E3779B97F4A7C15
-					fam := benchFamilies[(h>>33)%uint64(len(benchFamilies))]
-					status := inventory.StatusInStock // 60%
-					switch r := (h >> 45) % 20; {
-					case r == 19:
-						status = inventory.StatusRetired // 5%
-					case r == 18:
-						status = inventory.StatusInRepair // 5%
-					case r >= 12:
-						status = inventory.StatusInUse // 30%
-					}
-					rows = append(rows, benchAssetRow{CompanyID: int64(company),
-						Serial:             fmt.Sprintf("B%d-2026-%06d", company, seq[company]),
-						ManufacturerSerial: fmt.Sprintf("SN%08X", i), Name: fam.name, Category: fam.category,
-						Manufacturer: fam.manufacturer, Model: fam.model, Status: string(status),
-						Location: locations[(h>>50)%uint64(len(locations))], Version: 1, CreatedAt: now, UpdatedAt: now})
-				}
-				if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		require.NoError(b, err)
-	}
-	if s.Dialect() == bunstore.Postgres {
-		_, err := s.DB().ExecContext(ctx, "VACUUM ANALYZE assets")
-		require.NoError(b, err)
-	} else {
-		_, err := s.DB().ExecContext(ctx, "ANALYZE")
-		require.NoError(b, err)
-	}
-	return main
 }
 
 // BenchmarkListAssets measures page 1 and page 100 (or the last full page
