@@ -210,12 +210,25 @@ func withToken(body []byte, secret string) []byte {
 
 // adminTime is t in UTC; the zero time stays zero so that omitzero drops
 // it.
-func adminTime(t time.Time) time.Time {
+func adminTime(t time.Time) timeJSON {
 	if t.IsZero() {
-		return time.Time{}
+		return timeJSON{}
 	}
-	return t.UTC()
+	return timeJSON(t.UTC())
 }
+
+// timeJSON is a timestamp of a response: RFC 3339 with up to nanoseconds,
+// as time.Time marshals. It marshals through MarshalText, which
+// encoding/json quotes as it goes, where time.Time's MarshalJSON output is
+// validated and compacted again: a tenth of the CPU of a list of 50
+// tickets.
+type timeJSON time.Time
+
+// MarshalText implements encoding.TextMarshaler.
+func (t timeJSON) MarshalText() ([]byte, error) { return time.Time(t).MarshalText() }
+
+// IsZero reports the zero time, for omitzero.
+func (t timeJSON) IsZero() bool { return time.Time(t).IsZero() }
 
 // queryText reads a free-text query parameter, trimmed.
 func queryText(r *http.Request, name string) string {

@@ -2,22 +2,21 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 )
 
 // companyJSON is a company in the admin API.
 type companyJSON struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	LegalName string    `json:"legal_name"`
-	CNPJ      string    `json:"cnpj"`
-	Timezone  string    `json:"timezone"`
-	Active    bool      `json:"active"`
-	Version   int64     `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        int64    `json:"id"`
+	Name      string   `json:"name"`
+	LegalName string   `json:"legal_name"`
+	CNPJ      string   `json:"cnpj"`
+	Timezone  string   `json:"timezone"`
+	Active    bool     `json:"active"`
+	Version   int64    `json:"version"`
+	CreatedAt timeJSON `json:"created_at"`
+	UpdatedAt timeJSON `json:"updated_at"`
 }
 
 // companyOf is the JSON shape of c.

@@ -3,23 +3,22 @@ package httpapi
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 )
 
 // contactJSON is a contact in the admin API.
 type contactJSON struct {
-	ID            int64     `json:"id"`
-	CompanyID     int64     `json:"company_id"`
-	Name          string    `json:"name"`
-	Email         string    `json:"email"`
-	Phone         string    `json:"phone"`
-	WhatsAppOptIn bool      `json:"whatsapp_opt_in"`
-	Active        bool      `json:"active"`
-	Version       int64     `json:"version"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            int64    `json:"id"`
+	CompanyID     int64    `json:"company_id"`
+	Name          string   `json:"name"`
+	Email         string   `json:"email"`
+	Phone         string   `json:"phone"`
+	WhatsAppOptIn bool     `json:"whatsapp_opt_in"`
+	Active        bool     `json:"active"`
+	Version       int64    `json:"version"`
+	CreatedAt     timeJSON `json:"created_at"`
+	UpdatedAt     timeJSON `json:"updated_at"`
 }
 
 // contactOf is the JSON shape of c.

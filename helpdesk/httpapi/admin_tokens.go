@@ -21,13 +21,13 @@ type apiTokenJSON struct {
 	Prefix      string              `json:"prefix"`
 	Permissions []tenant.Permission `json:"permissions"`
 	CreatedBy   int64               `json:"created_by"`
-	ExpiresAt   time.Time           `json:"expires_at,omitzero"`
-	LastUsedAt  time.Time           `json:"last_used_at,omitzero"`
-	RevokedAt   time.Time           `json:"revoked_at,omitzero"`
+	ExpiresAt   timeJSON            `json:"expires_at,omitzero"`
+	LastUsedAt  timeJSON            `json:"last_used_at,omitzero"`
+	RevokedAt   timeJSON            `json:"revoked_at,omitzero"`
 	Revoked     bool                `json:"revoked"`
 	Version     int64               `json:"version"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
+	CreatedAt   timeJSON            `json:"created_at"`
+	UpdatedAt   timeJSON            `json:"updated_at"`
 }
 
 // apiTokenOf is the JSON shape of t, without its secret.

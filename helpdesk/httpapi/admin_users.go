@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
@@ -18,8 +17,8 @@ type userJSON struct {
 	Role      tenant.Role `json:"role"`
 	Active    bool        `json:"active"`
 	Version   int64       `json:"version"`
-	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time   `json:"updated_at"`
+	CreatedAt timeJSON    `json:"created_at"`
+	UpdatedAt timeJSON    `json:"updated_at"`
 }
 
 // userOf is the JSON shape of u.

@@ -55,23 +55,23 @@ func (a *api) inventoryRoutes() {
 
 // stockItemJSON is a stock item in the API.
 type stockItemJSON struct {
-	ID             int64     `json:"id"`
-	CompanyID      int64     `json:"company_id"`
-	Name           string    `json:"name"`
-	Category       string    `json:"category"`
-	Manufacturer   string    `json:"manufacturer"`
-	Model          string    `json:"model"`
-	Quantity       int       `json:"quantity"`
-	Available      int       `json:"available"`
-	Location       string    `json:"location"`
-	Supplier       string    `json:"supplier"`
-	InvoiceNumber  string    `json:"invoice_number"`
-	UnitCostCents  int64     `json:"unit_cost_cents"`
-	ReceivedAt     time.Time `json:"received_at"`
-	WarrantyMonths int       `json:"warranty_months"`
-	Version        int64     `json:"version"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64    `json:"id"`
+	CompanyID      int64    `json:"company_id"`
+	Name           string   `json:"name"`
+	Category       string   `json:"category"`
+	Manufacturer   string   `json:"manufacturer"`
+	Model          string   `json:"model"`
+	Quantity       int      `json:"quantity"`
+	Available      int      `json:"available"`
+	Location       string   `json:"location"`
+	Supplier       string   `json:"supplier"`
+	InvoiceNumber  string   `json:"invoice_number"`
+	UnitCostCents  int64    `json:"unit_cost_cents"`
+	ReceivedAt     timeJSON `json:"received_at"`
+	WarrantyMonths int      `json:"warranty_months"`
+	Version        int64    `json:"version"`
+	CreatedAt      timeJSON `json:"created_at"`
+	UpdatedAt      timeJSON `json:"updated_at"`
 }
 
 // stockItemOf is the JSON shape of s.
@@ -90,24 +90,24 @@ func (s stockItemJSON) idAndVersion() (id, version int64) { return s.ID, s.Versi
 // the requesting actor may move it to (its "next actions"); they depend on
 // who asks.
 type assetJSON struct {
-	ID                 int64     `json:"id"`
-	CompanyID          int64     `json:"company_id"`
-	StockItemID        int64     `json:"stock_item_id"`
-	Serial             string    `json:"serial"`
-	ManufacturerSerial string    `json:"manufacturer_serial"`
-	Name               string    `json:"name"`
-	Category           string    `json:"category"`
-	Manufacturer       string    `json:"manufacturer"`
-	Model              string    `json:"model"`
-	Status             string    `json:"status"`
-	AssigneeContactID  int64     `json:"assignee_contact_id,omitempty"`
-	Location           string    `json:"location"`
-	WarrantyUntil      time.Time `json:"warranty_until,omitzero"`
-	RetiredReason      string    `json:"retired_reason,omitempty"`
-	AllowedTransitions []string  `json:"allowed_transitions"`
-	Version            int64     `json:"version"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 int64    `json:"id"`
+	CompanyID          int64    `json:"company_id"`
+	StockItemID        int64    `json:"stock_item_id"`
+	Serial             string   `json:"serial"`
+	ManufacturerSerial string   `json:"manufacturer_serial"`
+	Name               string   `json:"name"`
+	Category           string   `json:"category"`
+	Manufacturer       string   `json:"manufacturer"`
+	Model              string   `json:"model"`
+	Status             string   `json:"status"`
+	AssigneeContactID  int64    `json:"assignee_contact_id,omitempty"`
+	Location           string   `json:"location"`
+	WarrantyUntil      timeJSON `json:"warranty_until,omitzero"`
+	RetiredReason      string   `json:"retired_reason,omitempty"`
+	AllowedTransitions []string `json:"allowed_transitions"`
+	Version            int64    `json:"version"`
+	CreatedAt          timeJSON `json:"created_at"`
+	UpdatedAt          timeJSON `json:"updated_at"`
 }
 
 // assetOf returns the converter of assets as seen by actor.
@@ -129,14 +129,14 @@ func (a *api) assetOf(actor tenant.Actor) func(inventory.Asset) assetJSON {
 
 // historyJSON is one entry of an asset's history.
 type historyJSON struct {
-	ID          int64     `json:"id"`
-	At          time.Time `json:"at"`
-	ActorUserID int64     `json:"actor_user_id"`
-	Action      string    `json:"action"`
-	Field       string    `json:"field"`
-	From        string    `json:"from"`
-	To          string    `json:"to"`
-	Note        string    `json:"note"`
+	ID          int64    `json:"id"`
+	At          timeJSON `json:"at"`
+	ActorUserID int64    `json:"actor_user_id"`
+	Action      string   `json:"action"`
+	Field       string   `json:"field"`
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Note        string   `json:"note"`
 }
 
 // historyOf is the JSON shape of h.

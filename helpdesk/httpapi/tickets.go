@@ -59,11 +59,11 @@ func (a *api) ticketRoutes() {
 // ElapsedSeconds are set on single-ticket responses, which evaluate the
 // SLA now; list items carry only the due time.
 type slaTargetJSON struct {
-	State          string    `json:"state,omitempty"`
-	TargetSeconds  *int64    `json:"target_seconds,omitempty"`
-	ElapsedSeconds *int64    `json:"elapsed_seconds,omitempty"`
-	DueAt          time.Time `json:"due_at"`
-	BreachedAt     time.Time `json:"breached_at,omitzero"`
+	State          string   `json:"state,omitempty"`
+	TargetSeconds  *int64   `json:"target_seconds,omitempty"`
+	ElapsedSeconds *int64   `json:"elapsed_seconds,omitempty"`
+	DueAt          timeJSON `json:"due_at"`
+	BreachedAt     timeJSON `json:"breached_at,omitzero"`
 }
 
 // slaJSON is a ticket's SLA: the worse of its two targets' states, each
@@ -127,14 +127,14 @@ type ticketJSON struct {
 	ResolutionNote     string            `json:"resolution_note,omitempty"`
 	CancelReason       string            `json:"cancel_reason,omitempty"`
 	ReopenCount        int               `json:"reopen_count"`
-	FirstResponseAt    time.Time         `json:"first_response_at,omitzero"`
-	ResolvedAt         time.Time         `json:"resolved_at,omitzero"`
-	ClosedAt           time.Time         `json:"closed_at,omitzero"`
+	FirstResponseAt    timeJSON          `json:"first_response_at,omitzero"`
+	ResolvedAt         timeJSON          `json:"resolved_at,omitzero"`
+	ClosedAt           timeJSON          `json:"closed_at,omitzero"`
 	SLA                slaJSON           `json:"sla"`
 	NextActions        *[]nextActionJSON `json:"next_actions,omitempty"`
 	Version            int64             `json:"version"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	CreatedAt          timeJSON          `json:"created_at"`
+	UpdatedAt          timeJSON          `json:"updated_at"`
 }
 
 // idAndVersion tells the ticket's ID and version.
@@ -373,12 +373,12 @@ func (a *api) assignTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Pr
 
 // commentJSON is a comment in the API.
 type commentJSON struct {
-	ID           int64     `json:"id"`
-	TicketID     int64     `json:"ticket_id"`
-	AuthorUserID int64     `json:"author_user_id"`
-	Body         string    `json:"body"`
-	Internal     bool      `json:"internal"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           int64    `json:"id"`
+	TicketID     int64    `json:"ticket_id"`
+	AuthorUserID int64    `json:"author_user_id"`
+	Body         string   `json:"body"`
+	Internal     bool     `json:"internal"`
+	CreatedAt    timeJSON `json:"created_at"`
 }
 
 // commentOf is the JSON shape of c.
