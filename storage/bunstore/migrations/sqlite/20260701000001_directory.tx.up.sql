@@ -1,3 +1,8 @@
+-- Timestamps are TEXT as bun writes them ('2026-07-01 12:00:00.123456+00:00'),
+-- which sort and compare in time order. Declared TEXT, not TIMESTAMP: the
+-- driver parses a TIMESTAMP column's text itself, trying a layout that
+-- never matches first, then bun converts its result; a TEXT column goes to
+-- bun's one parse (a tenth of the CPU of reading a page of 50 tickets).
 CREATE TABLE companies (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT    NOT NULL,
@@ -6,8 +11,8 @@ CREATE TABLE companies (
     timezone   TEXT    NOT NULL,
     active     BOOLEAN NOT NULL DEFAULT TRUE,
     version    INTEGER NOT NULL DEFAULT 1,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
+    created_at TEXT      NOT NULL,
+    updated_at TEXT      NOT NULL
 );
 --bun:split
 CREATE UNIQUE INDEX companies_cnpj_key ON companies (cnpj) WHERE cnpj <> '';
@@ -21,8 +26,8 @@ CREATE TABLE contacts (
     whatsapp_opt_in BOOLEAN NOT NULL DEFAULT FALSE,
     active          BOOLEAN NOT NULL DEFAULT TRUE,
     version         INTEGER NOT NULL DEFAULT 1,
-    created_at      TIMESTAMP NOT NULL,
-    updated_at      TIMESTAMP NOT NULL
+    created_at      TEXT      NOT NULL,
+    updated_at      TEXT      NOT NULL
 );
 --bun:split
 CREATE INDEX contacts_company_id_idx ON contacts (company_id, id);
@@ -38,8 +43,8 @@ CREATE TABLE users (
     role          TEXT    NOT NULL,
     active        BOOLEAN NOT NULL DEFAULT TRUE,
     version       INTEGER NOT NULL DEFAULT 1,
-    created_at    TIMESTAMP NOT NULL,
-    updated_at    TIMESTAMP NOT NULL
+    created_at    TEXT      NOT NULL,
+    updated_at    TEXT      NOT NULL
 );
 --bun:split
 CREATE UNIQUE INDEX users_email_key ON users (email);

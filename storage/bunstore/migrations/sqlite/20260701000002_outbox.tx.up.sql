@@ -5,7 +5,7 @@ CREATE TABLE outbox (
     company_id     INTEGER NOT NULL,
     aggregate_type TEXT    NOT NULL,
     aggregate_id   TEXT    NOT NULL,
-    occurred_at    TIMESTAMP NOT NULL,
+    occurred_at    TEXT      NOT NULL,
     actor_user_id  INTEGER NOT NULL DEFAULT 0,
     data           TEXT    NOT NULL
 );

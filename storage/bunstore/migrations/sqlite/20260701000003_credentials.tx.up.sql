@@ -3,10 +3,10 @@ CREATE TABLE refresh_tokens (
     session_id TEXT    NOT NULL,
     user_id    INTEGER NOT NULL,
     company_id INTEGER,
-    created_at TIMESTAMP NOT NULL,
-    expires_at TIMESTAMP NOT NULL,
-    used_at    TIMESTAMP,
-    revoked_at TIMESTAMP
+    created_at TEXT      NOT NULL,
+    expires_at TEXT      NOT NULL,
+    used_at    TEXT     ,
+    revoked_at TEXT     
 );
 --bun:split
 CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id);
@@ -19,12 +19,12 @@ CREATE TABLE api_tokens (
     digest       TEXT    NOT NULL,
     permissions  TEXT    NOT NULL DEFAULT '[]',
     created_by   INTEGER NOT NULL DEFAULT 0,
-    expires_at   TIMESTAMP,
-    last_used_at TIMESTAMP,
-    revoked_at   TIMESTAMP,
+    expires_at   TEXT     ,
+    last_used_at TEXT     ,
+    revoked_at   TEXT     ,
     version      INTEGER NOT NULL DEFAULT 1,
-    created_at   TIMESTAMP NOT NULL,
-    updated_at   TIMESTAMP NOT NULL
+    created_at   TEXT      NOT NULL,
+    updated_at   TEXT      NOT NULL
 );
 --bun:split
 CREATE UNIQUE INDEX api_tokens_lookup_id_key ON api_tokens (lookup_id);
@@ -40,8 +40,8 @@ CREATE TABLE idempotency_keys (
     status       INTEGER NOT NULL DEFAULT 0,
     content_type TEXT    NOT NULL DEFAULT '',
     body         BLOB,
-    created_at   TIMESTAMP NOT NULL,
-    expires_at   TIMESTAMP NOT NULL,
+    created_at   TEXT      NOT NULL,
+    expires_at   TEXT      NOT NULL,
     PRIMARY KEY (company_id, principal, "key")
 );
 --bun:split
@@ -49,7 +49,7 @@ CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at);
 --bun:split
 CREATE TABLE security_events (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    "at"       TIMESTAMP NOT NULL,
+    "at"       TEXT      NOT NULL,
     kind       TEXT    NOT NULL,
     ip         TEXT    NOT NULL DEFAULT '',
     email      TEXT    NOT NULL DEFAULT '',

@@ -11,12 +11,12 @@ CREATE TABLE stock_items (
     supplier        TEXT    NOT NULL DEFAULT '',
     invoice_number  TEXT    NOT NULL DEFAULT '',
     unit_cost_cents INTEGER NOT NULL DEFAULT 0,
-    received_at     TIMESTAMP NOT NULL,
+    received_at     TEXT      NOT NULL,
     warranty_months INTEGER NOT NULL DEFAULT 0,
     created_by      INTEGER NOT NULL DEFAULT 0,
     version         INTEGER NOT NULL DEFAULT 1,
-    created_at      TIMESTAMP NOT NULL,
-    updated_at      TIMESTAMP NOT NULL
+    created_at      TEXT      NOT NULL,
+    updated_at      TEXT      NOT NULL
 );
 --bun:split
 -- Unique so that assets can reference (company_id, id): a row of one
@@ -38,11 +38,11 @@ CREATE TABLE assets (
     status              TEXT    NOT NULL,
     assignee_contact_id INTEGER REFERENCES contacts (id),
     location            TEXT    NOT NULL DEFAULT '',
-    warranty_until      TIMESTAMP,
+    warranty_until      TEXT     ,
     retired_reason      TEXT    NOT NULL DEFAULT '',
     version             INTEGER NOT NULL DEFAULT 1,
-    created_at          TIMESTAMP NOT NULL,
-    updated_at          TIMESTAMP NOT NULL,
+    created_at          TEXT      NOT NULL,
+    updated_at          TEXT      NOT NULL,
     FOREIGN KEY (company_id, stock_item_id) REFERENCES stock_items (company_id, id)
 );
 --bun:split
@@ -110,7 +110,7 @@ CREATE TABLE asset_history (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id    INTEGER NOT NULL REFERENCES companies (id),
     asset_id      INTEGER NOT NULL,
-    "at"          TIMESTAMP NOT NULL,
+    "at"          TEXT      NOT NULL,
     actor_user_id INTEGER NOT NULL DEFAULT 0,
     action        TEXT    NOT NULL,
     field         TEXT    NOT NULL DEFAULT '',

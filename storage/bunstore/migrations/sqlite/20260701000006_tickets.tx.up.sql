@@ -37,16 +37,16 @@ CREATE TABLE tickets (
     reopen_count         INTEGER NOT NULL DEFAULT 0,
     pauses               TEXT    NOT NULL DEFAULT '[]',
     sla_state            TEXT    NOT NULL DEFAULT '',
-    response_due_at      TIMESTAMP,
-    resolution_due_at    TIMESTAMP,
+    response_due_at      TEXT     ,
+    resolution_due_at    TEXT     ,
     sla_flags            INTEGER NOT NULL DEFAULT 0,
-    next_sla_check_at    TIMESTAMP,
-    first_response_at    TIMESTAMP,
-    resolved_at          TIMESTAMP,
-    closed_at            TIMESTAMP,
+    next_sla_check_at    TEXT     ,
+    first_response_at    TEXT     ,
+    resolved_at          TEXT     ,
+    closed_at            TEXT     ,
     version              INTEGER NOT NULL DEFAULT 1,
-    created_at           TIMESTAMP NOT NULL,
-    updated_at           TIMESTAMP NOT NULL,
+    created_at           TEXT      NOT NULL,
+    updated_at           TEXT      NOT NULL,
     FOREIGN KEY (company_id, requester_contact_id) REFERENCES contacts (company_id, id),
     FOREIGN KEY (company_id, assignee_user_id) REFERENCES users (company_id, id),
     FOREIGN KEY (company_id, asset_id) REFERENCES assets (company_id, id)
@@ -123,7 +123,7 @@ CREATE TABLE ticket_comments (
     author_user_id INTEGER NOT NULL DEFAULT 0,
     body           TEXT    NOT NULL,
     internal       BOOLEAN NOT NULL DEFAULT FALSE,
-    created_at     TIMESTAMP NOT NULL,
+    created_at     TEXT      NOT NULL,
     FOREIGN KEY (company_id, ticket_id) REFERENCES tickets (company_id, id)
 );
 --bun:split
