@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer env.close(stderr)
 	rep := report{backend: cfg.db, clients: cfg.clients, duration: cfg.duration, seed: cfg.seed,
 		assets: cfg.assets, assetsTotal: cfg.assetsTotal, assetCompanies: cfg.assetCompanies, assetSeedTime: env.assetSeedTime, tickets: cfg.tickets, ticketCompanies: cfg.ticketCompanies,
-		ticketSeedTime: env.ticketSeedTime, latencyClients: cfg.latencyClients, idle: idleRSS()}
+		ticketSeedTime: env.ticketSeedTime, latencyClients: cfg.latencyClients, idle: env.idle}
 	stopProfile, err := startProfile(cfg.cpuProfile)
 	if err != nil {
 		return report{}, err

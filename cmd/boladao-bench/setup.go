@@ -49,12 +49,15 @@ type env struct {
 	tickets        bunstoretest.SeededTickets
 	ticketSeedTime time.Duration
 	ticketWalk     listWalk
-	cleanup        []func() error
+	// idle is the memory of the started server before the data sets.
+	idle    idleMemory
+	cleanup []func() error
 }
 
 // setup opens a fresh store, assembles the desk, serves the API on
-// loopback, seeds the benchmark company and logs its admin in. On failure
-// it releases what it had acquired.
+// loopback, seeds the benchmark company, logs its admin in, measures the
+// idle memory, then loads the asset and ticket data sets. On failure it
+// releases what it had acquired.
 func setup(ctx context.Context, cfg config) (_ *env, err error) {
 	e := &env{}
 	defer func() {
@@ -74,6 +77,9 @@ func setup(ctx context.Context, cfg config) (_ *env, err error) {
 	if e.token, err = login(ctx, e.api.url); err != nil {
 		return nil, err
 	}
+	// The server is up and has served a login: its idle memory, before the
+	// data sets are loaded into the database (and its page caches).
+	e.idle = idleRSS()
 	if e.assetSeedTime, err = e.seedInventory(ctx, cfg); err != nil {
 		return nil, err
 	}
