@@ -50,7 +50,8 @@ func (a *api) inventoryRoutes() {
 	a.mux.Handle("GET /api/helpdesk/assets/by-serial", a.authed(a.getAssetBySerial))
 	a.mux.Handle("PUT /api/helpdesk/assets/{id}", a.authed(a.updateAsset))
 	a.mux.Handle("POST /api/helpdesk/assets/{id}/assign", a.authed(a.assignAsset))
-	a.mux.Handle("GET /api/helpdesk/assets/{id}/history", a.authed(a.assetHistory))
+	// Oldest first.
+	a.mux.Handle("GET /api/helpdesk/assets/{id}/history", a.authed(listOf(idParam, a.desk.Inventory.History, historyOf)))
 }
 
 // stockItemJSON is a stock item in the API.
@@ -448,23 +449,5 @@ func (a *api) assignAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Pri
 		return err
 	}
 	a.writeAsset(w, p.Actor, x)
-	return nil
-}
-
-// assetHistory serves GET /api/helpdesk/assets/{id}/history, oldest first.
-func (a *api) assetHistory(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.desk.Inventory.History(r.Context(), p.Actor, id, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, historyOf))
 	return nil
 }

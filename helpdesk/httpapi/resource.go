@@ -22,7 +22,9 @@ type resourceJSON interface {
 }
 
 // listOf serves a list: it reads the page request, then the model's filter
-// with filter, and writes the page list returns, converted with conv.
+// with filter, and writes the page list returns, converted with conv. For
+// a sub-collection (a ticket's comments, an asset's history) the filter is
+// the parent's ID, idParam.
 func listOf[F, T, J any](filter func(*http.Request) (F, error),
 	list func(context.Context, tenant.Actor, F, storage.PageRequest) (storage.Page[T], error),
 	conv func(T) J) authedHandler {

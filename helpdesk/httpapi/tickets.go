@@ -51,7 +51,8 @@ func (a *api) ticketRoutes() {
 	a.mux.Handle("PUT /api/helpdesk/tickets/{id}", a.authed(a.updateTicket))
 	a.mux.Handle("POST /api/helpdesk/tickets/{id}/assign", a.authed(a.assignTicket))
 	a.mux.Handle("POST /api/helpdesk/tickets/{id}/comments", a.authed(a.idempotent(a.addComment)))
-	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(a.listComments))
+	// Oldest first; requesters never see internal notes.
+	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(listOf(idParam, a.desk.Tickets.Comments, commentOf)))
 	a.mux.Handle("GET /api/helpdesk/analytics", a.authed(a.ticketAnalytics))
 }
 
@@ -410,25 +411,6 @@ func (a *api) addComment(w http.ResponseWriter, r *http.Request, p helpdesk.Prin
 		return err
 	}
 	writeJSON(w, http.StatusCreated, commentOf(c))
-	return nil
-}
-
-// listComments serves GET /api/helpdesk/tickets/{id}/comments, oldest
-// first; requesters never see internal notes.
-func (a *api) listComments(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
-	if err != nil {
-		return err
-	}
-	pg, err := pageRequest(r)
-	if err != nil {
-		return err
-	}
-	page, err := a.desk.Tickets.Comments(r.Context(), p.Actor, id, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(page, commentOf))
 	return nil
 }
 
