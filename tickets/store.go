@@ -1,7 +1,9 @@
 package tickets
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -9,6 +11,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets/sla"
 )
 
 // Queries are the reads tickets need. Methods taking a company read only
@@ -135,4 +138,29 @@ type Analytics struct {
 	Load []AgentLoad
 	// Escalations lists what needs attention, each with its reason.
 	Escalations []Escalation
+}
+
+// SortCounts orders counts as Analytics.ByStatusPriority lists them: by
+// workflow status, then by priority (low to critical); unknown values
+// last, alphabetically. Store implementations sort their counts with it.
+func SortCounts(cs []Count) {
+	rank := func(list []string, s string) int {
+		if i := slices.Index(list, s); i >= 0 {
+			return i
+		}
+		return len(list)
+	}
+	var statuses, priorities []string
+	for _, s := range Statuses() {
+		statuses = append(statuses, string(s))
+	}
+	for _, p := range sla.Priorities() {
+		priorities = append(priorities, string(p))
+	}
+	slices.SortFunc(cs, func(a, b Count) int {
+		return cmp.Or(cmp.Compare(rank(statuses, string(a.Status)), rank(statuses, string(b.Status))),
+			cmp.Compare(a.Status, b.Status),
+			cmp.Compare(rank(priorities, a.Priority), rank(priorities, b.Priority)),
+			cmp.Compare(a.Priority, b.Priority))
+	})
 }

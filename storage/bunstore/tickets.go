@@ -413,7 +413,7 @@ WHERE company_id = ? AND created_at >= ? AND created_at < ? GROUP BY status, pri
 	for _, c := range cells {
 		out.ByStatusPriority = append(out.ByStatusPriority, tickets.Count{Status: tickets.Status(c.Status), Priority: c.Priority, N: c.N})
 	}
-	sortCounts(out.ByStatusPriority)
+	tickets.SortCounts(out.ByStatusPriority)
 
 	// Per day.
 	days := map[string]*tickets.DayCount{}
@@ -571,30 +571,6 @@ func overCapacity(load []tickets.AgentLoad, capacity int) []tickets.Escalation {
 		}
 	}
 	return out
-}
-
-// sortCounts orders counts by workflow status, then by priority (low to
-// critical).
-func sortCounts(cs []tickets.Count) {
-	rank := func(list []string, s string) int {
-		if i := slices.Index(list, s); i >= 0 {
-			return i
-		}
-		return len(list)
-	}
-	var statuses, priorities []string
-	for _, s := range tickets.Statuses() {
-		statuses = append(statuses, string(s))
-	}
-	for _, p := range sla.Priorities() {
-		priorities = append(priorities, string(p))
-	}
-	slices.SortFunc(cs, func(a, b tickets.Count) int {
-		return cmp.Or(cmp.Compare(rank(statuses, string(a.Status)), rank(statuses, string(b.Status))),
-			cmp.Compare(a.Status, b.Status),
-			cmp.Compare(rank(priorities, a.Priority), rank(priorities, b.Priority)),
-			cmp.Compare(a.Priority, b.Priority))
-	})
 }
 
 // perDay counts the tickets of company whose column (created_at or

@@ -442,7 +442,7 @@ func (r reader) Analytics(ctx context.Context, company tenant.CompanyID, q ticke
 		c.N = n
 		out.ByStatusPriority = append(out.ByStatusPriority, c)
 	}
-	sortCounts(out.ByStatusPriority)
+	tickets.SortCounts(out.ByStatusPriority)
 	out.PerDay = make([]tickets.DayCount, 0, len(days))
 	for _, d := range days {
 		out.PerDay = append(out.PerDay, *d)
@@ -529,28 +529,4 @@ func durationStats(ds []time.Duration) tickets.DurationStats {
 // millis converts seconds to a duration rounded to the millisecond.
 func millis(seconds float64) time.Duration {
 	return time.Duration(math.Round(seconds*1000)) * time.Millisecond
-}
-
-// sortCounts orders counts by workflow status, then by priority (low to
-// critical), as the SQL backends do.
-func sortCounts(cs []tickets.Count) {
-	rank := func(list []string, s string) int {
-		if i := slices.Index(list, s); i >= 0 {
-			return i
-		}
-		return len(list)
-	}
-	var statuses, priorities []string
-	for _, s := range tickets.Statuses() {
-		statuses = append(statuses, string(s))
-	}
-	for _, p := range sla.Priorities() {
-		priorities = append(priorities, string(p))
-	}
-	slices.SortFunc(cs, func(a, b tickets.Count) int {
-		return cmp.Or(cmp.Compare(rank(statuses, string(a.Status)), rank(statuses, string(b.Status))),
-			cmp.Compare(a.Status, b.Status),
-			cmp.Compare(rank(priorities, a.Priority), rank(priorities, b.Priority)),
-			cmp.Compare(a.Priority, b.Priority))
-	})
 }
