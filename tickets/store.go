@@ -3,6 +3,7 @@ package tickets
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -117,6 +118,43 @@ type Escalation struct {
 	Reason   string
 	// AgentUserID is set for agent-capacity escalations (TicketID zero).
 	AgentUserID tenant.UserID
+}
+
+// MaxEscalations bounds the escalations of each kind in Analytics.
+const MaxEscalations = 100
+
+// The reasons of the escalations, kind by kind, in the order Analytics
+// lists them: breached, at risk, critical and unassigned, stale, reopened
+// more than once (ReasonReopened), then agents over capacity
+// (OverCapacity).
+const (
+	ReasonBreached           = "sla breached"
+	ReasonAtRisk             = "sla at risk"
+	ReasonCriticalUnassigned = "critical and unassigned"
+)
+
+// ReasonStale is the reason of a ticket not updated since before.
+func ReasonStale(before time.Time) string {
+	return "no update since " + before.UTC().Format(time.RFC3339)
+}
+
+// ReasonReopened is the reason of a ticket reopened n times.
+func ReasonReopened(n int) string { return fmt.Sprintf("reopened %d times", n) }
+
+// OverCapacity lists the agents of load (busiest first) above capacity,
+// at most MaxEscalations; none when capacity is not positive.
+func OverCapacity(load []AgentLoad, capacity int) []Escalation {
+	out := []Escalation{}
+	if capacity <= 0 {
+		return out
+	}
+	for _, l := range load {
+		if l.Active > capacity && len(out) < MaxEscalations {
+			out = append(out, Escalation{AgentUserID: l.UserID,
+				Reason: fmt.Sprintf("agent over capacity: %d active tickets", l.Active)})
+		}
+	}
+	return out
 }
 
 // Analytics is the report of one company over a window.

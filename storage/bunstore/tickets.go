@@ -514,19 +514,16 @@ GROUP BY assignee_user_id ORDER BY n DESC, assignee_user_id ASC`, activeIndex, c
 		var cs []candidate
 		if err := q.db.NewRaw(`SELECT id, number, reopen_count FROM tickets
 WHERE company_id = ? AND `+activeTickets+` AND (?) ORDER BY id ASC LIMIT ?`,
-			co, bun.SafeQuery(e.where, e.args...), maxEscalations).Scan(ctx, &cs); err != nil {
+			co, bun.SafeQuery(e.where, e.args...), tickets.MaxEscalations).Scan(ctx, &cs); err != nil {
 			return out, wrap(err, "escalations")
 		}
 		for _, c := range cs {
 			out.Escalations = append(out.Escalations, tickets.Escalation{TicketID: c.ID, Number: c.Number, Reason: e.reason(c.ReopenCount)})
 		}
 	}
-	out.Escalations = append(out.Escalations, overCapacity(out.Load, aq.AgentCapacity)...)
+	out.Escalations = append(out.Escalations, tickets.OverCapacity(out.Load, aq.AgentCapacity)...)
 	return out, nil
 }
-
-// maxEscalations bounds the escalations of each kind.
-const maxEscalations = 100
 
 // escalationRule is one kind of ticket escalation: the condition and the
 // reason of a matching ticket.
@@ -539,38 +536,17 @@ type escalationRule struct {
 func escalationRules(q tickets.AnalyticsQuery) []escalationRule {
 	fixed := func(s string) func(int) string { return func(int) string { return s } }
 	rules := []escalationRule{
-		{where: "sla_state = ?", args: []any{string(sla.StateBreached)}, reason: fixed("sla breached")},
-		{where: "sla_state = ?", args: []any{string(sla.StateAtRisk)}, reason: fixed("sla at risk")},
-		{where: "priority = ? AND assignee_user_id IS NULL", args: []any{string(sla.PriorityCritical)}, reason: fixed("critical and unassigned")},
+		{where: "sla_state = ?", args: []any{string(sla.StateBreached)}, reason: fixed(tickets.ReasonBreached)},
+		{where: "sla_state = ?", args: []any{string(sla.StateAtRisk)}, reason: fixed(tickets.ReasonAtRisk)},
+		{where: "priority = ? AND assignee_user_id IS NULL", args: []any{string(sla.PriorityCritical)}, reason: fixed(tickets.ReasonCriticalUnassigned)},
 	}
 	if !q.StaleBefore.IsZero() {
 		rules = append(rules, escalationRule{where: "updated_at < ?", args: []any{q.StaleBefore.UTC()},
-			reason: fixed(staleReason(q.StaleBefore))})
+			reason: fixed(tickets.ReasonStale(q.StaleBefore))})
 	}
 	rules = append(rules, escalationRule{where: "reopen_count > 1",
-		reason: func(n int) string { return fmt.Sprintf("reopened %d times", n) }})
+		reason: tickets.ReasonReopened})
 	return rules
-}
-
-// staleReason names the cut-off of the staleness escalation.
-func staleReason(before time.Time) string {
-	return "no update since " + before.UTC().Format(time.RFC3339)
-}
-
-// overCapacity lists the agents of load above capacity (none when capacity
-// is not positive), busiest first.
-func overCapacity(load []tickets.AgentLoad, capacity int) []tickets.Escalation {
-	out := []tickets.Escalation{}
-	if capacity <= 0 {
-		return out
-	}
-	for _, l := range load {
-		if l.Active > capacity && len(out) < maxEscalations {
-			out = append(out, tickets.Escalation{AgentUserID: l.UserID,
-				Reason: fmt.Sprintf("agent over capacity: %d active tickets", l.Active)})
-		}
-	}
-	return out
 }
 
 // perDay counts the tickets of company whose column (created_at or

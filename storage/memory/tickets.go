@@ -360,10 +360,6 @@ func (x *tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
 
 // ---- analytics ----
 
-// maxEscalations bounds the escalations of each kind, as in the SQL
-// backends.
-const maxEscalations = 100
-
 // Analytics computes the report of one company in Go, with the exact
 // semantics of the SQL backends (storage/bunstore/tickets.go): days in
 // q.Location, durations to the millisecond, P90 the nearest-rank
@@ -468,7 +464,7 @@ func (r reader) Analytics(ctx context.Context, company tenant.CompanyID, q ticke
 }
 
 // escalations lists, kind by kind and in ticket ID order, at most
-// maxEscalations active tickets of each kind, then the agents over
+// tickets.MaxEscalations active tickets of each kind, then the agents over
 // capacity.
 func escalations(active []tickets.Ticket, load []tickets.AgentLoad, q tickets.AnalyticsQuery) []tickets.Escalation {
 	type rule struct {
@@ -477,38 +473,28 @@ func escalations(active []tickets.Ticket, load []tickets.AgentLoad, q tickets.An
 	}
 	fixed := func(s string) func(tickets.Ticket) string { return func(tickets.Ticket) string { return s } }
 	rules := []rule{
-		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateBreached }, fixed("sla breached")},
-		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateAtRisk }, fixed("sla at risk")},
+		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateBreached }, fixed(tickets.ReasonBreached)},
+		{func(t tickets.Ticket) bool { return t.SLAState == sla.StateAtRisk }, fixed(tickets.ReasonAtRisk)},
 		{func(t tickets.Ticket) bool { return t.Priority == sla.PriorityCritical && t.AssigneeUserID == 0 },
-			fixed("critical and unassigned")},
+			fixed(tickets.ReasonCriticalUnassigned)},
 	}
 	if !q.StaleBefore.IsZero() {
 		rules = append(rules, rule{func(t tickets.Ticket) bool { return t.UpdatedAt.Before(q.StaleBefore) },
-			fixed("no update since " + q.StaleBefore.UTC().Format(time.RFC3339))})
+			fixed(tickets.ReasonStale(q.StaleBefore))})
 	}
 	rules = append(rules, rule{func(t tickets.Ticket) bool { return t.ReopenCount > 1 },
-		func(t tickets.Ticket) string { return fmt.Sprintf("reopened %d times", t.ReopenCount) }})
+		func(t tickets.Ticket) string { return tickets.ReasonReopened(t.ReopenCount) }})
 	out := []tickets.Escalation{}
 	for _, r := range rules {
 		n := 0
 		for _, t := range active {
-			if n < maxEscalations && r.match(t) {
+			if n < tickets.MaxEscalations && r.match(t) {
 				out = append(out, tickets.Escalation{TicketID: t.ID, Number: t.Number, Reason: r.reason(t)})
 				n++
 			}
 		}
 	}
-	if q.AgentCapacity > 0 {
-		n := 0
-		for _, l := range load {
-			if l.Active > q.AgentCapacity && n < maxEscalations {
-				out = append(out, tickets.Escalation{AgentUserID: l.UserID,
-					Reason: fmt.Sprintf("agent over capacity: %d active tickets", l.Active)})
-				n++
-			}
-		}
-	}
-	return out
+	return append(out, tickets.OverCapacity(load, q.AgentCapacity)...)
 }
 
 // durationStats summarises ds: the mean and the nearest-rank 90th
