@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
 )
@@ -162,9 +163,17 @@ func (s *Service) inboundMessage(ctx context.Context, company tenant.CompanyID, 
 		}
 	}
 	if err != nil {
-		// Give the message ID back so that the Cloud API's retry succeeds.
-		return item, errors.Join(fmt.Errorf("whatsapp inbound: %w", err),
-			s.store.DeleteWhatsAppMessage(context.WithoutCancel(ctx), company, rec.ID))
+		// Give the message ID back: a retry of the Cloud API may succeed.
+		if derr := s.store.DeleteWhatsAppMessage(context.WithoutCancel(ctx), company, rec.ID); derr != nil {
+			return item, errors.Join(fmt.Errorf("whatsapp inbound: %w", err), derr)
+		}
+		if errors.Is(err, storage.ErrConflict) || errors.Is(err, validation.ErrInvalid) {
+			// The company is deactivated, the ticket closed meanwhile, the
+			// text refused: retrying cannot help, so report and move on.
+			item.Outcome, item.Reason = OutcomeIgnored, truncate(err.Error(), 300)
+			return item, nil
+		}
+		return item, fmt.Errorf("whatsapp inbound: %w", err)
 	}
 	item.TicketID, rec.TicketID = ticketID, ticketID
 	if err := s.store.UpdateWhatsAppMessage(ctx, &rec); err != nil {

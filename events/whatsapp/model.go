@@ -90,10 +90,14 @@ func DigestVerifyToken(token string) string {
 }
 
 // Rule sends an approved template when an event of EventType happens to the
-// contact the event names (requester_contact_id or contact_id of its
-// data). Parameters name the event data fields whose values fill the
-// template's body parameters, in order; "contact_name" is the recipient's
-// name.
+// contact the event names (requester_contact_id, contact_id or
+// customer_contact_id of its data; for ticket events without one, the
+// ticket's requester). Parameters name the event data fields whose values
+// fill the template's body parameters, in order, as dotted paths; for
+// ticket events "ticket.number", "ticket.title", "ticket.status",
+// "ticket.priority", "ticket.category" and "ticket.channel" read the
+// ticket as it is now, and "contact_name" is the recipient's name. Events
+// about internal notes are never announced.
 type Rule struct {
 	ID           int64
 	CompanyID    tenant.CompanyID

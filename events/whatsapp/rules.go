@@ -13,6 +13,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 var (
@@ -183,11 +184,29 @@ func (n *Notifier) Handle(ctx context.Context, e events.Event) error {
 	if err := json.Unmarshal(e.Data, &data); err != nil {
 		return nil // not an object: nothing to notify about
 	}
+	if internal, _ := data["internal"].(bool); internal {
+		return nil // internal notes are never announced to the requester
+	}
 	contactID := tenant.ContactID(0)
 	for _, f := range recipientFields {
 		if v, ok := data[f].(float64); ok && v > 0 {
 			contactID = tenant.ContactID(v)
 			break
+		}
+	}
+	if e.AggregateType == "ticket" {
+		// The ticket as it is now fills "ticket.*" parameters and names
+		// the requester of events that do not (ticket.commented).
+		t, err := s.ticketOf(ctx, e)
+		if err != nil {
+			return fmt.Errorf("whatsapp notifier: %w", err)
+		}
+		if t.ID != 0 {
+			data["ticket"] = map[string]any{"id": t.ID, "number": t.Number, "title": t.Title, "status": string(t.Status),
+				"priority": string(t.Priority), "category": t.Category, "channel": string(t.Channel)}
+			if contactID == 0 {
+				contactID = t.RequesterContactID
+			}
 		}
 	}
 	if contactID == 0 {
@@ -241,6 +260,23 @@ func (n *Notifier) Handle(ctx context.Context, e events.Event) error {
 		return fmt.Errorf("whatsapp notifier: event %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// ticketOf reads the ticket of a ticket event; zero when it is gone.
+func (s *Service) ticketOf(ctx context.Context, e events.Event) (tickets.Ticket, error) {
+	id, err := strconv.ParseInt(e.AggregateID, 10, 64)
+	if err != nil {
+		return tickets.Ticket{}, nil
+	}
+	actor, err := tenant.System().InCompany(e.CompanyID)
+	if err != nil {
+		return tickets.Ticket{}, err
+	}
+	d, err := s.tickets.Get(ctx, actor, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return tickets.Ticket{}, nil
+	}
+	return d.Ticket, err
 }
 
 // lookup reads the dotted path p of data as text: strings as they are,

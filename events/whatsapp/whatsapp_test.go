@@ -558,3 +558,48 @@ func TestSendAndSettings(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, p.Items)
 }
+
+func TestNotifierReadsTheTicketAndSkipsInternalNotes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	_, err := w.wa.CreateRule(ctx, w.admin, whatsapp.RuleInput{EventType: "ticket.commented", TemplateName: "ticket_reply",
+		Language: "pt_BR", Parameters: []string{"ticket.number", "ticket.status", "body"}})
+	require.NoError(t, err)
+	tk, err := w.tk.Create(ctx, w.admin, tickets.CreateInput{Title: "Mouse", RequesterContactID: w.contact.ID})
+	require.NoError(t, err)
+	_, err = w.tk.AddComment(ctx, w.admin, tk.ID, "nota interna", true)
+	require.NoError(t, err)
+	_, err = w.tk.AddComment(ctx, w.admin, tk.ID, "Trocamos o mouse", false)
+	require.NoError(t, err)
+	evs, err := w.store.OutboxEvents(ctx, events.OutboxQuery{CompanyID: w.company.ID, Type: "ticket.commented"})
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	for _, e := range evs {
+		require.NoError(t, w.wa.Notifier().Handle(ctx, e))
+	}
+	reqs := w.api.requests()
+	require.Len(t, reqs, 1, "the internal note is not announced")
+	params := reqs[0]["template"].(map[string]any)["components"].([]any)[0].(map[string]any)["parameters"].([]any)
+	var texts []string
+	for _, p := range params {
+		texts = append(texts, p.(map[string]any)["text"].(string))
+	}
+	require.Equal(t, []string{"1", "new", "Trocamos o mouse"}, texts)
+}
+
+func TestInboundForADeactivatedCompanyIsIgnored(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	co, err := w.dir.GetCompany(ctx, tenant.System(), w.company.ID)
+	require.NoError(t, err)
+	_, err = w.dir.UpdateCompany(ctx, tenant.System(), co.ID, directory.CompanyPatch{Active: ptr(false), Version: co.Version})
+	require.NoError(t, err)
+	body := fixture(t, "inbound-text.json")
+	res, err := w.wa.Inbound(ctx, body, whatsapp.Sign(appSecret, body))
+	require.NoError(t, err)
+	require.Equal(t, whatsapp.OutcomeIgnored, res.Items[0].Outcome)
+	require.Contains(t, res.Items[0].Reason, "deactivated")
+	require.Empty(t, w.messages(t))
+}
