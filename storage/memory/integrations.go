@@ -74,18 +74,126 @@ func (i integrationsStore) companyExists(company tenant.CompanyID) bool {
 
 // ---- WhatsApp settings ----
 
-// WhatsAppSettings implements whatsapp.Store.
-func (i integrationsStore) WhatsAppSettings(ctx context.Context, company tenant.CompanyID) (whatsapp.Settings, error) {
-	unlock, err := i.rlock(ctx, "reading whatsapp settings")
+// settingsMeta points at the bookkeeping fields of a settings row, so that
+// one implementation serves the WhatsApp and AI settings.
+type settingsMeta struct {
+	version              *int64
+	createdAt, updatedAt *time.Time
+	lastSuccessAt        *time.Time
+	lastError            *string
+	lastErrorAt          *time.Time
+}
+
+// readSettings reads the settings row of company from rows.
+func readSettings[S any](ctx context.Context, i integrationsStore, rows func() map[tenant.CompanyID]S,
+	company tenant.CompanyID, what string) (S, error) {
+	var zero S
+	unlock, err := i.rlock(ctx, "reading "+what)
 	if err != nil {
-		return whatsapp.Settings{}, err
+		return zero, err
 	}
 	defer unlock()
-	st, ok := i.it().whatsapp[company]
+	st, ok := rows()[company]
 	if !ok {
-		return whatsapp.Settings{}, fmt.Errorf("memory: whatsapp settings of company %d: %w", company, storage.ErrNotFound)
+		return zero, fmt.Errorf("memory: %s of company %d: %w", what, company, storage.ErrNotFound)
 	}
 	return st, nil
+}
+
+// saveSettings inserts (version 0) or updates the settings row of company
+// as the SQL backends do: the bookkeeping fields are kept, the version is
+// incremented, and taken reports a unique value another company holds.
+func saveSettings[S any](ctx context.Context, i integrationsStore, rows func() map[tenant.CompanyID]S,
+	company tenant.CompanyID, st *S, meta func(*S) settingsMeta, taken func(other S) bool, what string) error {
+	unlock, err := i.s.lock(ctx, "saving "+what)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	old, exists := rows()[company]
+	m, o := meta(st), meta(&old)
+	switch {
+	case !i.companyExists(company):
+		return fmt.Errorf("memory: %s: company %d: %w", what, company, storage.ErrNotFound)
+	case *m.version == 0 && exists:
+		return fmt.Errorf("memory: %s of company %d exist: %w", what, company, storage.ErrConflict)
+	case *m.version != 0 && !exists:
+		return fmt.Errorf("memory: %s of company %d: %w", what, company, storage.ErrNotFound)
+	case *m.version != 0 && *o.version != *m.version:
+		return fmt.Errorf("memory: %s of company %d: %w", what, company, storage.ErrStale)
+	}
+	for c, other := range rows() {
+		if c != company && taken(other) {
+			return fmt.Errorf("memory: %s: a unique value is taken by another company: %w", what, storage.ErrConflict)
+		}
+	}
+	next := *st
+	n := meta(&next)
+	*n.version++
+	*n.createdAt, *n.updatedAt = m.createdAt.UTC(), m.updatedAt.UTC()
+	*n.lastSuccessAt, *n.lastError, *n.lastErrorAt = time.Time{}, "", time.Time{}
+	if exists {
+		*n.createdAt = *o.createdAt
+		*n.lastSuccessAt, *n.lastError, *n.lastErrorAt = *o.lastSuccessAt, *o.lastError, *o.lastErrorAt
+	}
+	rows()[company] = next
+	*st = next
+	return nil
+}
+
+// recordOutcome sets the last success (errMsg empty) or error of the
+// settings row of company.
+func recordOutcome[S any](ctx context.Context, i integrationsStore, rows func() map[tenant.CompanyID]S,
+	company tenant.CompanyID, at time.Time, errMsg string, meta func(*S) settingsMeta, what string) error {
+	unlock, err := i.s.lock(ctx, "recording "+what)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, ok := rows()[company]
+	if !ok {
+		return fmt.Errorf("memory: %s of company %d: %w", what, company, storage.ErrNotFound)
+	}
+	m := meta(&st)
+	if errMsg == "" {
+		*m.lastSuccessAt = at.UTC()
+	} else {
+		*m.lastError, *m.lastErrorAt = errMsg, at.UTC()
+	}
+	rows()[company] = st
+	return nil
+}
+
+func whatsAppMeta(st *whatsapp.Settings) settingsMeta {
+	return settingsMeta{&st.Version, &st.CreatedAt, &st.UpdatedAt, &st.LastSuccessAt, &st.LastError, &st.LastErrorAt}
+}
+
+func aiMeta(st *ai.Settings) settingsMeta {
+	return settingsMeta{&st.Version, &st.CreatedAt, &st.UpdatedAt, &st.LastSuccessAt, &st.LastError, &st.LastErrorAt}
+}
+
+func (i integrationsStore) whatsAppRows() map[tenant.CompanyID]whatsapp.Settings {
+	return i.it().whatsapp
+}
+
+func (i integrationsStore) aiRows() map[tenant.CompanyID]ai.Settings { return i.it().aiSettings }
+
+// WhatsAppSettings implements whatsapp.Store.
+func (i integrationsStore) WhatsAppSettings(ctx context.Context, company tenant.CompanyID) (whatsapp.Settings, error) {
+	return readSettings(ctx, i, i.whatsAppRows, company, "whatsapp settings")
+}
+
+// SaveWhatsAppSettings implements whatsapp.Store.
+func (i integrationsStore) SaveWhatsAppSettings(ctx context.Context, st *whatsapp.Settings) error {
+	return saveSettings(ctx, i, i.whatsAppRows, st.CompanyID, st, whatsAppMeta, func(o whatsapp.Settings) bool {
+		return (st.PhoneNumberID != "" && o.PhoneNumberID == st.PhoneNumberID) ||
+			(st.VerifyTokenDigest != "" && o.VerifyTokenDigest == st.VerifyTokenDigest)
+	}, "whatsapp settings")
+}
+
+// RecordWhatsAppResult implements whatsapp.Store.
+func (i integrationsStore) RecordWhatsAppResult(ctx context.Context, company tenant.CompanyID, at time.Time, errMsg string) error {
+	return recordOutcome(ctx, i, i.whatsAppRows, company, at, errMsg, whatsAppMeta, "whatsapp settings")
 }
 
 func (i integrationsStore) whatsAppSettingsWhere(ctx context.Context, what string, match func(whatsapp.Settings) bool) (whatsapp.Settings, error) {
@@ -114,65 +222,6 @@ func (i integrationsStore) WhatsAppSettingsByVerifyToken(ctx context.Context, di
 	return i.whatsAppSettingsWhere(ctx, "that verify token", func(st whatsapp.Settings) bool {
 		return digest != "" && st.VerifyTokenDigest == digest
 	})
-}
-
-// SaveWhatsAppSettings implements whatsapp.Store.
-func (i integrationsStore) SaveWhatsAppSettings(ctx context.Context, st *whatsapp.Settings) error {
-	unlock, err := i.s.lock(ctx, "saving whatsapp settings")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t := i.it()
-	old, exists := t.whatsapp[st.CompanyID]
-	switch {
-	case !i.companyExists(st.CompanyID):
-		return fmt.Errorf("memory: whatsapp settings: company %d: %w", st.CompanyID, storage.ErrNotFound)
-	case st.Version == 0 && exists:
-		return fmt.Errorf("memory: whatsapp settings of company %d exist: %w", st.CompanyID, storage.ErrConflict)
-	case st.Version != 0 && !exists:
-		return fmt.Errorf("memory: whatsapp settings of company %d: %w", st.CompanyID, storage.ErrNotFound)
-	case st.Version != 0 && old.Version != st.Version:
-		return fmt.Errorf("memory: whatsapp settings of company %d: %w", st.CompanyID, storage.ErrStale)
-	}
-	for c, other := range t.whatsapp {
-		if c != st.CompanyID && ((st.PhoneNumberID != "" && other.PhoneNumberID == st.PhoneNumberID) ||
-			(st.VerifyTokenDigest != "" && other.VerifyTokenDigest == st.VerifyTokenDigest)) {
-			return fmt.Errorf("memory: whatsapp settings: phone number ID or verify token taken: %w", storage.ErrConflict)
-		}
-	}
-	next := *st
-	next.Version++
-	next.CreatedAt, next.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
-	if exists {
-		next.CreatedAt = old.CreatedAt
-		next.LastSuccessAt, next.LastError, next.LastErrorAt = old.LastSuccessAt, old.LastError, old.LastErrorAt
-	} else {
-		next.LastSuccessAt, next.LastError, next.LastErrorAt = time.Time{}, "", time.Time{}
-	}
-	t.whatsapp[st.CompanyID] = next
-	*st = next
-	return nil
-}
-
-// RecordWhatsAppResult implements whatsapp.Store.
-func (i integrationsStore) RecordWhatsAppResult(ctx context.Context, company tenant.CompanyID, at time.Time, errMsg string) error {
-	unlock, err := i.s.lock(ctx, "recording whatsapp result")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	st, ok := i.it().whatsapp[company]
-	if !ok {
-		return fmt.Errorf("memory: whatsapp settings of company %d: %w", company, storage.ErrNotFound)
-	}
-	if errMsg == "" {
-		st.LastSuccessAt = at.UTC()
-	} else {
-		st.LastError, st.LastErrorAt = errMsg, at.UTC()
-	}
-	i.it().whatsapp[company] = st
-	return nil
 }
 
 // ---- WhatsApp rules ----
@@ -424,69 +473,17 @@ func (i integrationsStore) ActiveTicketOfContact(ctx context.Context, company te
 
 // AISettings implements ai.Store.
 func (i integrationsStore) AISettings(ctx context.Context, company tenant.CompanyID) (ai.Settings, error) {
-	unlock, err := i.rlock(ctx, "reading ai settings")
-	if err != nil {
-		return ai.Settings{}, err
-	}
-	defer unlock()
-	st, ok := i.it().aiSettings[company]
-	if !ok {
-		return ai.Settings{}, fmt.Errorf("memory: ai settings of company %d: %w", company, storage.ErrNotFound)
-	}
-	return st, nil
+	return readSettings(ctx, i, i.aiRows, company, "ai settings")
 }
 
 // SaveAISettings implements ai.Store.
 func (i integrationsStore) SaveAISettings(ctx context.Context, st *ai.Settings) error {
-	unlock, err := i.s.lock(ctx, "saving ai settings")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	t := i.it()
-	old, exists := t.aiSettings[st.CompanyID]
-	switch {
-	case !i.companyExists(st.CompanyID):
-		return fmt.Errorf("memory: ai settings: company %d: %w", st.CompanyID, storage.ErrNotFound)
-	case st.Version == 0 && exists:
-		return fmt.Errorf("memory: ai settings of company %d exist: %w", st.CompanyID, storage.ErrConflict)
-	case st.Version != 0 && !exists:
-		return fmt.Errorf("memory: ai settings of company %d: %w", st.CompanyID, storage.ErrNotFound)
-	case st.Version != 0 && old.Version != st.Version:
-		return fmt.Errorf("memory: ai settings of company %d: %w", st.CompanyID, storage.ErrStale)
-	}
-	next := *st
-	next.Version++
-	next.CreatedAt, next.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
-	if exists {
-		next.CreatedAt = old.CreatedAt
-		next.LastSuccessAt, next.LastError, next.LastErrorAt = old.LastSuccessAt, old.LastError, old.LastErrorAt
-	} else {
-		next.LastSuccessAt, next.LastError, next.LastErrorAt = time.Time{}, "", time.Time{}
-	}
-	t.aiSettings[st.CompanyID] = next
-	*st = next
-	return nil
+	return saveSettings(ctx, i, i.aiRows, st.CompanyID, st, aiMeta, func(ai.Settings) bool { return false }, "ai settings")
 }
 
 // RecordAIResult implements ai.Store.
 func (i integrationsStore) RecordAIResult(ctx context.Context, company tenant.CompanyID, at time.Time, errMsg string) error {
-	unlock, err := i.s.lock(ctx, "recording ai result")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	st, ok := i.it().aiSettings[company]
-	if !ok {
-		return fmt.Errorf("memory: ai settings of company %d: %w", company, storage.ErrNotFound)
-	}
-	if errMsg == "" {
-		st.LastSuccessAt = at.UTC()
-	} else {
-		st.LastError, st.LastErrorAt = errMsg, at.UTC()
-	}
-	i.it().aiSettings[company] = st
-	return nil
+	return recordOutcome(ctx, i, i.aiRows, company, at, errMsg, aiMeta, "ai settings")
 }
 
 // TrainingSamples implements ai.Store.
