@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -251,13 +252,19 @@ func (s *Store) UpdateWhatsAppRule(ctx context.Context, r *whatsapp.Rule) error 
 // deleteOwned deletes the row id of company from table.
 func (s *Store) deleteOwned(ctx context.Context, table string, company tenant.CompanyID, id int64, what string) error {
 	res, err := s.write.NewDelete().Table(table).Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
+	return oneRow(res, err, "deleting "+what)
+}
+
+// oneRow checks that a write by ID changed its row: none is
+// storage.ErrNotFound.
+func oneRow(res sql.Result, err error, what string) error {
 	if err != nil {
-		return translate(err, "deleting "+what)
+		return translate(err, what)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return translate(err, "deleting "+what)
+		return translate(err, what)
 	} else if n == 0 {
-		return fmt.Errorf("deleting %s: %w", what, storage.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
 	}
 	return nil
 }
@@ -322,14 +329,8 @@ func (s *Store) UpdateWhatsAppMessage(ctx context.Context, m *whatsapp.Message) 
 	row := messageRowOf(*m)
 	res, err := s.write.NewUpdate().Model(&row).ExcludeColumn("id", "company_id", "created_at").
 		Where("company_id = ? AND id = ?", row.CompanyID, row.ID).Exec(ctx)
-	what := fmt.Sprintf("whatsapp message %d", m.ID)
-	if err != nil {
-		return translate(err, "updating "+what)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translate(err, "updating "+what)
-	} else if n == 0 {
-		return fmt.Errorf("updating %s: %w", what, storage.ErrNotFound)
+	if err := oneRow(res, err, fmt.Sprintf("updating whatsapp message %d", m.ID)); err != nil {
+		return err
 	}
 	*m = row.model()
 	return nil
