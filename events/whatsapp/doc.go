@@ -28,7 +28,8 @@
 // message with its Cloud API ID. The (event, rule) pair is claimed in the
 // store before sending, so a redelivered event sends nothing twice; a
 // temporary failure gives the claim back and returns the error for the
-// bus to retry.
+// bus to retry, and a claim left pending longer than ClaimTimeout (its
+// worker stopped before sending) is sent by the next delivery.
 //
 // # Inbound webhook
 //

@@ -230,6 +230,8 @@ type Store interface {
 	UpdateWhatsAppMessage(ctx context.Context, m *Message) error
 	DeleteWhatsAppMessage(ctx context.Context, company tenant.CompanyID, id int64) error
 	WhatsAppMessageByWAID(ctx context.Context, company tenant.CompanyID, waMessageID string) (Message, error)
+	// WhatsAppMessageForEvent reads the message a rule sent for an event.
+	WhatsAppMessageForEvent(ctx context.Context, company tenant.CompanyID, eventID string, ruleID int64) (Message, error)
 	// ListWhatsAppMessages lists the company's messages by ascending ID.
 	ListWhatsAppMessages(ctx context.Context, company tenant.CompanyID, p storage.PageRequest) (storage.Page[Message], error)
 

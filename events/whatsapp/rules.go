@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
@@ -142,6 +143,11 @@ func (s *Service) DeleteRule(ctx context.Context, actor tenant.Actor, id int64) 
 	return nil
 }
 
+// ClaimTimeout is how long a notification claimed by a Notifier may stay
+// pending before a redelivery of its event sends it again: the worker that
+// claimed it stopped before it could send.
+const ClaimTimeout = 2 * time.Minute
+
 // Notifier sends the template of every active rule matching an event to
 // the contact the event names. Subscribe Handle to the event bus.
 type Notifier struct{ s *Service }
@@ -239,7 +245,18 @@ func (n *Notifier) Handle(ctx context.Context, e events.Event) error {
 			Kind: "template", Body: r.TemplateName, EventID: e.ID, RuleID: r.ID, Status: StatusPending,
 			CreatedAt: now, UpdatedAt: now}
 		if err := s.store.InsertWhatsAppMessage(ctx, &m); errors.Is(err, storage.ErrConflict) {
-			continue // already sent for this event and rule
+			// Already sent for this event and rule, unless the claim was
+			// left pending by a worker that stopped before sending.
+			prev, err := s.store.WhatsAppMessageForEvent(ctx, e.CompanyID, e.ID, r.ID)
+			if err != nil || prev.Status != StatusPending || now.Sub(prev.UpdatedAt) < ClaimTimeout {
+				continue
+			}
+			prev.UpdatedAt = now
+			if err := s.store.UpdateWhatsAppMessage(ctx, &prev); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			m = prev
 		} else if err != nil {
 			errs = append(errs, err)
 			continue

@@ -119,13 +119,32 @@ type world struct {
 	company directory.Company
 	admin   tenant.Actor
 	contact directory.Contact
+	clock   *testClock
+}
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := t.Context()
-	w := &world{store: memory.New(), api: newCloudAPI(t)}
-	now := func() time.Time { return time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC) }
+	w := &world{store: memory.New(), api: newCloudAPI(t), clock: &testClock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}}
+	now := w.clock.Now
 	var err error
 	w.dir, err = directory.NewService(w.store.Directory(), directory.WithClock(now), directory.WithBcryptCost(4))
 	require.NoError(t, err)
@@ -602,4 +621,31 @@ func TestInboundForADeactivatedCompanyIsIgnored(t *testing.T) {
 	require.Equal(t, whatsapp.OutcomeIgnored, res.Items[0].Outcome)
 	require.Contains(t, res.Items[0].Reason, "deactivated")
 	require.Empty(t, w.messages(t))
+}
+
+func TestNotifierTakesOverAStalePendingClaim(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	rule, err := w.wa.CreateRule(ctx, w.admin, whatsapp.RuleInput{EventType: "ticket.created", TemplateName: "ticket_opened", Language: "pt_BR"})
+	require.NoError(t, err)
+	e := w.ticketCreated(t, "Crash")
+	// A worker claimed the notification and stopped before sending.
+	claim := whatsapp.Message{CompanyID: w.company.ID, Direction: whatsapp.Outbound, ContactID: w.contact.ID,
+		Phone: w.contact.Phone, Kind: "template", Body: "ticket_opened", EventID: e.ID, RuleID: rule.ID,
+		Status: whatsapp.StatusPending, CreatedAt: w.clock.Now(), UpdatedAt: w.clock.Now()}
+	require.NoError(t, w.store.WhatsApp().InsertWhatsAppMessage(ctx, &claim))
+
+	require.NoError(t, w.wa.Notifier().Handle(ctx, e))
+	require.Empty(t, w.api.requests(), "a fresh claim belongs to the worker sending it")
+
+	w.clock.Advance(whatsapp.ClaimTimeout + time.Second)
+	require.NoError(t, w.wa.Notifier().Handle(ctx, e))
+	require.Len(t, w.api.requests(), 1, "a stale claim is sent by the redelivery")
+	msgs := w.messages(t)
+	require.Len(t, msgs, 1)
+	require.Equal(t, claim.ID, msgs[0].ID)
+	require.Equal(t, whatsapp.StatusAccepted, msgs[0].Status)
+	require.NoError(t, w.wa.Notifier().Handle(ctx, e))
+	require.Len(t, w.api.requests(), 1)
 }

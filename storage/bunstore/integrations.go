@@ -341,16 +341,25 @@ func (s *Store) DeleteWhatsAppMessage(ctx context.Context, company tenant.Compan
 	return s.deleteOwned(ctx, "whatsapp_messages", company, id, fmt.Sprintf("whatsapp message %d", id))
 }
 
-// WhatsAppMessageByWAID implements whatsapp.Store. It reads on the writer:
-// status callbacks and retried notifications follow the writes closely.
-func (s *Store) WhatsAppMessageByWAID(ctx context.Context, company tenant.CompanyID, waID string) (whatsapp.Message, error) {
+// messageWhere reads one message matching where. It reads on the writer:
+// status callbacks and redelivered events follow the writes closely.
+func (s *Store) messageWhere(ctx context.Context, what, where string, args ...any) (whatsapp.Message, error) {
 	var r whatsAppMessageRow
-	err := s.write.NewSelect().Model(&r).Where("company_id = ? AND wa_message_id = ? AND wa_message_id <> ''", int64(company), waID).
-		Limit(1).Scan(ctx)
-	if err != nil {
-		return whatsapp.Message{}, translate(err, "whatsapp message "+waID)
+	if err := s.write.NewSelect().Model(&r).Where(where, args...).Limit(1).Scan(ctx); err != nil {
+		return whatsapp.Message{}, translate(err, "whatsapp message "+what)
 	}
 	return r.model(), nil
+}
+
+// WhatsAppMessageByWAID implements whatsapp.Store.
+func (s *Store) WhatsAppMessageByWAID(ctx context.Context, company tenant.CompanyID, waID string) (whatsapp.Message, error) {
+	return s.messageWhere(ctx, waID, "company_id = ? AND wa_message_id = ? AND wa_message_id <> ''", int64(company), waID)
+}
+
+// WhatsAppMessageForEvent implements whatsapp.Store.
+func (s *Store) WhatsAppMessageForEvent(ctx context.Context, company tenant.CompanyID, eventID string, ruleID int64) (whatsapp.Message, error) {
+	return s.messageWhere(ctx, "of event "+eventID, "company_id = ? AND event_id = ? AND rule_id = ? AND event_id <> ''",
+		int64(company), eventID, ruleID)
 }
 
 // ListWhatsAppMessages implements whatsapp.Store.

@@ -388,8 +388,8 @@ func (i integrationsStore) DeleteWhatsAppMessage(ctx context.Context, company te
 	return nil
 }
 
-// WhatsAppMessageByWAID implements whatsapp.Store.
-func (i integrationsStore) WhatsAppMessageByWAID(ctx context.Context, company tenant.CompanyID, waID string) (whatsapp.Message, error) {
+// messageWhere reads the first message that match accepts.
+func (i integrationsStore) messageWhere(ctx context.Context, what string, match func(whatsapp.Message) bool) (whatsapp.Message, error) {
 	unlock, err := i.rlock(ctx, "reading whatsapp message")
 	if err != nil {
 		return whatsapp.Message{}, err
@@ -398,16 +398,29 @@ func (i integrationsStore) WhatsAppMessageByWAID(ctx context.Context, company te
 	var out whatsapp.Message
 	found := false
 	i.it().messages.scan(0, func(m whatsapp.Message) bool {
-		found = waID != "" && m.CompanyID == company && m.WAMessageID == waID
-		if found {
+		if found = match(m); found {
 			out = m
 		}
 		return !found
 	})
 	if !found {
-		return whatsapp.Message{}, fmt.Errorf("memory: whatsapp message %q: %w", waID, storage.ErrNotFound)
+		return whatsapp.Message{}, fmt.Errorf("memory: whatsapp message %s: %w", what, storage.ErrNotFound)
 	}
 	return out, nil
+}
+
+// WhatsAppMessageByWAID implements whatsapp.Store.
+func (i integrationsStore) WhatsAppMessageByWAID(ctx context.Context, company tenant.CompanyID, waID string) (whatsapp.Message, error) {
+	return i.messageWhere(ctx, waID, func(m whatsapp.Message) bool {
+		return waID != "" && m.CompanyID == company && m.WAMessageID == waID
+	})
+}
+
+// WhatsAppMessageForEvent implements whatsapp.Store.
+func (i integrationsStore) WhatsAppMessageForEvent(ctx context.Context, company tenant.CompanyID, eventID string, ruleID int64) (whatsapp.Message, error) {
+	return i.messageWhere(ctx, "of event "+eventID, func(m whatsapp.Message) bool {
+		return eventID != "" && m.CompanyID == company && m.EventID == eventID && m.RuleID == ruleID
+	})
 }
 
 // ListWhatsAppMessages implements whatsapp.Store.

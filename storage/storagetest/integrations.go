@@ -176,6 +176,17 @@ func testWhatsAppMessages(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Equal(t, m1, got)
 
+	byEvent, err := s.WhatsAppMessageForEvent(ctx(t), f.co.ID, "evt_1", 7)
+	require.NoError(t, err)
+	require.Equal(t, m1, byEvent)
+	for _, miss := range []func() error{
+		func() error { _, err := s.WhatsAppMessageForEvent(ctx(t), f.co.ID, "evt_1", 9); return err },
+		func() error { _, err := s.WhatsAppMessageForEvent(ctx(t), f.co.ID, "", 0); return err },
+		func() error { _, err := s.WhatsAppMessageForEvent(ctx(t), other.co.ID, "evt_1", 7); return err },
+	} {
+		require.ErrorIs(t, miss(), storage.ErrNotFound)
+	}
+
 	inbound := msg(f.co.ID, f.req.ContactID, "wamid.A", "", 0)
 	require.ErrorIs(t, s.InsertWhatsAppMessage(ctx(t), &inbound), storage.ErrConflict, "one message ID per company")
 	theirs := msg(other.co.ID, other.req.ContactID, "wamid.A", "evt_1", 7)
