@@ -27,6 +27,7 @@ type Store interface {
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	events.OutboxReader
+	IntegrationsStore // see integrations.go
 }
 
 // Desk is an assembled helpdesk: its services, sharing one store and clock.
@@ -37,6 +38,8 @@ type Desk struct {
 	Inventory *inventory.Service
 	// Tickets manages tickets, comments and their SLA clocks.
 	Tickets *tickets.Service
+	// Integrations are WhatsApp and the AI gateway (see integrations.go).
+	Integrations
 
 	store      Store
 	now        func() time.Time
@@ -125,7 +128,11 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, store: store, now: cfg.now, issuer: issuer,
+	integrations, err := newIntegrations(store, tk, cfg.now)
+	if err != nil {
+		return nil, err
+	}
+	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, Integrations: integrations, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck}, nil
 }
 

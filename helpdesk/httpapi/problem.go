@@ -52,6 +52,11 @@ import (
 //	unsupported-media-type 415 the body is not sent as application/json
 //	rate-limited         429 too many requests; see Retry-After
 //	unavailable          503 the request was canceled or timed out before it completed
+//	not-configured       409 the integration (WhatsApp, AI provider) is not configured or not enabled
+//	bad-signature        401 a webhook's signature (X-Hub-Signature-256) is missing or wrong
+//	bad-verify-token     403 a webhook handshake with an unknown verify token
+//	malformed-payload    400 a webhook body is not of the sender's documented shape
+//	upstream-error       502 the WhatsApp Cloud API or the AI provider refused the request
 //	internal             500 an unexpected error; quote request_id when reporting it
 const ProblemTypeBase = "https://boladao.dev/problems/"
 
@@ -153,6 +158,9 @@ func newProblem(status int, slug, detail string) Problem {
 //   - Anything unrecognised is 500 with a generic detail: the real error
 //     never reaches the client, and the caller must log it.
 func problemFor(err error) Problem {
+	if p, ok := integrationProblem(err); ok {
+		return p
+	}
 	var (
 		verr *validation.Error
 		ferr *directory.FieldConflictError

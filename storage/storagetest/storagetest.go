@@ -31,6 +31,7 @@ type Backend interface {
 	Audit() audit.Store
 	Inventory() inventory.Store
 	Tickets() tickets.Store
+	IntegrationsBackend
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -77,6 +78,7 @@ func Run(t *testing.T, newBackend Factory) {
 	}
 	cases = append(cases, inventoryCases...)
 	cases = append(cases, ticketCases...)
+	cases = append(cases, integrationCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
