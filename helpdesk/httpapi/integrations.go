@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -91,20 +90,20 @@ func integrationProblem(err error) (p Problem, ok bool) {
 // whatsAppSettingsJSON is a company's WhatsApp settings: secrets are only
 // reported as set.
 type whatsAppSettingsJSON struct {
-	CompanyID      int64     `json:"company_id"`
-	Enabled        bool      `json:"enabled"`
-	Configured     bool      `json:"configured"`
-	BaseURL        string    `json:"base_url"`
-	APIVersion     string    `json:"api_version"`
-	PhoneNumberID  string    `json:"phone_number_id"`
-	AccessTokenSet bool      `json:"access_token_set"`
-	AppSecretSet   bool      `json:"app_secret_set"`
-	VerifyTokenSet bool      `json:"verify_token_set"`
-	LastSuccessAt  time.Time `json:"last_success_at,omitzero"`
-	LastError      string    `json:"last_error,omitempty"`
-	LastErrorAt    time.Time `json:"last_error_at,omitzero"`
-	Version        int64     `json:"version"`
-	UpdatedAt      time.Time `json:"updated_at,omitzero"`
+	CompanyID      int64    `json:"company_id"`
+	Enabled        bool     `json:"enabled"`
+	Configured     bool     `json:"configured"`
+	BaseURL        string   `json:"base_url"`
+	APIVersion     string   `json:"api_version"`
+	PhoneNumberID  string   `json:"phone_number_id"`
+	AccessTokenSet bool     `json:"access_token_set"`
+	AppSecretSet   bool     `json:"app_secret_set"`
+	VerifyTokenSet bool     `json:"verify_token_set"`
+	LastSuccessAt  timeJSON `json:"last_success_at,omitzero"`
+	LastError      string   `json:"last_error,omitempty"`
+	LastErrorAt    timeJSON `json:"last_error_at,omitzero"`
+	Version        int64    `json:"version"`
+	UpdatedAt      timeJSON `json:"updated_at,omitzero"`
 }
 
 func (s whatsAppSettingsJSON) idAndVersion() (id, version int64) { return s.CompanyID, s.Version }
@@ -158,15 +157,15 @@ func (a *api) updateWhatsAppSettings(w http.ResponseWriter, r *http.Request, p h
 
 // ruleJSON is a notification rule.
 type ruleJSON struct {
-	ID           int64     `json:"id"`
-	EventType    string    `json:"event_type"`
-	TemplateName string    `json:"template_name"`
-	Language     string    `json:"language"`
-	Parameters   []string  `json:"parameters"`
-	Active       bool      `json:"active"`
-	Version      int64     `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64    `json:"id"`
+	EventType    string   `json:"event_type"`
+	TemplateName string   `json:"template_name"`
+	Language     string   `json:"language"`
+	Parameters   []string `json:"parameters"`
+	Active       bool     `json:"active"`
+	Version      int64    `json:"version"`
+	CreatedAt    timeJSON `json:"created_at"`
+	UpdatedAt    timeJSON `json:"updated_at"`
 }
 
 func (r ruleJSON) idAndVersion() (id, version int64) { return r.ID, r.Version }
@@ -237,24 +236,24 @@ func (a *api) deleteWhatsAppRule(w http.ResponseWriter, r *http.Request, p helpd
 
 // messageJSON is a recorded WhatsApp message.
 type messageJSON struct {
-	ID          int64     `json:"id"`
-	Direction   string    `json:"direction"`
-	WAMessageID string    `json:"wa_message_id,omitempty"`
-	ContactID   int64     `json:"contact_id"`
-	Phone       string    `json:"phone"`
-	Kind        string    `json:"kind"`
-	Body        string    `json:"body"`
-	EventID     string    `json:"event_id,omitempty"`
-	RuleID      int64     `json:"rule_id,omitempty"`
-	TicketID    int64     `json:"ticket_id,omitempty"`
-	Status      string    `json:"status"`
-	Error       string    `json:"error,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	SentAt      time.Time `json:"sent_at,omitzero"`
-	DeliveredAt time.Time `json:"delivered_at,omitzero"`
-	ReadAt      time.Time `json:"read_at,omitzero"`
-	FailedAt    time.Time `json:"failed_at,omitzero"`
+	ID          int64    `json:"id"`
+	Direction   string   `json:"direction"`
+	WAMessageID string   `json:"wa_message_id,omitempty"`
+	ContactID   int64    `json:"contact_id"`
+	Phone       string   `json:"phone"`
+	Kind        string   `json:"kind"`
+	Body        string   `json:"body"`
+	EventID     string   `json:"event_id,omitempty"`
+	RuleID      int64    `json:"rule_id,omitempty"`
+	TicketID    int64    `json:"ticket_id,omitempty"`
+	Status      string   `json:"status"`
+	Error       string   `json:"error,omitempty"`
+	CreatedAt   timeJSON `json:"created_at"`
+	UpdatedAt   timeJSON `json:"updated_at"`
+	SentAt      timeJSON `json:"sent_at,omitzero"`
+	DeliveredAt timeJSON `json:"delivered_at,omitzero"`
+	ReadAt      timeJSON `json:"read_at,omitzero"`
+	FailedAt    timeJSON `json:"failed_at,omitzero"`
 }
 
 func messageOf(m whatsapp.Message) messageJSON {
@@ -310,12 +309,12 @@ func (a *api) sendWhatsApp(w http.ResponseWriter, r *http.Request, p helpdesk.Pr
 
 // whatsAppStatusJSON reports the integration.
 type whatsAppStatusJSON struct {
-	Configured    bool      `json:"configured"`
-	Enabled       bool      `json:"enabled"`
-	PhoneNumberID string    `json:"phone_number_id"`
-	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
-	LastError     string    `json:"last_error,omitempty"`
-	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	Configured    bool     `json:"configured"`
+	Enabled       bool     `json:"enabled"`
+	PhoneNumberID string   `json:"phone_number_id"`
+	LastSuccessAt timeJSON `json:"last_success_at,omitzero"`
+	LastError     string   `json:"last_error,omitempty"`
+	LastErrorAt   timeJSON `json:"last_error_at,omitzero"`
 }
 
 func (a *api) whatsAppStatus(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
@@ -390,15 +389,15 @@ func (a *api) whatsAppWebhook(w http.ResponseWriter, r *http.Request) {
 // aiSettingsJSON is a company's AI settings: the key is only reported as
 // set.
 type aiSettingsJSON struct {
-	CompanyID int64     `json:"company_id"`
-	Enabled   bool      `json:"enabled"`
-	Provider  string    `json:"provider"`
-	BaseURL   string    `json:"base_url"`
-	Model     string    `json:"model"`
-	APIKeySet bool      `json:"api_key_set"`
-	Threshold float64   `json:"threshold"`
-	Version   int64     `json:"version"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	CompanyID int64    `json:"company_id"`
+	Enabled   bool     `json:"enabled"`
+	Provider  string   `json:"provider"`
+	BaseURL   string   `json:"base_url"`
+	Model     string   `json:"model"`
+	APIKeySet bool     `json:"api_key_set"`
+	Threshold float64  `json:"threshold"`
+	Version   int64    `json:"version"`
+	UpdatedAt timeJSON `json:"updated_at,omitzero"`
 }
 
 func (s aiSettingsJSON) idAndVersion() (id, version int64) { return s.CompanyID, s.Version }
@@ -510,14 +509,14 @@ type evaluationJSON struct {
 
 // aiStatusJSON reports the gateway.
 type aiStatusJSON struct {
-	Enabled       bool      `json:"enabled"`
-	Provider      string    `json:"provider"`
-	Model         string    `json:"model"`
-	Configured    bool      `json:"configured"`
-	Threshold     float64   `json:"threshold"`
-	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
-	LastError     string    `json:"last_error,omitempty"`
-	LastErrorAt   time.Time `json:"last_error_at,omitzero"`
+	Enabled       bool     `json:"enabled"`
+	Provider      string   `json:"provider"`
+	Model         string   `json:"model"`
+	Configured    bool     `json:"configured"`
+	Threshold     float64  `json:"threshold"`
+	LastSuccessAt timeJSON `json:"last_success_at,omitzero"`
+	LastError     string   `json:"last_error,omitempty"`
+	LastErrorAt   timeJSON `json:"last_error_at,omitzero"`
 	Builtin       struct {
 		Mode       string         `json:"mode"`
 		Samples    int            `json:"samples"`

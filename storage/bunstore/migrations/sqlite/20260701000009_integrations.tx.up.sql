@@ -13,12 +13,12 @@ CREATE TABLE whatsapp_settings (
     access_token        TEXT    NOT NULL DEFAULT '',
     app_secret          TEXT    NOT NULL DEFAULT '',
     verify_token_digest TEXT    NOT NULL DEFAULT '',
-    last_success_at     TIMESTAMP,
+    last_success_at     TEXT     ,
     last_error          TEXT    NOT NULL DEFAULT '',
-    last_error_at       TIMESTAMP,
+    last_error_at       TEXT     ,
     version             INTEGER NOT NULL DEFAULT 1,
-    created_at          TIMESTAMP NOT NULL,
-    updated_at          TIMESTAMP NOT NULL
+    created_at          TEXT      NOT NULL,
+    updated_at          TEXT      NOT NULL
 );
 --bun:split
 -- Inbound notifications name the business number before the company is
@@ -39,8 +39,8 @@ CREATE TABLE whatsapp_rules (
     parameters    TEXT    NOT NULL DEFAULT '[]',
     active        BOOLEAN NOT NULL DEFAULT TRUE,
     version       INTEGER NOT NULL DEFAULT 1,
-    created_at    TIMESTAMP NOT NULL,
-    updated_at    TIMESTAMP NOT NULL
+    created_at    TEXT      NOT NULL,
+    updated_at    TEXT      NOT NULL
 );
 --bun:split
 CREATE INDEX whatsapp_rules_company_id_event_type_idx ON whatsapp_rules (company_id, event_type, id);
@@ -59,12 +59,12 @@ CREATE TABLE whatsapp_messages (
     ticket_id     INTEGER,
     status        TEXT    NOT NULL,
     error         TEXT    NOT NULL DEFAULT '',
-    created_at    TIMESTAMP NOT NULL,
-    updated_at    TIMESTAMP NOT NULL,
-    sent_at       TIMESTAMP,
-    delivered_at  TIMESTAMP,
-    read_at       TIMESTAMP,
-    failed_at     TIMESTAMP,
+    created_at    TEXT      NOT NULL,
+    updated_at    TEXT      NOT NULL,
+    sent_at       TEXT     ,
+    delivered_at  TEXT     ,
+    read_at       TEXT     ,
+    failed_at     TEXT     ,
     FOREIGN KEY (company_id, contact_id) REFERENCES contacts (company_id, id),
     FOREIGN KEY (company_id, ticket_id) REFERENCES tickets (company_id, id)
 );
@@ -89,10 +89,10 @@ CREATE TABLE ai_settings (
     model           TEXT    NOT NULL DEFAULT '',
     api_key         TEXT    NOT NULL DEFAULT '',
     threshold       REAL    NOT NULL DEFAULT 0.7,
-    last_success_at TIMESTAMP,
+    last_success_at TEXT     ,
     last_error      TEXT    NOT NULL DEFAULT '',
-    last_error_at   TIMESTAMP,
+    last_error_at   TEXT     ,
     version         INTEGER NOT NULL DEFAULT 1,
-    created_at      TIMESTAMP NOT NULL,
-    updated_at      TIMESTAMP NOT NULL
+    created_at      TEXT      NOT NULL,
+    updated_at      TEXT      NOT NULL
 );
