@@ -95,6 +95,8 @@ type tables struct {
 
 	inventory *inventoryTables // see inventory.go
 	tickets   *ticketTables    // see tickets.go
+
+	serviceOrders *orderTables // see serviceorders.go
 }
 
 type contactEmail struct {
@@ -120,6 +122,7 @@ func newTables() *tables {
 		settings:         make(map[string]string),
 		inventory:        newInventoryTables(),
 		tickets:          newTicketTables(),
+		serviceOrders:    newOrderTables(),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/serviceorders"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
 )
@@ -31,6 +32,7 @@ type Backend interface {
 	Audit() audit.Store
 	Inventory() inventory.Store
 	Tickets() tickets.Store
+	ServiceOrders() serviceorders.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -77,6 +79,7 @@ func Run(t *testing.T, newBackend Factory) {
 	}
 	cases = append(cases, inventoryCases...)
 	cases = append(cases, ticketCases...)
+	cases = append(cases, serviceOrderCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
