@@ -210,7 +210,10 @@ func testSOStoreRoundTrip(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Equal(t, act, acts[0])
 	for _, q := range []func() (int, error){
-		func() (int, error) { a, err := s.ServiceOrderActivities(ctx(t), other.co.ID, bare.ID); return len(a), err },
+		func() (int, error) {
+			a, err := s.ServiceOrderActivities(ctx(t), other.co.ID, bare.ID)
+			return len(a), err
+		},
 		func() (int, error) { p, err := s.ServiceOrderParts(ctx(t), other.co.ID, bare.ID); return len(p), err },
 	} {
 		n, err := q()
@@ -770,7 +773,7 @@ func testSOAnalytics(t *testing.T, b Backend) {
 		TechnicianUserID: f.agent2.UserID})
 	require.NoError(t, err)
 	_, err = f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
-		StartedAt: h(-30*24), EndedAt: h(-30*24).Add(20 * time.Minute), Billable: true}) // June
+		StartedAt: h(-30 * 24), EndedAt: h(-30 * 24).Add(20 * time.Minute), Billable: true}) // June
 	require.NoError(t, err)
 	deleted, err := f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: 500, Billable: true})
 	require.NoError(t, err)
