@@ -101,30 +101,12 @@ func orderNumbers(os []serviceorders.Order) []string {
 	return out
 }
 
-// walkOrders pages through a list to its end, checking the keyset order.
+// walkOrders pages through a list to its end (see walk).
 func walkOrders(t *testing.T, q serviceorders.Queries, company tenant.CompanyID, f serviceorders.Filter, limit int) []serviceorders.Order {
 	t.Helper()
-	var (
-		out []serviceorders.Order
-		req = storage.PageRequest{Limit: limit}
-	)
-	for pages := 0; ; pages++ {
-		require.Less(t, pages, 10_000, "paging must terminate")
-		p, err := q.ListServiceOrders(ctx(t), company, f, req)
-		require.NoError(t, err)
-		for _, o := range p.Items {
-			require.Equal(t, company, o.CompanyID)
-			if len(out) > 0 {
-				require.Greater(t, o.ID, out[len(out)-1].ID, "orders come by ascending ID, once")
-			}
-			out = append(out, o)
-		}
-		if p.NextCursor == "" {
-			return out
-		}
-		require.Len(t, p.Items, limit, "a page with a next cursor is full")
-		req.Cursor = p.NextCursor
-	}
+	return walk(t, limit, func(p storage.PageRequest) (storage.Page[serviceorders.Order], error) {
+		return q.ListServiceOrders(ctx(t), company, f, p)
+	}, func(o serviceorders.Order) (int64, tenant.CompanyID) { return o.ID, o.CompanyID }, company)
 }
 
 // requireSOTransition checks a workflow refusal of the given reason.
