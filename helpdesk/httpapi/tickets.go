@@ -520,20 +520,31 @@ func analyticsOf(x tickets.Analytics) analyticsJSON {
 	return out
 }
 
-// ticketAnalytics serves GET /api/helpdesk/analytics?from=&to=: tickets
-// created in [from, to). Without to the window ends now; without from it
-// starts 30 days before its end.
-func (a *api) ticketAnalytics(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+// analyticsWindow reads the from and to query parameters of an analytics
+// request: without to the window ends now; without from it starts
+// defaultAnalyticsWindow before its end.
+func (a *api) analyticsWindow(r *http.Request) (from, to time.Time, err error) {
 	var b validation.Builder
-	from, to := timeQuery(r, "from", &b), timeQuery(r, "to", &b)
+	from, to = timeQuery(r, "from", &b), timeQuery(r, "to", &b)
 	if err := b.Err(); err != nil {
-		return err
+		return time.Time{}, time.Time{}, err
 	}
 	if to.IsZero() {
 		to = a.now().UTC()
 	}
 	if from.IsZero() {
 		from = to.Add(-defaultAnalyticsWindow)
+	}
+	return from, to, nil
+}
+
+// ticketAnalytics serves GET /api/helpdesk/analytics?from=&to=: tickets
+// created in [from, to). Without to the window ends now; without from it
+// starts 30 days before its end.
+func (a *api) ticketAnalytics(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	from, to, err := a.analyticsWindow(r)
+	if err != nil {
+		return err
 	}
 	x, err := a.desk.Tickets.Analytics(r.Context(), p.Actor, from, to)
 	if err != nil {
