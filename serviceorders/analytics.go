@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -137,4 +138,24 @@ func SortBillableLines(ls []BillableLine) {
 	slices.SortFunc(ls, func(a, b BillableLine) int {
 		return cmp.Or(cmp.Compare(a.Number, b.Number), cmp.Compare(a.TechnicianUserID, b.TechnicianUserID))
 	})
+}
+
+// Completion tells whether o was completed with a schedule, and then its
+// time from scheduled start to completion in whole milliseconds (rounded)
+// and whether it was completed by its scheduled end: the per-order facts
+// the analytics sum.
+func Completion(o Order) (ms int64, onTime, ok bool) {
+	if o.CompletedAt.IsZero() || o.ScheduledStart.IsZero() {
+		return 0, false, false
+	}
+	return o.CompletedAt.Sub(o.ScheduledStart).Round(time.Millisecond).Milliseconds(), !o.CompletedAt.After(o.ScheduledEnd), true
+}
+
+// MeanMillis is the mean of n durations summing to ms milliseconds,
+// rounded to the millisecond.
+func MeanMillis(ms int64, n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(math.Round(float64(ms)/float64(n))) * time.Millisecond
 }

@@ -219,55 +219,39 @@ func (q queries) ServiceOrderParts(ctx context.Context, company tenant.CompanyID
 	return out, nil
 }
 
-// ServiceOrderAnalytics implements serviceorders.Queries with two
-// aggregate queries, each served by a covering index: the orders created
-// in the window grouped by status (with the completion sums), and the time
-// entries of the window's months grouped by technician, month and billable.
+// ServiceOrderAnalytics implements serviceorders.Queries with aggregate
+// queries only. The orders of the window's whole UTC days are summed from
+// service_order_daily_stats (a few rows a day), those of its partial first
+// and last days from service_orders through the covering creation index;
+// the time entries of the window's months are grouped by technician, month
+// and billable over the covering month index.
 func (q queries) ServiceOrderAnalytics(ctx context.Context, company tenant.CompanyID, aq serviceorders.AnalyticsQuery) (serviceorders.Analytics, error) {
 	co := int64(company)
 	out := serviceorders.Analytics{From: aq.From, To: aq.To}
 	wrap := func(err error, what string) error { return translate(err, "service order analytics: "+what) }
-	secs := bun.Safe("unixepoch(completed_at, 'subsec') - unixepoch(scheduled_start, 'subsec')")
-	if q.dialect == Postgres {
-		secs = "extract(epoch FROM completed_at - scheduled_start)"
-	}
-	var groups []struct {
-		Status string  `bun:"status"`
-		N      int     `bun:"n"`
-		Timed  int     `bun:"timed"`
-		OnTime int     `bun:"on_time"`
-		Secs   float64 `bun:"secs"`
-	}
-	const timed = "completed_at IS NOT NULL AND scheduled_start IS NOT NULL"
-	if err := q.db.NewRaw(`SELECT status, count(*) AS n,
-  coalesce(sum(CASE WHEN `+timed+` THEN 1 ELSE 0 END), 0) AS timed,
-  coalesce(sum(CASE WHEN `+timed+` AND completed_at <= scheduled_end THEN 1 ELSE 0 END), 0) AS on_time,
-  coalesce(sum(CASE WHEN `+timed+` THEN ? ELSE 0.0 END), 0.0) AS secs
-FROM service_orders WHERE company_id = ? AND created_at >= ? AND created_at < ? GROUP BY status`,
-		secs, co, aq.From.UTC(), aq.To.UTC()).Scan(ctx, &groups); err != nil {
+	groups, err := q.orderGroups(ctx, co, aq.From.UTC(), aq.To.UTC())
+	if err != nil {
 		return out, wrap(err, "orders by status")
 	}
 	byStatus := map[serviceorders.Status]int{}
 	var cancelled, done, nTimed, onTime int
-	var sum float64
+	var sum int64
 	for _, g := range groups {
 		st := serviceorders.Status(g.Status)
-		byStatus[st] += g.N
-		out.Total += g.N
+		byStatus[st] += g.Orders
+		out.Total += g.Orders
 		switch {
 		case st == serviceorders.StatusCancelled:
-			cancelled += g.N
+			cancelled += g.Orders
 		case st.Done():
-			done += g.N
+			done += g.Orders
 		}
-		nTimed, onTime, sum = nTimed+g.Timed, onTime+g.OnTime, sum+g.Secs
+		nTimed, onTime, sum = nTimed+g.Timed, onTime+g.OnTime, sum+g.CompletionMS
 	}
 	out.ByStatus = serviceorders.StatusCounts(byStatus)
 	out.CompletionRate, out.OnTimeRate = serviceorders.Rate(done, out.Total-cancelled), serviceorders.Rate(onTime, nTimed)
 	out.CompletedWithSchedule = nTimed
-	if nTimed > 0 {
-		out.ScheduledToCompleted = millis(sum / float64(nTimed))
-	}
+	out.ScheduledToCompleted = serviceorders.MeanMillis(sum, nTimed)
 
 	var hours []struct {
 		UserID   int64  `bun:"technician_user_id"`
@@ -308,6 +292,94 @@ GROUP BY month, billable, technician_user_id`, co, aq.FromMonth, aq.ToMonth).Sca
 		out.ByMonth = append(out.ByMonth, serviceorders.MonthHours{Month: m, Hours: *month[m]})
 	}
 	return out, nil
+}
+
+// orderGroup is one status's sums over a set of orders.
+type orderGroup struct {
+	Status       string `bun:"status"`
+	Orders       int    `bun:"orders"`
+	Timed        int    `bun:"timed"`
+	OnTime       int    `bun:"on_time"`
+	CompletionMS int64  `bun:"completion_ms"`
+}
+
+// dayLayout names a UTC day in service_order_daily_stats.
+const dayLayout = "2006-01-02"
+
+// orderGroups sums the orders of company created in [from, to) by status:
+// the whole UTC days from the daily totals, the partial days at either end
+// from the orders themselves.
+func (q queries) orderGroups(ctx context.Context, company int64, from, to time.Time) ([]orderGroup, error) {
+	firstDay := from.Truncate(24 * time.Hour)
+	if firstDay.Before(from) {
+		firstDay = firstDay.Add(24 * time.Hour)
+	}
+	lastDay := to.Truncate(24 * time.Hour)
+	if !firstDay.Before(lastDay) {
+		return q.orderGroupsRaw(ctx, company, from, to)
+	}
+	var out []orderGroup
+	if err := q.db.NewRaw(`SELECT status, coalesce(sum(orders), 0) AS orders, coalesce(sum(timed), 0) AS timed,
+  coalesce(sum(on_time), 0) AS on_time, coalesce(sum(completion_ms), 0) AS completion_ms
+FROM service_order_daily_stats WHERE company_id = ? AND day >= ? AND day < ? GROUP BY status`,
+		company, firstDay.Format(dayLayout), lastDay.Format(dayLayout)).Scan(ctx, &out); err != nil {
+		return nil, err
+	}
+	for _, edge := range [][2]time.Time{{from, firstDay}, {lastDay, to}} {
+		if !edge[0].Before(edge[1]) {
+			continue
+		}
+		gs, err := q.orderGroupsRaw(ctx, company, edge[0], edge[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gs...)
+	}
+	return out, nil
+}
+
+// orderGroupsRaw sums the orders of company created in [from, to) by
+// status from service_orders, through its covering creation index.
+func (q queries) orderGroupsRaw(ctx context.Context, company int64, from, to time.Time) ([]orderGroup, error) {
+	ms := bun.Safe("CAST(round((unixepoch(completed_at, 'subsec') - unixepoch(scheduled_start, 'subsec')) * 1000) AS INTEGER)")
+	if q.dialect == Postgres {
+		ms = "round(extract(epoch FROM completed_at - scheduled_start) * 1000)::bigint"
+	}
+	const timed = "completed_at IS NOT NULL AND scheduled_start IS NOT NULL"
+	var out []orderGroup
+	err := q.db.NewRaw(`SELECT status, count(*) AS orders,
+  coalesce(sum(CASE WHEN `+timed+` THEN 1 ELSE 0 END), 0) AS timed,
+  coalesce(sum(CASE WHEN `+timed+` AND completed_at <= scheduled_end THEN 1 ELSE 0 END), 0) AS on_time,
+  coalesce(sum(CASE WHEN `+timed+` THEN ? ELSE 0 END), 0) AS completion_ms
+FROM service_orders WHERE company_id = ? AND created_at >= ? AND created_at < ? GROUP BY status`,
+		ms, company, from, to).Scan(ctx, &out)
+	return out, err
+}
+
+// moveDailyStats adds sign times o's contribution to the daily totals of
+// its creation day and status.
+func (t *Tx) moveDailyStats(ctx context.Context, o serviceorders.Order, sign int64) error {
+	var timed, onTime int64
+	ms, byEnd, ok := serviceorders.Completion(o)
+	if ok {
+		timed = 1
+		if byEnd {
+			onTime = 1
+		}
+	}
+	_, err := t.db.NewRaw(`INSERT INTO service_order_daily_stats (company_id, day, status, orders, timed, on_time, completion_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (company_id, day, status) DO UPDATE SET orders = service_order_daily_stats.orders + excluded.orders,
+  timed = service_order_daily_stats.timed + excluded.timed, on_time = service_order_daily_stats.on_time + excluded.on_time,
+  completion_ms = service_order_daily_stats.completion_ms + excluded.completion_ms`,
+		int64(o.CompanyID), o.CreatedAt.UTC().Format(dayLayout), string(o.Status), sign, sign*timed, sign*onTime, sign*ms).Exec(ctx)
+	return translate(err, fmt.Sprintf("updating the daily totals of service order %d", o.ID))
+}
+
+// statsKey is what an order contributes to the daily totals.
+func statsKey(o serviceorders.Order) string {
+	ms, byEnd, ok := serviceorders.Completion(o)
+	return fmt.Sprint(o.CreatedAt.UTC().Format(dayLayout), o.Status, ms, byEnd, ok)
 }
 
 // BillableHours implements serviceorders.Queries with one aggregate query
@@ -365,16 +437,41 @@ func (t *Tx) InsertServiceOrder(ctx context.Context, o *serviceorders.Order) err
 		return err
 	}
 	o.ID, o.Version = r.ID, 1
-	return nil
+	return t.moveDailyStats(ctx, *o, 1)
 }
 
-// UpdateServiceOrder implements serviceorders.Tx.
+// UpdateServiceOrder implements serviceorders.Tx, moving the order's
+// contribution to the daily totals when its status or completion changed.
 func (t *Tx) UpdateServiceOrder(ctx context.Context, o *serviceorders.Order) error {
+	old, err := t.ServiceOrderByID(ctx, o.CompanyID, o.ID)
+	if err != nil {
+		return fmt.Errorf("updating service order %d: %w", o.ID, err)
+	}
 	r := orderRowOf(*o)
 	if err := update(ctx, t.db, &r, "service_orders", r.ID, o.CompanyID, "company_id", o.Version, fmt.Sprintf("service order %d", o.ID)); err != nil {
 		return err
 	}
 	o.Version++
+	now := *o
+	now.CreatedAt = old.CreatedAt // never written
+	if statsKey(old) == statsKey(now) {
+		return nil
+	}
+	// Both rows are touched in key order, so that two units of work moving
+	// orders between the same statuses in opposite directions cannot
+	// deadlock on PostgreSQL.
+	moves := []struct {
+		o    serviceorders.Order
+		sign int64
+	}{{old, -1}, {now, 1}}
+	if string(now.Status) < string(old.Status) {
+		moves[0], moves[1] = moves[1], moves[0]
+	}
+	for _, m := range moves {
+		if err := t.moveDailyStats(ctx, m.o, m.sign); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

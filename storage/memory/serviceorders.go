@@ -170,7 +170,7 @@ func (r reader) ServiceOrderAnalytics(ctx context.Context, company tenant.Compan
 	byStatus := map[serviceorders.Status]int{}
 	var (
 		cancelled, done, timed, onTime int
-		sum                            float64
+		sum                            int64
 	)
 	ot.orders.scan(0, func(o serviceorders.Order) bool {
 		if o.CompanyID != company || o.CreatedAt.Before(q.From) || !o.CreatedAt.Before(q.To) {
@@ -184,10 +184,10 @@ func (r reader) ServiceOrderAnalytics(ctx context.Context, company tenant.Compan
 		case o.Status.Done():
 			done++
 		}
-		if !o.CompletedAt.IsZero() && !o.ScheduledStart.IsZero() {
+		if ms, byEnd, ok := serviceorders.Completion(o); ok {
 			timed++
-			sum += o.CompletedAt.Sub(o.ScheduledStart).Seconds()
-			if !o.CompletedAt.After(o.ScheduledEnd) {
+			sum += ms
+			if byEnd {
 				onTime++
 			}
 		}
@@ -196,9 +196,7 @@ func (r reader) ServiceOrderAnalytics(ctx context.Context, company tenant.Compan
 	out.ByStatus = serviceorders.StatusCounts(byStatus)
 	out.CompletionRate, out.OnTimeRate = serviceorders.Rate(done, out.Total-cancelled), serviceorders.Rate(onTime, timed)
 	out.CompletedWithSchedule = timed
-	if timed > 0 {
-		out.ScheduledToCompleted = millis(sum / float64(timed))
-	}
+	out.ScheduledToCompleted = serviceorders.MeanMillis(sum, timed)
 	tech := map[tenant.UserID]*serviceorders.Hours{}
 	month := map[string]*serviceorders.Hours{}
 	ot.activities.scan(0, func(a serviceorders.Activity) bool {

@@ -787,6 +787,19 @@ func testSOAnalytics(t *testing.T, b Backend) {
 	require.Equal(t, []serviceorders.MonthHours{{Month: "2026-06", Hours: serviceorders.Hours{BillableMinutes: 20}},
 		{Month: "2026-07", Hours: serviceorders.Hours{BillableMinutes: 60, NonBillableMinutes: 30}}}, a.ByMonth)
 
+	// Windows cut anywhere in a day count the same orders.
+	for _, w := range [][2]time.Time{{at.Add(-time.Minute), at.Add(time.Minute)}, {at.Add(-36 * time.Hour), at.Add(time.Minute)},
+		{at.Add(-time.Minute), at.Add(50 * time.Hour)}, {at.Truncate(24 * time.Hour), at.Truncate(24 * time.Hour).Add(24 * time.Hour)}} {
+		cut, err := f.so.Analytics(ctx(t), f.admin, w[0], w[1])
+		require.NoError(t, err)
+		require.Equal(t, a.ByStatus, cut.ByStatus, "window %v", w)
+		require.Equal(t, a.ScheduledToCompleted, cut.ScheduledToCompleted, "window %v", w)
+		require.Equal(t, a.OnTimeRate, cut.OnTimeRate, "window %v", w)
+	}
+	cut, err := f.so.Analytics(ctx(t), f.admin, at.Add(time.Minute), h(24))
+	require.NoError(t, err)
+	require.Zero(t, cut.Total, "created before the window")
+
 	empty, err := f.so.Analytics(ctx(t), f.admin, h(1000), h(2000))
 	require.NoError(t, err)
 	require.Zero(t, empty.Total)
