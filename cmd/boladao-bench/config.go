@@ -16,6 +16,7 @@ type config struct {
 	clients    int
 	seed       int
 	assets     int
+	orders     int
 	cpuProfile string
 }
 
@@ -37,6 +38,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.clients, "clients", 8, "concurrent keep-alive clients (workers)")
 	fs.IntVar(&c.seed, "seed", 1000, "contacts seeded in the benchmark company")
 	fs.IntVar(&c.assets, "assets", 10_000, "assets seeded in the benchmark company (as many more go to 9 other companies)")
+	fs.IntVar(&c.orders, "orders", 20_000, "service orders seeded in the benchmark company, created over two years")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -58,6 +60,8 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-seed must be between 0 and 1000000")
 	case c.assets < 0 || c.assets > 1_000_000:
 		return config{}, errors.New("-assets must be between 0 and 1000000")
+	case c.orders < 0 || c.orders > 1_000_000:
+		return config{}, errors.New("-orders must be between 0 and 1000000")
 	}
 	switch c.db {
 	case "sqlite":

@@ -12,9 +12,14 @@
 // full page), then an intake of 10 units against the same rows written by
 // multi-row inserts.
 //
+// The service order scenarios seed -orders orders of the benchmark company
+// over two years, then measure the analytics endpoint over them against a
+// bare handler, and ServiceOrders.Create against the same rows written by
+// bun.RunInTx.
+//
 // Usage:
 //
-//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-cpuprofile FILE]
+//	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-orders 20000] [-cpuprofile FILE]
 //
 // The PostgreSQL DSN comes from -dsn, BOLADAO_BENCH_POSTGRES_DSN or
 // BOLADAO_TEST_POSTGRES_DSN, in that order. The benchmark creates its own

@@ -26,7 +26,7 @@ func TestRun(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			// 1,000 assets: a dozen full pages of the filtered list.
-			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000")
+			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "1000", "-orders", "300")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
 			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
@@ -43,7 +43,8 @@ func TestRun(t *testing.T) {
 func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
-		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName}
+		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName,
+		orderAnalyticsScenarioName, orderCreateScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}
