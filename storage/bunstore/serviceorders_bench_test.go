@@ -152,7 +152,7 @@ const (
 	orderSeedMain       = 200_000
 	orderSeedNeighbour  = 1_000
 	orderSeedActivities = 20_000
-	orderSeedName       = "boladao_bench_service_orders_v2_200k"
+	orderSeedName       = "boladao_bench_service_orders_v3_200k"
 )
 
 var orderBenchNow = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
