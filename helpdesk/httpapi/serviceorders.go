@@ -31,7 +31,7 @@ const ordersBase = "/api/helpdesk/service-orders"
 
 // serviceOrderRoutes registers the service orders API on the mux.
 func (a *api) serviceOrderRoutes() {
-	a.mux.Handle("POST /api/helpdesk/service-orders", a.authed(a.createOrder))
+	a.mux.Handle("POST /api/helpdesk/service-orders", a.authed(a.idempotentCreate(orderLocation, a.createOrder)))
 	a.mux.Handle("GET /api/helpdesk/service-orders", a.authed(a.listOrders))
 	a.mux.Handle("GET /api/helpdesk/service-orders/analytics", a.authed(a.orderAnalytics))
 	a.mux.Handle("GET /api/helpdesk/service-orders/billable-hours.csv", a.authed(a.billableHours))
@@ -175,17 +175,9 @@ type orderCreateRequest struct {
 	RequesterContactID int64     `json:"requester_contact_id"`
 }
 
-// createOrder serves POST /api/helpdesk/service-orders under
-// Idempotency-Key; a replayed 201 gets back its Location and ETag.
+// createOrder opens an order and answers 201 with its details, under
+// Idempotency-Key.
 func (a *api) createOrder(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	rw := &replayWriter{ResponseWriter: w, location: orderLocation}
-	err := a.idempotent(a.doCreateOrder)(rw, r, p)
-	rw.finish()
-	return err
-}
-
-// doCreateOrder opens an order and answers 201 with its details.
-func (a *api) doCreateOrder(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	var in orderCreateRequest
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
 		return err
@@ -197,12 +189,7 @@ func (a *api) doCreateOrder(w http.ResponseWriter, r *http.Request, p helpdesk.P
 	if err != nil {
 		return err
 	}
-	body := orderOf(o)
-	if d, err := a.desk.ServiceOrders.Get(r.Context(), p.Actor, o.ID); err == nil {
-		body = orderDetailsOf(d)
-	}
-	w.Header().Set("Location", orderLocation(o.ID))
-	writeResource(w, http.StatusCreated, body.Version, body)
+	writeCreated(w, r, p, o, o.ID, orderOf, a.desk.ServiceOrders.Get, orderDetailsOf, orderLocation)
 	return nil
 }
 

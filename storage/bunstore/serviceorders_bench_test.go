@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -109,35 +108,7 @@ VALUES (?, 'service_order.created', ?, 'service_order', ?, ?, 1, ?)`, fmt.Sprint
 					return err
 				})
 			}
-			for _, op := range []struct {
-				name string
-				fn   func(context.Context) error
-			}{{"service", service}, {"raw", raw}} {
-				b.Run(op.name+"/sequential", func(b *testing.B) {
-					ctx := b.Context()
-					for b.Loop() {
-						if err := op.fn(ctx); err != nil {
-							b.Fatal(err)
-						}
-					}
-					reportOpsPerSecond(b)
-				})
-				b.Run(op.name+"/parallel16", func(b *testing.B) {
-					ctx := b.Context()
-					b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
-					b.ResetTimer()
-					b.RunParallel(func(pb *testing.PB) {
-						for pb.Next() {
-							if err := op.fn(ctx); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					})
-					b.StopTimer()
-					reportOpsPerSecond(b)
-				})
-			}
+			benchWrites(b, 16, benchWrite{"service", service}, benchWrite{"raw", raw})
 		})
 	}
 }
