@@ -225,6 +225,7 @@ type Filter struct {
 	ScheduledFrom time.Time
 	ScheduledTo   time.Time
 	// Search matches number, description, address or APR number: every
-	// word of the query must appear (case-insensitive) in one of them.
+	// word of the query must start a word of one of them (words are runs
+	// of letters and digits, compared case-insensitively).
 	Search string
 }

@@ -399,12 +399,6 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	return s.store.ListServiceOrders(ctx, actor.CompanyID, f, p.Normalize())
 }
 
-// SearchText is the text Filter.Search looks in: the order's number,
-// description, address and APR number, lower-cased. Backends store it.
-func SearchText(o Order) string {
-	return strings.ToLower(strings.Join([]string{o.Number, o.Description, o.Address, o.APRNumber}, "\n"))
-}
-
 // orderInWork loads an order that still accepts activities and parts.
 func orderInWork(ctx context.Context, tx Tx, company tenant.CompanyID, id int64) (Order, error) {
 	o, err := tx.ServiceOrderByID(ctx, company, id)

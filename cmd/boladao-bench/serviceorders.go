@@ -123,8 +123,8 @@ func orderCreateScenario(ctx context.Context, e *env, cfg config) scenarioResult
 const (
 	rawOrderCounterSQL = `INSERT INTO service_order_counters (company_id, year, next_seq) VALUES (?, ?, 2)
 ON CONFLICT (company_id, year) DO UPDATE SET next_seq = service_order_counters.next_seq + 1 RETURNING next_seq`
-	rawOrderSQL = `INSERT INTO service_orders (company_id, year, seq, number, type, status, address, description, search_text,
-created_by, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, 1, ?, ?) RETURNING id`
+	rawOrderSQL = `INSERT INTO service_orders (company_id, year, seq, number, type, status, address, description,
+created_by, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, 1, ?, ?) RETURNING id`
 	rawOrderStatsSQL = `INSERT INTO service_order_daily_stats (company_id, day, status, orders) VALUES (?, ?, 'draft', 1)
 ON CONFLICT (company_id, day, status) DO UPDATE SET orders = service_order_daily_stats.orders + 1`
 )
@@ -154,10 +154,9 @@ func rawOrderOp(e *env) op {
 				return fmt.Errorf("allocating the number: %w", err)
 			}
 			number := serviceorders.FormatNumber(tenant.CompanyID(company), year, next-1)
-			o := serviceorders.Order{Number: number, Description: in.Description, Address: in.Address}
 			var id int64
 			if err := tx.QueryRowContext(ctx, rawOrderSQL, company, year, next-1, number, string(in.Type), in.Address,
-				in.Description, serviceorders.SearchText(o), user, now, now).Scan(&id); err != nil {
+				in.Description, user, now, now).Scan(&id); err != nil {
 				return fmt.Errorf("inserting the order: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, rawOrderStatsSQL, company, now.Format("2006-01-02")); err != nil {

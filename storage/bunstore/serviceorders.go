@@ -57,7 +57,6 @@ type orderRow struct {
 	ApprovedAt       time.Time `bun:"approved_at,nullzero"`
 	InvoicedAt       time.Time `bun:"invoiced_at,nullzero"`
 	CancelledAt      time.Time `bun:"cancelled_at,nullzero"`
-	SearchText       string    `bun:"search_text"`
 	CreatedBy        int64     `bun:"created_by"`
 	Version          int64     `bun:"version"`
 	CreatedAt        time.Time `bun:"created_at"`
@@ -81,7 +80,7 @@ func orderRowOf(o serviceorders.Order) orderRow {
 		ScheduledStart: utc(o.ScheduledStart), ScheduledEnd: utc(o.ScheduledEnd), Address: o.Address, APRNumber: o.APRNumber,
 		Description: o.Description, SignOffName: o.SignOff.Name, SignOffAt: utc(o.SignOff.At), SignOffNote: o.SignOff.Note,
 		CancelReason: o.CancelReason, StartedAt: utc(o.StartedAt), CompletedAt: utc(o.CompletedAt), ApprovedAt: utc(o.ApprovedAt),
-		InvoicedAt: utc(o.InvoicedAt), CancelledAt: utc(o.CancelledAt), SearchText: serviceorders.SearchText(o),
+		InvoicedAt: utc(o.InvoicedAt), CancelledAt: utc(o.CancelledAt),
 		CreatedBy: int64(o.CreatedBy), Version: o.Version, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
 
@@ -152,9 +151,9 @@ func (q queries) ServiceOrderByID(ctx context.Context, company tenant.CompanyID,
 }
 
 // ListServiceOrders implements serviceorders.Queries: the filters of f,
-// keyset pages by ascending ID. The text search matches every term inside
-// the stored, lower-cased search text (a scan of the company's rows that
-// pass the other filters).
+// keyset pages by ascending ID. A text search is an FTS5 match on SQLite
+// and a tsvector match on PostgreSQL, with the word-prefix semantics of the
+// ticket search.
 func (q queries) ListServiceOrders(ctx context.Context, company tenant.CompanyID, f serviceorders.Filter, p storage.PageRequest) (storage.Page[serviceorders.Order], error) {
 	var rows []orderRow
 	sq := q.db.NewSelect().Model(&rows).Where("company_id = ?", int64(company))
@@ -182,9 +181,12 @@ func (q queries) ListServiceOrders(ctx context.Context, company tenant.CompanyID
 	if !f.ScheduledTo.IsZero() {
 		sq = sq.Where("scheduled_start < ?", f.ScheduledTo.UTC())
 	}
-	for _, term := range searchTerms(f.Search) {
-		// Terms hold only letters and digits: no LIKE wildcard gets in.
-		sq = sq.Where("search_text LIKE ?", "%"+term+"%")
+	if terms := searchTerms(f.Search); len(terms) > 0 {
+		if q.dialect == Postgres {
+			sq = sq.Where("search_vector @@ to_tsquery('simple', ?)", tsQuery(terms))
+		} else {
+			sq = sq.Where("id IN (SELECT rowid FROM service_orders_fts WHERE service_orders_fts MATCH ?)", ftsQuery(terms))
+		}
 	}
 	return list(ctx, sq, p, &rows, orderRow.model, func(o serviceorders.Order) int64 { return o.ID }, "listing service orders")
 }
@@ -492,6 +494,9 @@ func (t *Tx) OverlappingActivity(ctx context.Context, company tenant.CompanyID, 
 		Where("company_id = ? AND technician_user_id = ?", int64(company), int64(technician)).
 		Where("deleted_at IS NULL AND started_at IS NOT NULL").
 		Where("started_at < ? AND ended_at > ? AND id <> ?", to.UTC(), from.UTC(), exclude).
+		// No entry lasts longer than serviceorders.MaxMinutes: the bound
+		// keeps the index range to the entries that can reach from.
+		Where("started_at > ?", from.UTC().Add(-serviceorders.MaxMinutes*time.Minute)).
 		OrderExpr("id ASC").Limit(1).Scan(ctx, &ids)
 	if err != nil {
 		return 0, translate(err, what)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
@@ -111,13 +110,7 @@ func (r reader) ListServiceOrders(ctx context.Context, company tenant.CompanyID,
 			(!f.ScheduledTo.IsZero() && (o.ScheduledStart.IsZero() || !o.ScheduledStart.Before(f.ScheduledTo))) {
 			return false
 		}
-		text := serviceorders.SearchText(o)
-		for _, term := range terms {
-			if !strings.Contains(text, term) {
-				return false
-			}
-		}
-		return true
+		return termsMatch(terms, o.Number, o.Description, o.Address, o.APRNumber)
 	}
 	rows := list(r.s.t.serviceOrders.orders, after, p.Limit, keep, cloneOrder)
 	return storage.PageOf(rows, p.Limit, func(o serviceorders.Order) int64 { return o.ID }), nil

@@ -730,6 +730,8 @@ func testSOFilters(t *testing.T, b Backend) {
 	require.Equal(t, []int64{o2.ID}, ids(serviceorders.Filter{Search: "flores"}))
 	require.Equal(t, []int64{o3.ID}, ids(serviceorders.Filter{Search: o3.Number}))
 	require.Empty(t, ids(serviceorders.Filter{Search: "nobreak switch"}))
+	require.Equal(t, []int64{o1.ID}, ids(serviceorders.Filter{Search: "nob apr-77"}), "word prefixes")
+	require.Empty(t, ids(serviceorders.Filter{Search: "break"}), "words match from their start")
 	require.Len(t, ids(serviceorders.Filter{}), 10)
 	_, err := f.so.List(ctx(t), f.agent, serviceorders.Filter{Status: "nope"}, storage.PageRequest{})
 	requireField(t, err, "status")

@@ -16,9 +16,7 @@ CREATE TABLE service_order_counters (
     PRIMARY KEY (company_id, year)
 );
 --bun:split
--- number is OS-{company_id}-{year}-{seq:06d}; search_text is the
--- lower-cased number, description, address and APR number that the list's
--- text search looks in (written by the application).
+-- number is OS-{company_id}-{year}-{seq:06d}.
 CREATE TABLE service_orders (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id         INTEGER NOT NULL REFERENCES companies (id),
@@ -44,7 +42,6 @@ CREATE TABLE service_orders (
     approved_at        TIMESTAMP,
     invoiced_at        TIMESTAMP,
     cancelled_at       TIMESTAMP,
-    search_text        TEXT    NOT NULL DEFAULT '',
     created_by         INTEGER NOT NULL DEFAULT 0,
     version            INTEGER NOT NULL DEFAULT 1,
     created_at         TIMESTAMP NOT NULL,
@@ -71,6 +68,36 @@ CREATE INDEX service_orders_company_id_asset_idx ON service_orders (company_id, 
 CREATE INDEX service_orders_company_id_apr_idx ON service_orders (company_id, apr_number, id);
 --bun:split
 CREATE INDEX service_orders_company_id_scheduled_idx ON service_orders (company_id, scheduled_start, id);
+--bun:split
+-- Text search over number, description, address and APR number, as
+-- tickets_fts (see the tickets migration): words are runs of letters and
+-- digits, case-folded, queried with "term"* prefixes.
+CREATE VIRTUAL TABLE service_orders_fts USING fts5 (
+    number, description, address, apr_number,
+    content = 'service_orders', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 0',
+    prefix = '2 3 4'
+);
+--bun:split
+CREATE TRIGGER service_orders_fts_insert AFTER INSERT ON service_orders BEGIN
+    INSERT INTO service_orders_fts (rowid, number, description, address, apr_number)
+    VALUES (new.id, new.number, new.description, new.address, new.apr_number);
+END;
+--bun:split
+CREATE TRIGGER service_orders_fts_delete AFTER DELETE ON service_orders BEGIN
+    INSERT INTO service_orders_fts (service_orders_fts, rowid, number, description, address, apr_number)
+    VALUES ('delete', old.id, old.number, old.description, old.address, old.apr_number);
+END;
+--bun:split
+CREATE TRIGGER service_orders_fts_update AFTER UPDATE OF number, description, address, apr_number ON service_orders
+WHEN old.number IS NOT new.number OR old.description IS NOT new.description
+  OR old.address IS NOT new.address OR old.apr_number IS NOT new.apr_number
+BEGIN
+    INSERT INTO service_orders_fts (service_orders_fts, rowid, number, description, address, apr_number)
+    VALUES ('delete', old.id, old.number, old.description, old.address, old.apr_number);
+    INSERT INTO service_orders_fts (rowid, number, description, address, apr_number)
+    VALUES (new.id, new.number, new.description, new.address, new.apr_number);
+END;
 --bun:split
 -- Covering index of the analytics over the creation window: counts by
 -- status, completion and on-time rates and the mean time from schedule to
