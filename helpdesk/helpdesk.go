@@ -14,6 +14,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/serviceorders"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
 )
@@ -24,6 +25,7 @@ type Store interface {
 	Directory() directory.Store
 	Inventory() inventory.Store
 	Tickets() tickets.Store
+	ServiceOrders() serviceorders.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	events.OutboxReader
@@ -40,6 +42,8 @@ type Desk struct {
 	Tickets *tickets.Service
 	// Integrations are WhatsApp and the AI gateway (see integrations.go).
 	Integrations
+	// ServiceOrders manages service orders, their activities and parts.
+	ServiceOrders *serviceorders.Service
 
 	store      Store
 	now        func() time.Time
@@ -132,7 +136,12 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, Integrations: integrations, store: store, now: cfg.now, issuer: issuer,
+	so, err := serviceorders.NewService(store.ServiceOrders(), tk, inv, serviceorders.WithClock(cfg.now))
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations, store: store,
+		now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck}, nil
 }
 

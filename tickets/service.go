@@ -151,6 +151,22 @@ func cleanTags(b *validation.Builder, tags []string) []string {
 // Create opens a ticket. It needs tenant.PermTicketsCreate and emits
 // ticket.created.
 func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput) (Ticket, error) {
+	var t Ticket
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		t, err = s.CreateTx(ctx, tx, actor, in)
+		return err
+	})
+	if err != nil {
+		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+	}
+	return t, nil
+}
+
+// CreateTx is Create inside the caller's unit of work (service orders open
+// the tickets they need this way): the ticket, its number and its event
+// commit or roll back with the rest of tx.
+func (s *Service) CreateTx(ctx context.Context, tx Tx, actor tenant.Actor, in CreateInput) (Ticket, error) {
 	if err := actor.RequireIn(tenant.PermTicketsCreate); err != nil {
 		return Ticket{}, err
 	}
@@ -188,7 +204,7 @@ func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput
 	if err := b.Err(); err != nil {
 		return Ticket{}, err
 	}
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	err := func() error {
 		c, err := tx.CompanyByID(ctx, actor.CompanyID)
 		if err != nil {
 			return err
@@ -212,9 +228,9 @@ func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput
 			return err
 		}
 		return emit(ctx, tx, actor, "ticket.created", t, now, nil)
-	})
+	}()
 	if err != nil {
-		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+		return Ticket{}, err
 	}
 	return t, nil
 }

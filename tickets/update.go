@@ -41,16 +41,31 @@ func (p Patch) editsFields() bool {
 // and ticket.status_changed. A priority change re-targets the SLA from the
 // ticket's creation.
 func (s *Service) Update(ctx context.Context, actor tenant.Actor, id int64, p Patch) (Details, error) {
+	var out Ticket
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		out, err = s.UpdateTx(ctx, tx, actor, id, p)
+		return err
+	})
+	if err != nil {
+		return Details{}, fmt.Errorf("updating ticket %d: %w", id, err)
+	}
+	return s.details(ctx, actor, out)
+}
+
+// UpdateTx is Update inside the caller's unit of work (a completed service
+// order resolves its ticket this way); it returns the ticket as written.
+func (s *Service) UpdateTx(ctx context.Context, tx Tx, actor tenant.Actor, id int64, p Patch) (Ticket, error) {
 	if err := requireRead(actor); err != nil {
-		return Details{}, err
+		return Ticket{}, err
 	}
 	if p.editsFields() {
 		if err := actor.RequireIn(tenant.PermTicketsManage); err != nil {
-			return Details{}, err
+			return Ticket{}, err
 		}
 	}
 	var out Ticket
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	err := func() error {
 		t, err := tx.TicketByID(ctx, actor.CompanyID, id)
 		if err != nil {
 			return err
@@ -103,11 +118,11 @@ func (s *Service) Update(ctx context.Context, actor tenant.Actor, id int64, p Pa
 		}
 		out = t
 		return nil
-	})
+	}()
 	if err != nil {
-		return Details{}, fmt.Errorf("updating ticket %d: %w", id, err)
+		return Ticket{}, err
 	}
-	return s.details(ctx, actor, out)
+	return out, nil
 }
 
 // applyFields validates and applies the field edits of p, reporting whether

@@ -25,7 +25,9 @@ type config struct {
 	// latencyClients is the clients of the scenarios with latency targets
 	// (the lists and the analytics).
 	latencyClients int
-	cpuProfile     string
+	// orders is the service orders of the benchmark company.
+	orders     int
+	cpuProfile string
 }
 
 // DSN environment variables, in order of preference.
@@ -51,6 +53,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.tickets, "tickets", 10_000, "tickets seeded in each company of -ticket-companies, bulk-loaded")
 	fs.IntVar(&c.ticketCompanies, "ticket-companies", 10, "companies holding -tickets tickets each, the benchmark company included")
 	fs.IntVar(&c.latencyClients, "latency-clients", 1, "clients of the scenarios with latency targets (lists, analytics)")
+	fs.IntVar(&c.orders, "orders", 20_000, "service orders seeded in the benchmark company, created over two years")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -85,6 +88,8 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-ticket-companies must be between 1 and 10000")
 	case c.latencyClients < 1 || c.latencyClients > 1024:
 		return config{}, errors.New("-latency-clients must be between 1 and 1024")
+	case c.orders < 0 || c.orders > 1_000_000:
+		return config{}, errors.New("-orders must be between 0 and 1000000")
 	}
 	switch c.db {
 	case "sqlite":

@@ -24,10 +24,15 @@
 // queueing. -ticket-companies 100 gives the 1,000,000 tickets of the
 // ticket targets.
 //
+// The service order scenarios seed -orders orders of the benchmark company
+// over two years, then measure the analytics endpoint over them against a
+// bare handler, and ServiceOrders.Create against the same rows written by
+// bun.RunInTx.
+//
 // Usage:
 //
 //	boladao-bench [-db sqlite|postgres] [-dsn URL] [-duration 10s] [-clients 8] [-seed 1000] [-assets 10000] [-assets-total N] [-asset-companies 2]
-//	              [-tickets 10000] [-ticket-companies 10] [-latency-clients 1] [-cpuprofile FILE]
+//	              [-tickets 10000] [-ticket-companies 10] [-latency-clients 1] [-orders 20000] [-cpuprofile FILE]
 //
 // The PostgreSQL DSN comes from -dsn, BOLADAO_BENCH_POSTGRES_DSN or
 // BOLADAO_TEST_POSTGRES_DSN, in that order. The benchmark creates its own

@@ -28,7 +28,7 @@ func TestRun(t *testing.T) {
 			// 8,000 assets: a dozen full pages of the filtered list (7.5%).
 			// 1,000 tickets a company: a dozen full pages of closed tickets.
 			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "8000",
-				"-tickets", "1000", "-ticket-companies", "3")
+				"-tickets", "1000", "-ticket-companies", "3", "-orders", "300")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
 			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
@@ -47,7 +47,7 @@ func checkReport(t *testing.T, rep report, out string) {
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
 		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
-		intakeScenarioName}
+		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}

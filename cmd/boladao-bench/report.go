@@ -155,6 +155,8 @@ func baselineName(scenario string) string {
 		return "bun.RunInTx stock item + 10 assets + 10 history + 11 outbox rows (multi-row)"
 	case scenario == ticketCreateName:
 		return "bun.RunInTx ticket + outbox rows"
+	case scenario == orderCreateScenarioName:
+		return "bun.RunInTx counter + service order + daily totals + outbox rows"
 	}
 	return "bun.RunInTx contact + outbox rows"
 }

@@ -153,6 +153,7 @@ func (a *api) routes() {
 	a.inventoryRoutes()
 	a.ticketRoutes()
 	a.integrationRoutes()
+	a.serviceOrderRoutes()
 	a.opsRoutes()
 	a.docRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -71,6 +71,33 @@ func createdOf[J resourceJSON](body J, secret string) created {
 	return created{id: id, version: version, body: body, secret: secret}
 }
 
+// idempotentCreate serves a domain create under Idempotency-Key; a
+// replayed 201 gets back the Location (from location) and ETag the
+// idempotency store does not keep (see replayWriter).
+func (a *api) idempotentCreate(location func(id int64) string, h authedHandler) authedHandler {
+	return func(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+		rw := &replayWriter{ResponseWriter: w, location: location}
+		err := a.idempotent(h)(rw, r, p)
+		rw.finish()
+		return err
+	}
+}
+
+// writeCreated answers 201 for a resource just created with the given id:
+// the resource read back with get and shown with details (so that it
+// carries what a GET shows, next actions included), or conv(t) when the
+// caller may create but not read; Location is location(id).
+func writeCreated[T, D any, J resourceJSON](w http.ResponseWriter, r *http.Request, p helpdesk.Principal, t T, id int64,
+	conv func(T) J, get func(context.Context, tenant.Actor, int64) (D, error), details func(D) J, location func(int64) string) {
+	body := conv(t)
+	if d, err := get(r.Context(), p.Actor, id); err == nil {
+		body = details(d)
+	}
+	w.Header().Set("Location", location(id))
+	_, version := body.idAndVersion()
+	writeResource(w, http.StatusCreated, version, body)
+}
+
 // getOne serves GET .../{id}: it reads the resource with get and writes it
 // converted with conv, with its ETag.
 func getOne[ID ~int64, T any, J resourceJSON](get func(context.Context, tenant.Actor, ID) (T, error),

@@ -45,7 +45,7 @@ const defaultAnalyticsWindow = 30 * 24 * time.Hour
 
 // ticketRoutes registers the tickets API on the mux.
 func (a *api) ticketRoutes() {
-	a.mux.Handle("POST /api/helpdesk/tickets", a.authed(a.createTicket))
+	a.mux.Handle("POST /api/helpdesk/tickets", a.authed(a.idempotentCreate(ticketLocation, a.createTicket)))
 	a.mux.Handle("GET /api/helpdesk/tickets", a.authed(a.listTickets))
 	a.mux.Handle("GET /api/helpdesk/tickets/{id}", a.authed(a.getTicket))
 	a.mux.Handle("PUT /api/helpdesk/tickets/{id}", a.authed(a.updateTicket))
@@ -185,21 +185,12 @@ type ticketCreateRequest struct {
 	Channel            string   `json:"channel"`
 }
 
-// createTicket serves POST /api/helpdesk/tickets under Idempotency-Key; a
-// replayed 201 gets back its Location and ETag (see replayWriter).
-func (a *api) createTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	rw := &replayWriter{ResponseWriter: w, location: ticketLocation}
-	err := a.idempotent(a.doCreateTicket)(rw, r, p)
-	rw.finish()
-	return err
-}
-
-// doCreateTicket opens a ticket and answers 201 with it, read back so
+// createTicket opens a ticket and answers 201 with it, read back so
 // that it carries the SLA evaluated now and the caller's next actions.
 // When the caller may open tickets but not read them (an API token scoped
 // to tickets.create), the answer carries the stored SLA summary and no
 // next actions.
-func (a *api) doCreateTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+func (a *api) createTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	var in ticketCreateRequest
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
 		return err
@@ -211,12 +202,7 @@ func (a *api) doCreateTicket(w http.ResponseWriter, r *http.Request, p helpdesk.
 	if err != nil {
 		return err
 	}
-	body := ticketOf(t)
-	if d, err := a.desk.Tickets.Get(r.Context(), p.Actor, t.ID); err == nil {
-		body = ticketDetailsOf(d)
-	}
-	w.Header().Set("Location", ticketLocation(t.ID))
-	writeResource(w, http.StatusCreated, body.Version, body)
+	writeCreated(w, r, p, t, t.ID, ticketOf, a.desk.Tickets.Get, ticketDetailsOf, ticketLocation)
 	return nil
 }
 
@@ -502,20 +488,31 @@ func analyticsOf(x tickets.Analytics) analyticsJSON {
 	return out
 }
 
-// ticketAnalytics serves GET /api/helpdesk/analytics?from=&to=: tickets
-// created in [from, to). Without to the window ends now; without from it
-// starts 30 days before its end.
-func (a *api) ticketAnalytics(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+// analyticsWindow reads the from and to query parameters of an analytics
+// request: without to the window ends now; without from it starts
+// defaultAnalyticsWindow before its end.
+func (a *api) analyticsWindow(r *http.Request) (from, to time.Time, err error) {
 	var b validation.Builder
-	from, to := timeQuery(r, "from", &b), timeQuery(r, "to", &b)
+	from, to = timeQuery(r, "from", &b), timeQuery(r, "to", &b)
 	if err := b.Err(); err != nil {
-		return err
+		return time.Time{}, time.Time{}, err
 	}
 	if to.IsZero() {
 		to = a.now().UTC()
 	}
 	if from.IsZero() {
 		from = to.Add(-defaultAnalyticsWindow)
+	}
+	return from, to, nil
+}
+
+// ticketAnalytics serves GET /api/helpdesk/analytics?from=&to=: tickets
+// created in [from, to). Without to the window ends now; without from it
+// starts 30 days before its end.
+func (a *api) ticketAnalytics(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	from, to, err := a.analyticsWindow(r)
+	if err != nil {
+		return err
 	}
 	x, err := a.desk.Tickets.Analytics(r.Context(), p.Actor, from, to)
 	if err != nil {

@@ -35,6 +35,43 @@ func insertContact(tb testing.TB, s *bunstore.Store, company tenant.CompanyID, n
 	return c.ID
 }
 
+// benchWrite is one write a benchmark measures.
+type benchWrite struct {
+	name string
+	fn   func(context.Context) error
+}
+
+// benchWrites measures each write sequentially and from parallel
+// goroutines ("parallelN"), reporting its throughput.
+func benchWrites(b *testing.B, parallel int, writes ...benchWrite) {
+	for _, w := range writes {
+		b.Run(w.name+"/sequential", func(b *testing.B) {
+			ctx := b.Context()
+			for b.Loop() {
+				if err := w.fn(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportOpsPerSecond(b)
+		})
+		b.Run(fmt.Sprintf("%s/parallel%d", w.name, parallel), func(b *testing.B) {
+			ctx := b.Context()
+			b.SetParallelism(max(1, parallel/runtime.GOMAXPROCS(0)))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := w.fn(ctx); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			reportOpsPerSecond(b)
+		})
+	}
+}
+
 // BenchmarkTicketCreate opens tickets through the service (company and
 // requester checks, a gapless number from the company's counter, the
 // ticket and its ticket.created event in one unit of work) against the raw
@@ -75,35 +112,7 @@ VALUES (?, 'ticket.created', ?, 'ticket', ?, ?, 1, ?)`, fmt.Sprintf("raw-%d", r.
 					return err
 				})
 			}
-			for _, op := range []struct {
-				name string
-				fn   func(context.Context) error
-			}{{"service", service}, {"raw", raw}} {
-				b.Run(op.name+"/sequential", func(b *testing.B) {
-					ctx := b.Context()
-					for b.Loop() {
-						if err := op.fn(ctx); err != nil {
-							b.Fatal(err)
-						}
-					}
-					reportOpsPerSecond(b)
-				})
-				b.Run(op.name+"/parallel8", func(b *testing.B) {
-					ctx := b.Context()
-					b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-					b.ResetTimer()
-					b.RunParallel(func(pb *testing.PB) {
-						for pb.Next() {
-							if err := op.fn(ctx); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					})
-					b.StopTimer()
-					reportOpsPerSecond(b)
-				})
-			}
+			benchWrites(b, 8, benchWrite{"service", service}, benchWrite{"raw", raw})
 		})
 	}
 }

@@ -96,7 +96,8 @@ type tables struct {
 	inventory *inventoryTables // see inventory.go
 	tickets   *ticketTables    // see tickets.go
 
-	integrations *integrationTables // see integrations.go
+	integrations  *integrationTables // see integrations.go
+	serviceOrders *orderTables       // see serviceorders.go
 }
 
 type contactEmail struct {
@@ -123,6 +124,7 @@ func newTables() *tables {
 		inventory:        newInventoryTables(),
 		tickets:          newTicketTables(),
 		integrations:     newIntegrationTables(),
+		serviceOrders:    newOrderTables(),
 	}
 }
 

@@ -77,11 +77,20 @@ func cloneComment(c tickets.Comment) tickets.Comment { return c }
 // ticketMatchesTerms reports whether every term is a prefix of some word of
 // the ticket's title or description (the SQL backends' FTS semantics).
 func ticketMatchesTerms(t tickets.Ticket, terms []string) bool {
+	return termsMatch(terms, t.Title, t.Description)
+}
+
+// termsMatch reports whether every term is a prefix of some word of one of
+// fields, words being runs of letters and digits, lower-cased (the SQL
+// backends' FTS semantics).
+func termsMatch(terms []string, fields ...string) bool {
 	if len(terms) == 0 {
 		return true
 	}
-	words := strings.FieldsFunc(strings.ToLower(t.Title), notWordRune)
-	words = append(words, strings.FieldsFunc(strings.ToLower(t.Description), notWordRune)...)
+	var words []string
+	for _, f := range fields {
+		words = append(words, strings.FieldsFunc(strings.ToLower(f), notWordRune)...)
+	}
 	for _, term := range terms {
 		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, term) }) {
 			return false

@@ -18,6 +18,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
+	"github.com/sistemaboladao/boladao/serviceorders"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
 )
@@ -32,6 +33,7 @@ type Backend interface {
 	Inventory() inventory.Store
 	Tickets() tickets.Store
 	IntegrationsBackend
+	ServiceOrders() serviceorders.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -79,6 +81,7 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, inventoryCases...)
 	cases = append(cases, ticketCases...)
 	cases = append(cases, integrationCases...)
+	cases = append(cases, serviceOrderCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -178,20 +178,33 @@ func ticketIDs(ts []tickets.Ticket) []int64 {
 // comes twice, that IDs ascend and that pages are full except the last.
 func walkTickets(t *testing.T, q tickets.Queries, company tenant.CompanyID, f tickets.Filter, limit int) []tickets.Ticket {
 	t.Helper()
+	return walk(t, limit, func(p storage.PageRequest) (storage.Page[tickets.Ticket], error) {
+		return q.ListTickets(ctx(t), company, f, p)
+	}, func(tk tickets.Ticket) (int64, tenant.CompanyID) { return tk.ID, tk.CompanyID }, company)
+}
+
+// walk pages through a list to its end, checking that every row belongs
+// to company, that no row comes twice, that IDs ascend and that pages are
+// full except the last.
+func walk[T any](t *testing.T, limit int, list func(storage.PageRequest) (storage.Page[T], error),
+	key func(T) (int64, tenant.CompanyID), company tenant.CompanyID) []T {
+	t.Helper()
 	var (
-		out []tickets.Ticket
-		req = storage.PageRequest{Limit: limit}
+		out  []T
+		last int64
+		req  = storage.PageRequest{Limit: limit}
 	)
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10_000, "paging must terminate")
-		p, err := q.ListTickets(ctx(t), company, f, req)
+		p, err := list(req)
 		require.NoError(t, err)
-		for _, tk := range p.Items {
-			require.Equal(t, company, tk.CompanyID)
+		for _, row := range p.Items {
+			id, co := key(row)
+			require.Equal(t, company, co)
 			if len(out) > 0 {
-				require.Greater(t, tk.ID, out[len(out)-1].ID, "tickets come by ascending ID, once")
+				require.Greater(t, id, last, "rows come by ascending ID, once")
 			}
-			out = append(out, tk)
+			out, last = append(out, row), id
 		}
 		if p.NextCursor == "" {
 			return out
