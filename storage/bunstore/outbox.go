@@ -36,6 +36,9 @@ func (t *Tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 			AggregateID: e.AggregateID, OccurredAt: e.OccurredAt.UTC(), ActorUserID: int64(e.ActorUserID), Data: e.Data}
 	}
 	_, err := t.db.NewInsert().Model(&rows).Exec(ctx)
+	if err == nil && t.appended != nil {
+		*t.appended = true
+	}
 	return translate(err, "appending events")
 }
 

@@ -26,6 +26,8 @@ import (
 type Backend interface {
 	Directory() directory.Store
 	events.OutboxReader
+	// RelayStore serves the outbox relay (see outbox_relay.go).
+	events.RelayStore
 	// Idempotency and Audit are used outside units of work.
 	Idempotency() idempotency.Store
 	Audit() audit.Store
@@ -77,6 +79,7 @@ func Run(t *testing.T, newBackend Factory) {
 	}
 	cases = append(cases, inventoryCases...)
 	cases = append(cases, ticketCases...)
+	cases = append(cases, relayCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
