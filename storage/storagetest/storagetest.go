@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
@@ -28,6 +29,8 @@ type Backend interface {
 	events.OutboxReader
 	// RelayStore serves the outbox relay (see outbox_relay.go).
 	events.RelayStore
+	// Webhooks serves webhook endpoints and deliveries (see webhooks.go).
+	Webhooks() webhooks.Store
 	// Idempotency and Audit are used outside units of work.
 	Idempotency() idempotency.Store
 	Audit() audit.Store
@@ -80,6 +83,7 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, inventoryCases...)
 	cases = append(cases, ticketCases...)
 	cases = append(cases, relayCases...)
+	cases = append(cases, webhookCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

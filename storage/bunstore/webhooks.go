@@ -1,0 +1,459 @@
+package bunstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+var _ webhooks.Store = webhookStore{}
+
+// webhookStore is the webhooks.Store adapter of a Store.
+type webhookStore struct{ s *Store }
+
+// Webhooks returns the store as the webhooks package's storage contract.
+func (s *Store) Webhooks() webhooks.Store { return webhookStore{s} }
+
+// webhookEndpointRow is a webhook_endpoints row; events is JSON text.
+type webhookEndpointRow struct {
+	bun.BaseModel       `bun:"table:webhook_endpoints"`
+	ID                  int64     `bun:"id,pk,autoincrement"`
+	CompanyID           int64     `bun:"company_id"`
+	URL                 string    `bun:"url"`
+	Secret              string    `bun:"secret"`
+	Events              string    `bun:"events"`
+	Description         string    `bun:"description"`
+	Active              bool      `bun:"active"`
+	DisabledReason      string    `bun:"disabled_reason"`
+	ConsecutiveFailures int       `bun:"consecutive_failures"`
+	CreatedAt           time.Time `bun:"created_at"`
+	UpdatedAt           time.Time `bun:"updated_at"`
+	Version             int64     `bun:"version"`
+}
+
+func endpointRowOf(e webhooks.Endpoint) webhookEndpointRow {
+	evs := e.Events
+	if evs == nil {
+		evs = []string{}
+	}
+	raw, _ := json.Marshal(evs) // []string always encodes
+	return webhookEndpointRow{ID: e.ID, CompanyID: int64(e.CompanyID), URL: e.URL, Secret: e.Secret, Events: string(raw),
+		Description: e.Description, Active: e.Active, DisabledReason: e.DisabledReason, ConsecutiveFailures: e.ConsecutiveFailures,
+		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), Version: e.Version}
+}
+
+func (r webhookEndpointRow) model() (webhooks.Endpoint, error) {
+	evs := []string{}
+	if err := json.Unmarshal([]byte(r.Events), &evs); err != nil {
+		return webhooks.Endpoint{}, fmt.Errorf("decoding the events of webhook endpoint %d: %w", r.ID, err)
+	}
+	return webhooks.Endpoint{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), URL: r.URL, Secret: r.Secret, Events: evs,
+		Description: r.Description, Active: r.Active, DisabledReason: r.DisabledReason, ConsecutiveFailures: r.ConsecutiveFailures,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version}, nil
+}
+
+type webhookDeliveryRow struct {
+	bun.BaseModel  `bun:"table:webhook_deliveries,alias:d"`
+	ID             int64     `bun:"id,pk,autoincrement"`
+	CompanyID      int64     `bun:"company_id"`
+	EndpointID     int64     `bun:"endpoint_id"`
+	EventID        string    `bun:"event_id"`
+	EventType      string    `bun:"event_type"`
+	AggregateKey   string    `bun:"aggregate_key"`
+	Payload        string    `bun:"payload"`
+	Status         string    `bun:"status"`
+	Attempts       int       `bun:"attempts"`
+	NextAttemptAt  time.Time `bun:"next_attempt_at"`
+	LastStatusCode int       `bun:"last_status_code"`
+	LastError      string    `bun:"last_error"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+	DeliveredAt    time.Time `bun:"delivered_at,nullzero"`
+}
+
+func deliveryRowOf(d webhooks.Delivery) webhookDeliveryRow {
+	return webhookDeliveryRow{ID: d.ID, CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, EventID: d.EventID,
+		EventType: d.EventType, AggregateKey: d.AggregateKey, Payload: string(d.Payload), Status: string(d.Status),
+		Attempts: d.Attempts, NextAttemptAt: d.NextAttemptAt.UTC(), LastStatusCode: d.LastStatusCode, LastError: d.LastError,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), DeliveredAt: utcOrZero(d.DeliveredAt)}
+}
+
+func (r webhookDeliveryRow) model() webhooks.Delivery {
+	return webhooks.Delivery{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), EndpointID: r.EndpointID, EventID: r.EventID,
+		EventType: r.EventType, AggregateKey: r.AggregateKey, Payload: []byte(r.Payload), Status: webhooks.Status(r.Status),
+		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(), LastStatusCode: r.LastStatusCode, LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeliveredAt: utcOrZero(r.DeliveredAt)}
+}
+
+type webhookAttemptRow struct {
+	bun.BaseModel `bun:"table:webhook_attempts"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	CompanyID     int64     `bun:"company_id"`
+	EndpointID    int64     `bun:"endpoint_id"`
+	DeliveryID    int64     `bun:"delivery_id"`
+	At            time.Time `bun:"at"`
+	StatusCode    int       `bun:"status_code"`
+	LatencyMS     int       `bun:"latency_ms"`
+	Response      string    `bun:"response"`
+	Error         string    `bun:"error"`
+}
+
+func (r webhookAttemptRow) model() webhooks.Attempt {
+	return webhooks.Attempt{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), EndpointID: r.EndpointID, DeliveryID: r.DeliveryID,
+		At: r.At.UTC(), StatusCode: r.StatusCode, LatencyMS: r.LatencyMS, Response: r.Response, Error: r.Error}
+}
+
+func (w webhookStore) InsertEndpoint(ctx context.Context, ep *webhooks.Endpoint) error {
+	ep.Version = 1
+	r := endpointRowOf(*ep)
+	r.ID = 0
+	if _, err := w.s.write.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
+		if isForeignKeyViolation(err) {
+			return fmt.Errorf("inserting webhook endpoint: company %d: %w", ep.CompanyID, storage.ErrNotFound)
+		}
+		return translate(err, "inserting webhook endpoint")
+	}
+	ep.ID = r.ID
+	return nil
+}
+
+func (w webhookStore) UpdateEndpoint(ctx context.Context, ep *webhooks.Endpoint) error {
+	r := endpointRowOf(*ep)
+	if err := update(ctx, w.s.write, &r, "webhook_endpoints", ep.ID, ep.CompanyID, "company_id", ep.Version,
+		fmt.Sprintf("webhook endpoint %d", ep.ID)); err != nil {
+		return err
+	}
+	ep.Version++
+	return nil
+}
+
+func (w webhookStore) DeleteEndpoint(ctx context.Context, company tenant.CompanyID, id int64) error {
+	res, err := w.s.write.NewDelete().Model((*webhookEndpointRow)(nil)).
+		Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
+	if err != nil {
+		return translate(err, "deleting webhook endpoint")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("deleting webhook endpoint %d: %w", id, storage.ErrNotFound)
+	}
+	return nil
+}
+
+func (w webhookStore) EndpointByID(ctx context.Context, company tenant.CompanyID, id int64) (webhooks.Endpoint, error) {
+	var r webhookEndpointRow
+	if err := w.s.read.NewSelect().Model(&r).Where("company_id = ? AND id = ?", int64(company), id).Scan(ctx); err != nil {
+		return webhooks.Endpoint{}, translate(err, fmt.Sprintf("reading webhook endpoint %d", id))
+	}
+	return r.model()
+}
+
+func (w webhookStore) ListEndpoints(ctx context.Context, company tenant.CompanyID, p storage.PageRequest) (storage.Page[webhooks.Endpoint], error) {
+	var rows []webhookEndpointRow
+	q, limit, err := page(w.s.read.NewSelect().Model(&rows).Where("company_id = ?", int64(company)), p)
+	if err != nil {
+		return storage.Page[webhooks.Endpoint]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return storage.Page[webhooks.Endpoint]{}, translate(err, "listing webhook endpoints")
+	}
+	items := make([]webhooks.Endpoint, len(rows))
+	for i, r := range rows {
+		if items[i], err = r.model(); err != nil {
+			return storage.Page[webhooks.Endpoint]{}, err
+		}
+	}
+	return storage.PageOf(items, limit, func(e webhooks.Endpoint) int64 { return e.ID }), nil
+}
+
+func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	var rows []webhookEndpointRow
+	if err := w.s.read.NewSelect().Model(&rows).Where("company_id = ? AND active", int64(company)).OrderExpr("id").
+		Scan(ctx); err != nil {
+		return nil, translate(err, "listing active webhook endpoints")
+	}
+	out := make([]webhooks.Endpoint, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = r.model(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery) (int, error) {
+	if len(ds) == 0 {
+		return 0, nil
+	}
+	rows := make([]webhookDeliveryRow, len(ds))
+	for i, d := range ds {
+		rows[i] = deliveryRowOf(d)
+		rows[i].ID = 0
+	}
+	n := 0
+	err := w.s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for i := range rows {
+			res, err := tx.NewInsert().Model(&rows[i]).On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
+				Returning("id").Exec(ctx)
+			if err != nil {
+				if isForeignKeyViolation(err) {
+					return fmt.Errorf("webhook endpoint %d: %w", rows[i].EndpointID, storage.ErrNotFound)
+				}
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				n++
+			} else {
+				rows[i].ID = 0
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, translate(err, "enqueueing webhook deliveries")
+	}
+	for i := range ds {
+		ds[i].ID = rows[i].ID
+	}
+	return n, nil
+}
+
+// ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
+// over a subquery that, on PostgreSQL, locks FOR UPDATE SKIP LOCKED.
+func (w webhookStore) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, exclude []int64) ([]webhooks.Delivery, error) {
+	now = now.UTC()
+	args := []any{now.Add(lease), now, now}
+	excl := ""
+	if len(exclude) > 0 {
+		excl = "AND d.endpoint_id NOT IN (?)"
+		args = append(args, bun.In(exclude))
+	}
+	args = append(args, limit)
+	lock := ""
+	if w.s.dialect == Postgres {
+		lock = "FOR UPDATE OF d SKIP LOCKED"
+	}
+	query := `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
+		SELECT d.id FROM webhook_deliveries AS d
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.company_id = d.company_id AND e.id = d.endpoint_id AND e.active)
+		  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id
+		      AND p.aggregate_key = d.aggregate_key AND p.status = 'pending' AND p.id < d.id AND p.next_attempt_at > ?)
+		  ` + excl + `
+		ORDER BY d.next_attempt_at, d.id LIMIT ? ` + lock + `
+	) RETURNING *`
+	var rows []webhookDeliveryRow
+	if err := w.s.write.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "claiming webhook deliveries")
+	}
+	slices.SortFunc(rows, func(a, b webhookDeliveryRow) int { return int(a.ID - b.ID) })
+	out := make([]webhooks.Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = r.model()
+	}
+	return out, nil
+}
+
+func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := w.s.write.NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", at.UTC()).
+		Where("id IN (?)", bun.In(ids)).Where("status = 'pending'").Exec(ctx)
+	return translate(err, "releasing webhook deliveries")
+}
+
+func (w webhookStore) RecordAttempt(ctx context.Context, rec webhooks.AttemptRecord) (bool, error) {
+	d := rec.Delivery
+	disabled := false
+	err := w.s.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		a := webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: rec.Attempt.At.UTC(),
+			StatusCode: rec.Attempt.StatusCode, LatencyMS: rec.Attempt.LatencyMS, Response: rec.Attempt.Response, Error: rec.Attempt.Error}
+		if _, err := tx.db.NewInsert().Model(&a).Exec(ctx); err != nil {
+			if isForeignKeyViolation(err) {
+				return fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
+			}
+			return err
+		}
+		res, err := tx.db.NewUpdate().Table("webhook_deliveries").
+			Set("status = ?", string(d.Status)).Set("attempts = ?", d.Attempts).Set("next_attempt_at = ?", d.NextAttemptAt.UTC()).
+			Set("last_status_code = ?", d.LastStatusCode).Set("last_error = ?", d.LastError).Set("updated_at = ?", d.UpdatedAt.UTC()).
+			Set("delivered_at = ?", nullTime(d.DeliveredAt)).
+			Where("company_id = ? AND id = ?", int64(d.CompanyID), d.ID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
+		}
+		if rec.Succeeded {
+			_, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
+				Where("company_id = ? AND id = ? AND consecutive_failures <> 0", int64(d.CompanyID), d.EndpointID).Exec(ctx)
+			return err
+		}
+		var failures int
+		if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
+			Where("company_id = ? AND id = ?", int64(d.CompanyID), d.EndpointID).Returning("consecutive_failures").
+			Scan(ctx, &failures); err != nil {
+			return err
+		}
+		if rec.Disable == "" && (rec.DisableAfter == 0 || failures < rec.DisableAfter) {
+			return nil
+		}
+		reason := rec.Disable
+		if reason == "" {
+			reason = fmt.Sprintf("%d failed attempts in a row", failures)
+		}
+		res, err = tx.db.NewUpdate().Table("webhook_endpoints").Set("active = ?", false).Set("disabled_reason = ?", reason).
+			Set("version = version + 1").Set("updated_at = ?", rec.Now.UTC()).
+			Where("company_id = ? AND id = ? AND active", int64(d.CompanyID), d.EndpointID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			disabled = true
+			if rec.Disabled.ID != "" {
+				return tx.AppendEvents(ctx, rec.Disabled)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, translate(err, "recording a webhook attempt")
+	}
+	return disabled, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func (w webhookStore) DeliveryByID(ctx context.Context, company tenant.CompanyID, endpoint, id int64) (webhooks.Delivery, error) {
+	var r webhookDeliveryRow
+	if err := w.s.read.NewSelect().Model(&r).Where("company_id = ? AND endpoint_id = ? AND id = ?", int64(company), endpoint, id).
+		Scan(ctx); err != nil {
+		return webhooks.Delivery{}, translate(err, fmt.Sprintf("reading webhook delivery %d", id))
+	}
+	return r.model(), nil
+}
+
+func (w webhookStore) ListDeliveries(ctx context.Context, company tenant.CompanyID, endpoint int64, f webhooks.DeliveryFilter,
+	p storage.PageRequest) (storage.Page[webhooks.Delivery], error) {
+	p = p.Normalize()
+	before, err := p.Cursor.AfterID()
+	if err != nil {
+		return storage.Page[webhooks.Delivery]{}, err
+	}
+	var rows []webhookDeliveryRow
+	q := w.s.read.NewSelect().Model(&rows).Where("company_id = ? AND endpoint_id = ?", int64(company), endpoint).
+		OrderExpr("id DESC").Limit(int64(p.Limit + 1))
+	if before != 0 {
+		q = q.Where("id < ?", before)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return storage.Page[webhooks.Delivery]{}, translate(err, "listing webhook deliveries")
+	}
+	items := make([]webhooks.Delivery, len(rows))
+	for i, r := range rows {
+		items[i] = r.model()
+	}
+	return storage.PageOf(items, p.Limit, func(d webhooks.Delivery) int64 { return d.ID }), nil
+}
+
+func (w webhookStore) ListAttempts(ctx context.Context, company tenant.CompanyID, delivery int64) ([]webhooks.Attempt, error) {
+	var rows []webhookAttemptRow
+	if err := w.s.read.NewSelect().Model(&rows).Where("company_id = ? AND delivery_id = ?", int64(company), delivery).
+		OrderExpr("id").Scan(ctx); err != nil {
+		return nil, translate(err, "listing webhook attempts")
+	}
+	out := make([]webhooks.Attempt, len(rows))
+	for i, r := range rows {
+		out[i] = r.model()
+	}
+	return out, nil
+}
+
+func (w webhookStore) ResetDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (webhooks.Delivery, error) {
+	var r webhookDeliveryRow
+	_, err := w.s.write.NewUpdate().Model(&r).ModelTableExpr("webhook_deliveries").
+		Set("status = ?", string(webhooks.StatusPending)).Set("next_attempt_at = ?", now.UTC()).
+		Set("updated_at = ?", now.UTC()).Set("delivered_at = NULL").
+		Where("company_id = ? AND endpoint_id = ? AND id = ?", int64(company), endpoint, id).Returning("*").Exec(ctx, &r)
+	if err != nil {
+		return webhooks.Delivery{}, translate(err, "resetting webhook delivery")
+	}
+	if r.ID == 0 {
+		return webhooks.Delivery{}, fmt.Errorf("resetting webhook delivery %d: %w", id, storage.ErrNotFound)
+	}
+	return r.model(), nil
+}
+
+func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64) (webhooks.Stats, error) {
+	var st webhooks.Stats
+	var byStatus []struct {
+		Status string `bun:"status"`
+		N      int    `bun:"n"`
+	}
+	if err := w.s.read.NewSelect().Table("webhook_deliveries").ColumnExpr("status, count(*) AS n").
+		Where("company_id = ? AND endpoint_id = ?", int64(company), endpoint).Group("status").Scan(ctx, &byStatus); err != nil {
+		return st, translate(err, "counting webhook deliveries")
+	}
+	for _, s := range byStatus {
+		st.Deliveries += s.N
+		switch webhooks.Status(s.Status) {
+		case webhooks.StatusPending:
+			st.Pending = s.N
+		case webhooks.StatusSucceeded:
+			st.Succeeded = s.N
+		case webhooks.StatusFailed:
+			st.Failed = s.N
+		}
+	}
+	var agg struct {
+		N           int       `bun:"n"`
+		Failed      int       `bun:"failed"`
+		Latency     int64     `bun:"latency"`
+		LastAt      time.Time `bun:"last_at,nullzero"`
+		LastSuccess time.Time `bun:"last_success,nullzero"`
+	}
+	const ok = "(status_code BETWEEN 200 AND 299 AND error = '')"
+	if err := w.s.read.NewSelect().Table("webhook_attempts").
+		ColumnExpr("count(*) AS n").
+		ColumnExpr("coalesce(sum(CASE WHEN "+ok+" THEN 0 ELSE 1 END), 0) AS failed").
+		ColumnExpr("coalesce(sum(latency_ms), 0) AS latency").
+		ColumnExpr("max(at) AS last_at").
+		ColumnExpr("max(CASE WHEN "+ok+" THEN at END) AS last_success").
+		Where("company_id = ? AND endpoint_id = ?", int64(company), endpoint).Scan(ctx, &agg); err != nil {
+		return st, translate(err, "summing webhook attempts")
+	}
+	st.Attempts, st.FailedAttempts = agg.N, agg.Failed
+	st.LastAttemptAt, st.LastSuccessAt = utcOrZero(agg.LastAt), utcOrZero(agg.LastSuccess)
+	webhooks.FinishStats(&st, agg.Latency)
+	return st, nil
+}
+
+// isForeignKeyViolation reports a reference to a missing row.
+func isForeignKeyViolation(err error) bool {
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		return pgErr.Field('C') == "23503"
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
