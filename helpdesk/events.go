@@ -1,21 +1,33 @@
 package helpdesk
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
 type eventsConfig struct {
-	bus   events.Bus
+	webhooks webhooks.Config
+	bus      events.Bus
 	relay events.RelayConfig
 	// local configures the in-process bus New creates without WithBus.
 	local events.LocalBusConfig
 }
+
+// WithWebhookConfig configures webhook delivery (retry schedule, allowed
+// address ranges, timeouts).
+func WithWebhookConfig(wc webhooks.Config) Option { return func(c *config) { c.events.webhooks = wc } }
 
 // WithBus makes the desk publish its events to bus (a natsbus.Bus, for
 // several server instances) instead of an in-process bus. The caller keeps
@@ -36,6 +48,8 @@ type eventing struct {
 	bus     events.Bus
 	ownsBus bool
 	relay   *events.Relay
+	// webhooks is subscribed to the bus for the desk's lifetime.
+	webhooks *webhooks.Service
 	// subCtx bounds the OnEvent subscriptions; Close cancels it.
 	subCtx    context.Context
 	subCancel context.CancelFunc
@@ -65,8 +79,19 @@ func newEventing(store Store, cfg config) (*eventing, error) {
 		return nil, err
 	}
 	ev.relay = relay
+	wc := cfg.events.webhooks
+	if wc.Now == nil {
+		wc.Now = cfg.now
+	}
+	if ev.webhooks, err = webhooks.NewService(store.Webhooks(), wc); err != nil {
+		return nil, err
+	}
 	// Subscriptions live as long as the desk, not one call: Close ends them.
 	ev.subCtx, ev.subCancel = context.WithCancel(context.Background())
+	if err := ev.bus.Subscribe(ev.subCtx, webhooks.Subscription, ev.webhooks.HandleEvent); err != nil {
+		ev.subCancel()
+		return nil, fmt.Errorf("subscribing webhooks to the bus: %w", err)
+	}
 	return ev, nil
 }
 
@@ -105,14 +130,61 @@ func (d *Desk) PendingEvents(ctx context.Context, q events.OutboxQuery) ([]event
 	return d.store.PendingOutbox(ctx, q)
 }
 
-// runEvents starts the relay; the returned function waits for it to stop.
+// runEvents starts the relay and the webhook dispatcher; the returned
+// function waits for them to stop.
 func (d *Desk) runEvents(ctx context.Context) func() {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = d.relay.Run(ctx)
-	}()
-	return func() { <-done }
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = d.relay.Run(ctx) })
+	wg.Go(func() { _ = d.webhooks.Run(ctx) })
+	return wg.Wait
+}
+
+// CustomEvent is an event an integration publishes for its company.
+type CustomEvent struct {
+	// Type must start with "custom." ("custom.invoice_paid").
+	Type string
+	// AggregateType and AggregateID order the events of one thing; they
+	// default to "custom" and the type.
+	AggregateType, AggregateID string
+	// Data is a JSON object.
+	Data json.RawMessage
+}
+
+// PublishCustom writes a custom event into the actor's company's outbox;
+// the relay delivers it like any other event (OnEvent, webhooks, NATS).
+func (d *Desk) PublishCustom(ctx context.Context, actor tenant.Actor, in CustomEvent) (events.Event, error) {
+	if err := actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
+		return events.Event{}, err
+	}
+	var b validation.Builder
+	typ := strings.TrimSpace(in.Type)
+	if !strings.HasPrefix(typ, "custom.") || strings.ContainsAny(typ, "*>") || events.ValidatePattern(typ) != nil || len(typ) > 100 {
+		b.Add("type", "must be custom.<name> in letters, digits, '_' or '-' (dot-separated, up to 100 characters)")
+	}
+	aggType := cmp.Or(strings.TrimSpace(in.AggregateType), "custom")
+	aggID := cmp.Or(strings.TrimSpace(in.AggregateID), typ)
+	if len(aggType) > 100 || len(aggID) > 200 {
+		b.Add("aggregate_id", "aggregate_type is limited to 100 and aggregate_id to 200 characters")
+	}
+	data := bytes.TrimSpace(in.Data)
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+	if data[0] != '{' || !json.Valid(data) {
+		b.Add("data", "must be a JSON object")
+	}
+	if err := b.Err(); err != nil {
+		return events.Event{}, err
+	}
+	ev := events.Event{ID: events.NewID(d.now()), Type: typ, CompanyID: actor.CompanyID, AggregateType: aggType,
+		AggregateID: aggID, OccurredAt: d.now().UTC(), ActorUserID: actor.UserID, Data: json.RawMessage(data)}
+	err := d.store.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+		return tx.AppendEvents(ctx, ev)
+	})
+	if err != nil {
+		return events.Event{}, fmt.Errorf("publishing %s: %w", typ, err)
+	}
+	return ev, nil
 }
 
 func (d *Desk) closeEvents() error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -26,6 +27,7 @@ type Store interface {
 	Tickets() tickets.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
+	Webhooks() webhooks.Store
 	events.OutboxReader
 	// RelayStore lets Run move committed events to the bus (see events.go).
 	events.RelayStore
@@ -39,6 +41,8 @@ type Desk struct {
 	Inventory *inventory.Service
 	// Tickets manages tickets, comments and their SLA clocks.
 	Tickets *tickets.Service
+	// Webhooks manages webhook endpoints and delivers events to them.
+	Webhooks *webhooks.Service
 
 	store      Store
 	now        func() time.Time
@@ -135,7 +139,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, store: store, now: cfg.now, issuer: issuer,
+	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
 		eventing: ev}, nil
 }

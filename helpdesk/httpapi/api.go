@@ -152,6 +152,7 @@ func (a *api) routes() {
 	a.adminRoutes()
 	a.inventoryRoutes()
 	a.ticketRoutes()
+	a.eventRoutes()
 	a.opsRoutes()
 	a.docRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
