@@ -20,7 +20,7 @@ import (
 type eventsConfig struct {
 	webhooks webhooks.Config
 	bus      events.Bus
-	relay events.RelayConfig
+	relay    events.RelayConfig
 	// local configures the in-process bus New creates without WithBus.
 	local events.LocalBusConfig
 }
