@@ -80,7 +80,8 @@ type RelayConfig struct {
 	// Attempts is how many failed publishes make an event a dead letter
 	// (default 0: retry forever; a bus that is down must not lose events).
 	Attempts int
-	// Concurrency is how many aggregates are published at once (default 8).
+	// Concurrency is how many aggregates are published at once (default
+	// 16).
 	Concurrency int
 	// Retention is how long delivered events are kept (default 7 days);
 	// PruneInterval is how often they are pruned (default 1 h).
@@ -117,7 +118,7 @@ func (c *RelayConfig) defaults(notifies bool) {
 		c.MaxBackoff = time.Minute
 	}
 	if c.Concurrency == 0 {
-		c.Concurrency = 8
+		c.Concurrency = 16
 	}
 	if c.Retention == 0 {
 		c.Retention = 7 * 24 * time.Hour

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -45,22 +47,71 @@ func newDelivery(ep Endpoint, ev events.Event, due time.Time) (Delivery, error) 
 
 // HandleEvent is the bus handler: it writes one delivery per active
 // endpoint of the event's company whose filter matches. It is idempotent.
+//
+// Concurrent calls are grouped: the first caller writes its event and
+// every event that arrives meanwhile in one statement (group commit), so
+// a relay publishing many aggregates at once pays one commit per group.
 func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
-	eps, err := s.store.ActiveEndpoints(ctx, ev.CompanyID)
-	if err != nil {
-		return err
-	}
-	now := s.cfg.Now().UTC()
-	var ds []Delivery
-	for _, ep := range eps {
-		if !events.MatchAny(ep.Events, ev.Type) {
-			continue
-		}
-		d, err := newDelivery(ep, ev, now)
-		if err != nil {
+	req := &enqueueReq{ev: ev, done: make(chan error, 1)}
+	s.gmu.Lock()
+	s.queue = append(s.queue, req)
+	if s.flushing {
+		s.gmu.Unlock()
+		select {
+		case err := <-req.done:
 			return err
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		ds = append(ds, d)
+	}
+	s.flushing = true
+	for {
+		batch := s.queue
+		s.queue = nil
+		s.gmu.Unlock()
+		err := s.enqueue(ctx, batch)
+		for _, r := range batch {
+			r.done <- err
+		}
+		s.gmu.Lock()
+		if len(s.queue) == 0 {
+			s.flushing = false
+			s.gmu.Unlock()
+			return <-req.done
+		}
+	}
+}
+
+// enqueueReq is one event waiting for its group's commit.
+type enqueueReq struct {
+	ev   events.Event
+	done chan error
+}
+
+// enqueue writes the deliveries of a group of events in one statement.
+func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
+	now := s.cfg.Now().UTC()
+	endpoints := map[tenant.CompanyID][]Endpoint{}
+	var ds []Delivery
+	for _, r := range batch {
+		eps, ok := endpoints[r.ev.CompanyID]
+		if !ok {
+			var err error
+			if eps, err = s.store.ActiveEndpoints(ctx, r.ev.CompanyID); err != nil {
+				return err
+			}
+			endpoints[r.ev.CompanyID] = eps
+		}
+		for _, ep := range eps {
+			if !events.MatchAny(ep.Events, r.ev.Type) {
+				continue
+			}
+			d, err := newDelivery(ep, r.ev, now)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
+		}
 	}
 	if len(ds) == 0 {
 		return nil
@@ -68,7 +119,17 @@ func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
 	if _, err := s.store.EnqueueDeliveries(ctx, ds); err != nil {
 		return err
 	}
-	s.Wake()
+	// An endpoint being served is claimed again when its worker ends:
+	// waking the dispatcher for it would only repeat a fruitless claim.
+	s.mu.Lock()
+	idle := false
+	for _, d := range ds {
+		idle = idle || !s.inflight[d.EndpointID]
+	}
+	s.mu.Unlock()
+	if idle {
+		s.Wake()
+	}
 	return nil
 }
 
@@ -155,7 +216,8 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 
 // serveEndpoint sends one endpoint's claimed deliveries: aggregates
 // concurrently (PerEndpoint at a time), each aggregate's in order, stopping
-// an aggregate at its first failure.
+// an aggregate at its first failure. Successes are recorded in batches,
+// failures at once; the endpoint stays claimed until all are recorded.
 func (s *Service) serveEndpoint(ctx context.Context, ds []Delivery) {
 	d0 := ds[0]
 	ep, err := s.store.EndpointByID(ctx, d0.CompanyID, d0.EndpointID)
@@ -171,30 +233,76 @@ func (s *Service) serveEndpoint(ctx context.Context, ds []Delivery) {
 		}
 		byKey[d.AggregateKey] = append(byKey[d.AggregateKey], d)
 	}
+	rec := &recorder{s: s, ctx: ctx}
+	defer rec.flush()
 	sem := make(chan struct{}, s.cfg.PerEndpoint)
-	done := make(chan struct{})
-	var pending int
+	var wg sync.WaitGroup
 	for _, k := range keys {
-		pending++
 		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; done <- struct{}{} }()
+		wg.Go(func() {
+			defer func() { <-sem }()
 			queue := byKey[k]
 			for i, d := range queue {
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || rec.stopped.Load() {
 					s.release(ctx, queue[i:])
 					return
 				}
-				got := s.attemptAndRecordDelivery(ctx, &ep, d)
-				if got.Status != StatusSucceeded {
+				r := s.attempt(ctx, ep, d)
+				rec.add(r)
+				if !r.Succeeded {
 					s.release(ctx, queue[i+1:])
 					return
 				}
 			}
-		}()
+		})
 	}
-	for range pending {
-		<-done
+	wg.Wait()
+}
+
+// recordBatch is how many successful attempts are written together.
+const recordBatch = 64
+
+// recorder writes the attempt records of one endpoint's pass.
+type recorder struct {
+	s       *Service
+	ctx     context.Context
+	mu      sync.Mutex
+	buf     []AttemptRecord
+	stopped atomic.Bool // the endpoint was disabled: send nothing more
+}
+
+// add records r: a failure at once (it may disable the endpoint), a
+// success with the next batch.
+func (r *recorder) add(rec AttemptRecord) {
+	r.mu.Lock()
+	r.buf = append(r.buf, rec)
+	full := len(r.buf) >= recordBatch || !rec.Succeeded
+	r.mu.Unlock()
+	if full {
+		r.flush()
+	}
+}
+
+func (r *recorder) flush() {
+	r.mu.Lock()
+	batch := r.buf
+	r.buf = nil
+	r.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	disabled, err := r.s.store.RecordAttempts(context.WithoutCancel(r.ctx), batch)
+	if err != nil {
+		r.s.cfg.Logger.ErrorContext(r.ctx, "webhooks: recording attempts failed; the deliveries are retried after their lease",
+			"deliveries", len(batch), "error", err)
+		return
+	}
+	for i, d := range disabled {
+		if d {
+			r.stopped.Store(true)
+			r.s.cfg.Logger.WarnContext(r.ctx, "webhooks: endpoint disabled", "endpoint_id", batch[i].Delivery.EndpointID,
+				"company_id", batch[i].Delivery.CompanyID, "reason", cmp.Or(batch[i].Disable, "too many failed attempts in a row"))
+		}
 	}
 }
 
@@ -213,25 +321,14 @@ func (s *Service) release(ctx context.Context, ds []Delivery) {
 	}
 }
 
+// attemptAndRecord sends d once, records the outcome and returns the
+// delivery's new state.
 func (s *Service) attemptAndRecord(ctx context.Context, ep Endpoint, d Delivery) (Delivery, error) {
-	got := s.attemptAndRecordDelivery(ctx, &ep, d)
-	return got, nil
-}
-
-// attemptAndRecordDelivery sends d once and records the outcome.
-func (s *Service) attemptAndRecordDelivery(ctx context.Context, ep *Endpoint, d Delivery) Delivery {
-	rec := s.attempt(ctx, *ep, d)
-	disabled, err := s.store.RecordAttempt(context.WithoutCancel(ctx), rec)
-	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "webhooks: recording an attempt failed; the delivery is retried after its lease",
-			"delivery_id", d.ID, "error", err)
-	}
-	if disabled {
-		ep.Active = false
-		s.cfg.Logger.WarnContext(ctx, "webhooks: endpoint disabled", "endpoint_id", ep.ID, "company_id", ep.CompanyID,
-			"reason", cmp.Or(rec.Disable, "too many failed attempts in a row"))
-	}
-	return rec.Delivery
+	rec := s.attempt(ctx, ep, d)
+	r := &recorder{s: s, ctx: ctx}
+	r.add(rec)
+	r.flush()
+	return rec.Delivery, nil
 }
 
 // attempt sends one request and works out the delivery's next state.

@@ -141,6 +141,11 @@ type Service struct {
 	mu       sync.Mutex
 	inflight map[int64]bool // endpoints being served
 	workers  sync.WaitGroup
+
+	// Group commit of HandleEvent (see dispatcher.go).
+	gmu      sync.Mutex
+	queue    []*enqueueReq
+	flushing bool
 }
 
 // NewService returns a webhooks service over store.

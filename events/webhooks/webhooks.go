@@ -151,10 +151,11 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, exclude []int64) ([]Delivery, error)
 	// ReleaseDeliveries makes claimed deliveries due at the given time.
 	ReleaseDeliveries(ctx context.Context, ids []int64, at time.Time) error
-	// RecordAttempt writes an attempt, the delivery's new state and the
-	// endpoint's run of failures; it reports whether it disabled the
+	// RecordAttempts writes attempts, in order and in one unit of work:
+	// each one's attempt row, the delivery's new state and the endpoint's
+	// run of failures. It reports, per record, whether it disabled the
 	// endpoint.
-	RecordAttempt(ctx context.Context, rec AttemptRecord) (bool, error)
+	RecordAttempts(ctx context.Context, recs []AttemptRecord) ([]bool, error)
 	DeliveryByID(ctx context.Context, company tenant.CompanyID, endpoint, id int64) (Delivery, error)
 	// ListDeliveries lists an endpoint's deliveries, newest first.
 	ListDeliveries(ctx context.Context, company tenant.CompanyID, endpoint int64, f DeliveryFilter, p storage.PageRequest) (storage.Page[Delivery], error)

@@ -201,32 +201,33 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		rows[i] = deliveryRowOf(d)
 		rows[i].ID = 0
 	}
-	n := 0
-	err := w.s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for i := range rows {
-			res, err := tx.NewInsert().Model(&rows[i]).On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
-				Returning("id").Exec(ctx)
-			if err != nil {
-				if isForeignKeyViolation(err) {
-					return fmt.Errorf("webhook endpoint %d: %w", rows[i].EndpointID, storage.ErrNotFound)
-				}
-				return err
-			}
-			if k, _ := res.RowsAffected(); k == 1 {
-				n++
-			} else {
-				rows[i].ID = 0
-			}
-		}
-		return nil
-	})
+	// One statement: skipped duplicates return no row, so the IDs are
+	// matched back by endpoint and event.
+	var ret []struct {
+		ID         int64  `bun:"id"`
+		EndpointID int64  `bun:"endpoint_id"`
+		EventID    string `bun:"event_id"`
+	}
+	_, err := w.s.write.NewInsert().Model(&rows).On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
+		Returning("id, endpoint_id, event_id").Exec(ctx, &ret)
 	if err != nil {
+		if isForeignKeyViolation(err) {
+			return 0, fmt.Errorf("enqueueing webhook deliveries: an endpoint: %w", storage.ErrNotFound)
+		}
 		return 0, translate(err, "enqueueing webhook deliveries")
 	}
-	for i := range ds {
-		ds[i].ID = rows[i].ID
+	type key struct {
+		endpoint int64
+		event    string
 	}
-	return n, nil
+	ids := make(map[key]int64, len(ret))
+	for _, r := range ret {
+		ids[key{r.EndpointID, r.EventID}] = r.ID
+	}
+	for i := range ds {
+		ds[i].ID = ids[key{ds[i].EndpointID, ds[i].EventID}]
+	}
+	return len(ret), nil
 }
 
 // ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
@@ -274,65 +275,82 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 	return translate(err, "releasing webhook deliveries")
 }
 
-func (w webhookStore) RecordAttempt(ctx context.Context, rec webhooks.AttemptRecord) (bool, error) {
-	d := rec.Delivery
-	disabled := false
+func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.AttemptRecord) ([]bool, error) {
+	disabled := make([]bool, len(recs))
+	if len(recs) == 0 {
+		return disabled, nil
+	}
 	err := w.s.inTx(ctx, func(ctx context.Context, tx *Tx) error {
-		a := webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: rec.Attempt.At.UTC(),
-			StatusCode: rec.Attempt.StatusCode, LatencyMS: rec.Attempt.LatencyMS, Response: rec.Attempt.Response, Error: rec.Attempt.Error}
-		if _, err := tx.db.NewInsert().Model(&a).Exec(ctx); err != nil {
-			if isForeignKeyViolation(err) {
-				return fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
-			}
-			return err
-		}
-		res, err := tx.db.NewUpdate().Table("webhook_deliveries").
-			Set("status = ?", string(d.Status)).Set("attempts = ?", d.Attempts).Set("next_attempt_at = ?", d.NextAttemptAt.UTC()).
-			Set("last_status_code = ?", d.LastStatusCode).Set("last_error = ?", d.LastError).Set("updated_at = ?", d.UpdatedAt.UTC()).
-			Set("delivered_at = ?", nullTime(d.DeliveredAt)).
-			Where("company_id = ? AND id = ?", int64(d.CompanyID), d.ID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
-		}
-		if rec.Succeeded {
-			_, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
-				Where("company_id = ? AND id = ? AND consecutive_failures <> 0", int64(d.CompanyID), d.EndpointID).Exec(ctx)
-			return err
-		}
-		var failures int
-		if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
-			Where("company_id = ? AND id = ?", int64(d.CompanyID), d.EndpointID).Returning("consecutive_failures").
-			Scan(ctx, &failures); err != nil {
-			return err
-		}
-		if rec.Disable == "" && (rec.DisableAfter == 0 || failures < rec.DisableAfter) {
-			return nil
-		}
-		reason := rec.Disable
-		if reason == "" {
-			reason = fmt.Sprintf("%d failed attempts in a row", failures)
-		}
-		res, err = tx.db.NewUpdate().Table("webhook_endpoints").Set("active = ?", false).Set("disabled_reason = ?", reason).
-			Set("version = version + 1").Set("updated_at = ?", rec.Now.UTC()).
-			Where("company_id = ? AND id = ? AND active", int64(d.CompanyID), d.EndpointID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			disabled = true
-			if rec.Disabled.ID != "" {
-				return tx.AppendEvents(ctx, rec.Disabled)
+		for i, rec := range recs {
+			var err error
+			if disabled[i], err = recordAttempt(ctx, tx, rec); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return false, translate(err, "recording a webhook attempt")
+		return nil, translate(err, "recording webhook attempts")
 	}
 	return disabled, nil
+}
+
+// recordAttempt writes one attempt inside tx and reports whether it
+// disabled the endpoint.
+func recordAttempt(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (bool, error) {
+	d := rec.Delivery
+	a := webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: rec.Attempt.At.UTC(),
+		StatusCode: rec.Attempt.StatusCode, LatencyMS: rec.Attempt.LatencyMS, Response: rec.Attempt.Response, Error: rec.Attempt.Error}
+	if _, err := tx.db.NewInsert().Model(&a).Exec(ctx); err != nil {
+		if isForeignKeyViolation(err) {
+			return false, fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
+		}
+		return false, err
+	}
+	res, err := tx.db.NewUpdate().Table("webhook_deliveries").
+		Set("status = ?", string(d.Status)).Set("attempts = ?", d.Attempts).Set("next_attempt_at = ?", d.NextAttemptAt.UTC()).
+		Set("last_status_code = ?", d.LastStatusCode).Set("last_error = ?", d.LastError).Set("updated_at = ?", d.UpdatedAt.UTC()).
+		Set("delivered_at = ?", nullTime(d.DeliveredAt)).
+		Where("company_id = ? AND id = ?", int64(d.CompanyID), d.ID).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
+	}
+	if rec.Succeeded {
+		_, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
+			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", int64(d.CompanyID), d.EndpointID).Exec(ctx)
+		return false, err
+	}
+	var failures int
+	if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
+		Where("company_id = ? AND id = ?", int64(d.CompanyID), d.EndpointID).Returning("consecutive_failures").
+		Scan(ctx, &failures); err != nil {
+		return false, err
+	}
+	if rec.Disable == "" && (rec.DisableAfter == 0 || failures < rec.DisableAfter) {
+		return false, nil
+	}
+	reason := rec.Disable
+	if reason == "" {
+		reason = fmt.Sprintf("%d failed attempts in a row", failures)
+	}
+	res, err = tx.db.NewUpdate().Table("webhook_endpoints").Set("active = ?", false).Set("disabled_reason = ?", reason).
+		Set("version = version + 1").Set("updated_at = ?", rec.Now.UTC()).
+		Where("company_id = ? AND id = ? AND active", int64(d.CompanyID), d.EndpointID).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if rec.Disabled.ID != "" {
+		if err := tx.AppendEvents(ctx, rec.Disabled); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func nullTime(t time.Time) any {

@@ -257,17 +257,30 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 	return nil
 }
 
-func (w webhookStore) RecordAttempt(ctx context.Context, rec webhooks.AttemptRecord) (bool, error) {
-	t, unlock, err := w.lock(ctx, "recording a webhook attempt")
+func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.AttemptRecord) ([]bool, error) {
+	t, unlock, err := w.lock(ctx, "recording webhook attempts")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer unlock()
-	d := rec.Delivery
-	cur, ok := t.deliveries.get(d.ID)
-	if !ok || cur.CompanyID != d.CompanyID {
-		return false, fmt.Errorf("memory: recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
+	// Check first, so that a bad record writes nothing.
+	for _, rec := range recs {
+		if cur, ok := t.deliveries.get(rec.Delivery.ID); !ok || cur.CompanyID != rec.Delivery.CompanyID {
+			return nil, fmt.Errorf("memory: recording an attempt of delivery %d: %w", rec.Delivery.ID, storage.ErrNotFound)
+		}
 	}
+	out := make([]bool, len(recs))
+	for i, rec := range recs {
+		out[i] = w.recordLocked(t, rec)
+	}
+	return out, nil
+}
+
+// recordLocked writes one attempt; the caller holds the write lock and has
+// checked the delivery.
+func (w webhookStore) recordLocked(t *webhookTables, rec webhooks.AttemptRecord) bool {
+	d := rec.Delivery
+	cur, _ := t.deliveries.get(d.ID)
 	a := rec.Attempt
 	a.ID = t.attempts.allocate()
 	t.attempts.put(a.ID, a)
@@ -276,7 +289,7 @@ func (w webhookStore) RecordAttempt(ctx context.Context, rec webhooks.AttemptRec
 	t.deliveries.put(cur.ID, cur)
 	ep, ok := t.endpoints.get(d.EndpointID)
 	if !ok {
-		return false, nil
+		return false
 	}
 	disabled := false
 	if rec.Succeeded {
@@ -297,7 +310,7 @@ func (w webhookStore) RecordAttempt(ctx context.Context, rec webhooks.AttemptRec
 	if disabled && rec.Disabled.ID != "" {
 		w.s.appendLocked(rec.Disabled)
 	}
-	return disabled, nil
+	return disabled
 }
 
 // appendLocked writes an event into the outbox outside a unit of work; the

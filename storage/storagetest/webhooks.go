@@ -127,15 +127,24 @@ func testWebhookClaim(t *testing.T, b Backend) {
 	// and must wait for e1; e3 succeeds.
 	d1 := claimed[0]
 	d1.Attempts, d1.LastError, d1.LastStatusCode, d1.NextAttemptAt = 1, "status 500", 500, at.Add(10*time.Minute)
-	_, err = w.RecordAttempt(ctx(t), webhooks.AttemptRecord{Delivery: d1, Now: at,
-		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d1.ID, At: at, StatusCode: 500, LatencyMS: 7, Error: "status 500"}})
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d1, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d1.ID, At: at, StatusCode: 500, LatencyMS: 7, Error: "status 500"}}})
 	require.NoError(t, err)
 	require.NoError(t, w.ReleaseDeliveries(ctx(t), []int64{claimed[1].ID}, at))
 	d3 := claimed[2]
 	d3.Status, d3.Attempts, d3.LastStatusCode, d3.DeliveredAt = webhooks.StatusSucceeded, 1, 204, at
-	_, err = w.RecordAttempt(ctx(t), webhooks.AttemptRecord{Delivery: d3, Succeeded: true, Now: at,
-		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204, LatencyMS: 3}})
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d3, Succeeded: true, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204, LatencyMS: 3}}})
 	require.NoError(t, err)
+	missing := d3
+	missing.ID = 999999
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d3, Succeeded: true, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204}},
+		{Delivery: missing, Now: at, Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: missing.ID, At: at}}})
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	log, err := w.ListAttempts(ctx(t), co.ID, d3.ID)
+	require.NoError(t, err)
+	require.Len(t, log, 1, "a batch with a bad record writes nothing")
 
 	none, err = w.ClaimDeliveries(ctx(t), at.Add(time.Minute), lease, 10, nil)
 	require.NoError(t, err)
@@ -186,11 +195,11 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 		} else {
 			d.Status, d.LastError = webhooks.StatusFailed, "status"
 		}
-		disabled, err := w.RecordAttempt(ctx(t), webhooks.AttemptRecord{Delivery: d, Succeeded: ok, DisableAfter: 2,
+		disabled, err := w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d, Succeeded: ok, DisableAfter: 2,
 			Disabled: disabledEv, Now: at,
-			Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d.ID, At: at, StatusCode: code, LatencyMS: 10}})
+			Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d.ID, At: at, StatusCode: code, LatencyMS: 10}}})
 		require.NoError(t, err)
-		return disabled
+		return disabled[0]
 	}
 	require.False(t, record(ds[0], 500, false))
 	require.False(t, record(ds[0], 200, true), "a success resets the run")
