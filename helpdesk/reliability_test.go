@@ -53,7 +53,7 @@ func relBackends(t *testing.T) []relBackend {
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func reliableDesk(t *testing.T, store helpdesk.Store, schedule ...time.Duration) *helpdesk.Desk {
+func reliableDesk(t testing.TB, store helpdesk.Store, schedule ...time.Duration) *helpdesk.Desk {
 	t.Helper()
 	if schedule == nil {
 		schedule = []time.Duration{time.Second, time.Second, time.Second} // BOLADAO_WEBHOOK_RETRY_SCHEDULE=1s,1s,1s
@@ -135,7 +135,7 @@ func (s *sink) subscribe(t *testing.T, desk *helpdesk.Desk, admin tenant.Actor) 
 	s.mu.Unlock()
 }
 
-func companyAdmin(t *testing.T, desk *helpdesk.Desk) tenant.Actor {
+func companyAdmin(t testing.TB, desk *helpdesk.Desk) tenant.Actor {
 	t.Helper()
 	co, err := desk.Directory.CreateCompany(t.Context(), tenant.System(), directory.CompanyInput{Name: "Acme"})
 	require.NoError(t, err)

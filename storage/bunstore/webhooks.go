@@ -275,19 +275,44 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 	return translate(err, "releasing webhook deliveries")
 }
 
+// RecordAttempts implements webhooks.Store in one transaction: the attempt
+// rows in one INSERT, and runs of successes as one UPDATE per status code
+// (with one reset of the endpoint's run of failures); each failure is
+// written on its own, in order, since it may disable the endpoint.
 func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.AttemptRecord) ([]bool, error) {
 	disabled := make([]bool, len(recs))
 	if len(recs) == 0 {
 		return disabled, nil
 	}
 	err := w.s.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+		rows := make([]webhookAttemptRow, len(recs))
 		for i, rec := range recs {
+			d, a := rec.Delivery, rec.Attempt
+			rows[i] = webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: a.At.UTC(),
+				StatusCode: a.StatusCode, LatencyMS: a.LatencyMS, Response: a.Response, Error: a.Error}
+		}
+		if _, err := tx.db.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			if isForeignKeyViolation(err) {
+				return fmt.Errorf("recording webhook attempts: a delivery: %w", storage.ErrNotFound)
+			}
+			return err
+		}
+		var run []webhooks.AttemptRecord
+		for i, rec := range recs {
+			if rec.Succeeded {
+				run = append(run, rec)
+				continue
+			}
+			if err := recordSuccesses(ctx, tx, run); err != nil {
+				return err
+			}
+			run = nil
 			var err error
-			if disabled[i], err = recordAttempt(ctx, tx, rec); err != nil {
+			if disabled[i], err = recordFailure(ctx, tx, rec); err != nil {
 				return err
 			}
 		}
-		return nil
+		return recordSuccesses(ctx, tx, run)
 	})
 	if err != nil {
 		return nil, translate(err, "recording webhook attempts")
@@ -295,18 +320,56 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 	return disabled, nil
 }
 
-// recordAttempt writes one attempt inside tx and reports whether it
-// disabled the endpoint.
-func recordAttempt(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (bool, error) {
-	d := rec.Delivery
-	a := webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: rec.Attempt.At.UTC(),
-		StatusCode: rec.Attempt.StatusCode, LatencyMS: rec.Attempt.LatencyMS, Response: rec.Attempt.Response, Error: rec.Attempt.Error}
-	if _, err := tx.db.NewInsert().Model(&a).Exec(ctx); err != nil {
-		if isForeignKeyViolation(err) {
-			return false, fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
-		}
-		return false, err
+// recordSuccesses marks successful deliveries, one UPDATE per status code,
+// and resets their endpoints' runs of failures.
+func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord) error {
+	if len(recs) == 0 {
+		return nil
 	}
+	type group struct {
+		company int64
+		code    int
+	}
+	ids := map[group][]int64{}
+	var last time.Time
+	type endpoint struct{ company, id int64 }
+	endpoints := map[endpoint]bool{}
+	for _, rec := range recs {
+		d := rec.Delivery
+		g := group{int64(d.CompanyID), d.LastStatusCode}
+		ids[g] = append(ids[g], d.ID)
+		if d.UpdatedAt.After(last) {
+			last = d.UpdatedAt
+		}
+		endpoints[endpoint{int64(d.CompanyID), d.EndpointID}] = true
+	}
+	for g, list := range ids {
+		res, err := tx.db.NewUpdate().Table("webhook_deliveries").
+			Set("status = ?", string(webhooks.StatusSucceeded)).Set("attempts = attempts + 1").
+			Set("last_status_code = ?", g.code).Set("last_error = ''").Set("updated_at = ?", last.UTC()).
+			Set("delivered_at = ?", last.UTC()).
+			Where("company_id = ? AND id IN (?)", g.company, bun.In(list)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); int(n) != len(list) {
+			return fmt.Errorf("recording webhook attempts: %d of %d deliveries: %w", len(list)-int(n), len(list), storage.ErrNotFound)
+		}
+	}
+	for ep := range endpoints {
+		if _, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
+			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", ep.company, ep.id).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordFailure writes a failed attempt's delivery state and the
+// endpoint's run of failures, and reports whether it disabled the
+// endpoint.
+func recordFailure(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (bool, error) {
+	d := rec.Delivery
 	res, err := tx.db.NewUpdate().Table("webhook_deliveries").
 		Set("status = ?", string(d.Status)).Set("attempts = ?", d.Attempts).Set("next_attempt_at = ?", d.NextAttemptAt.UTC()).
 		Set("last_status_code = ?", d.LastStatusCode).Set("last_error = ?", d.LastError).Set("updated_at = ?", d.UpdatedAt.UTC()).
@@ -317,11 +380,6 @@ func recordAttempt(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (boo
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
-	}
-	if rec.Succeeded {
-		_, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
-			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", int64(d.CompanyID), d.EndpointID).Exec(ctx)
-		return false, err
 	}
 	var failures int
 	if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
