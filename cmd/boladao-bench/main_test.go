@@ -43,7 +43,8 @@ func TestRun(t *testing.T) {
 func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
-		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName}
+		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ", intakeScenarioName,
+		webhookScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}

@@ -59,7 +59,7 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	}
 	// The lists run before the intakes, which add assets to the company.
 	res = append(res, assetListScenarios(ctx, e, cfg)...)
-	return append(res, intakeScenario(ctx, e, cfg))
+	return append(res, intakeScenario(ctx, e, cfg), webhookScenario(ctx, e, cfg))
 }
 
 // httpScenario measures GET path through the API and, as its baseline,
