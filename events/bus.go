@@ -61,6 +61,7 @@ type DeadLetterError struct {
 	Letters []DeadLetter
 }
 
+// Error lists the subscribers that gave up, with their last errors.
 func (e *DeadLetterError) Error() string {
 	parts := make([]string, len(e.Letters))
 	for i, l := range e.Letters {

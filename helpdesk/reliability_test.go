@@ -179,6 +179,32 @@ func (s *sink) requireOrderPerAggregate(t *testing.T, want []events.Event) {
 	}
 }
 
+// relCase is what every reliability case starts from: a desk over a fresh
+// store of one backend, a company admin and a receiver subscribed to the
+// company's custom events.
+type relCase struct {
+	backend string
+	store   helpdesk.Store
+	desk    *helpdesk.Desk
+	admin   tenant.Actor
+	sink    *sink
+}
+
+// forEachRelBackend runs fn as a parallel subtest on every backend.
+func forEachRelBackend(t *testing.T, fn func(t *testing.T, c relCase)) {
+	for _, b := range relBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			c := relCase{backend: b.name, store: b.open(t)}
+			c.desk = reliableDesk(t, c.store)
+			c.admin = companyAdmin(t, c.desk)
+			c.sink = newSink(t)
+			c.sink.subscribe(t, c.desk, c.admin)
+			fn(t, c)
+		})
+	}
+}
+
 func runDesk(t *testing.T, desk *helpdesk.Desk) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -191,26 +217,20 @@ func runDesk(t *testing.T, desk *helpdesk.Desk) {
 
 func TestReliabilityReceiverDownThenUp(t *testing.T) {
 	t.Parallel()
-	for _, b := range relBackends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			desk := reliableDesk(t, b.open(t))
-			admin := companyAdmin(t, desk)
-			s := newSink(t)
-			s.subscribe(t, desk, admin)
-			s.down.Store(true)
-			runDesk(t, desk)
-			var want []events.Event
-			for i := range 30 {
-				want = append(want, publish(t, desk, admin, fmt.Sprint("agg-", i%3), i))
-			}
-			require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.refused >= 3 }, 5*time.Second, 10*time.Millisecond)
-			time.Sleep(1500 * time.Millisecond)
-			s.down.Store(false)
-			require.Eventually(t, func() bool { return s.distinct() == len(want) }, 20*time.Second, 20*time.Millisecond)
-			s.requireOrderPerAggregate(t, want)
-		})
-	}
+	forEachRelBackend(t, func(t *testing.T, c relCase) {
+		desk, admin, s := c.desk, c.admin, c.sink
+		s.down.Store(true)
+		runDesk(t, desk)
+		var want []events.Event
+		for i := range 30 {
+			want = append(want, publish(t, desk, admin, fmt.Sprint("agg-", i%3), i))
+		}
+		require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.refused >= 3 }, 5*time.Second, 10*time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
+		s.down.Store(false)
+		require.Eventually(t, func() bool { return s.distinct() == len(want) }, 20*time.Second, 20*time.Millisecond)
+		s.requireOrderPerAggregate(t, want)
+	})
 }
 
 // killedStore is a relay store whose relay dies after publishing and
@@ -227,52 +247,45 @@ func (k killedStore) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 
 func TestReliabilityRelayKilledBetweenPublishAndMark(t *testing.T) {
 	t.Parallel()
-	for _, b := range relBackends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			store := b.open(t)
-			desk := reliableDesk(t, store)
-			admin := companyAdmin(t, desk)
-			s := newSink(t)
-			s.subscribe(t, desk, admin)
-			var mu sync.Mutex
-			seen := map[string]int{}
-			require.NoError(t, desk.OnEvent("custom.*", func(_ context.Context, ev events.Event) error {
-				mu.Lock()
-				defer mu.Unlock()
-				seen[ev.ID]++
-				return nil
-			}))
-			want := []events.Event{publish(t, desk, admin, "a", 0), publish(t, desk, admin, "a", 1), publish(t, desk, admin, "b", 2)}
-
-			dying, err := events.NewRelay(killedStore{store}, desk.Bus(), events.RelayConfig{Logger: quiet})
-			require.NoError(t, err)
-			_, err = dying.Drain(t.Context())
-			require.NoError(t, err)
-			pending, err := desk.PendingEvents(t.Context(), events.OutboxQuery{CompanyID: admin.CompanyID, Type: "custom.step"})
-			require.NoError(t, err)
-			require.Len(t, pending, 3, "published but never marked")
-
-			_, err = desk.Relay().Drain(t.Context()) // the next relay
-			require.NoError(t, err)
-			_, err = desk.Webhooks.ProcessDue(t.Context())
-			require.NoError(t, err)
+	forEachRelBackend(t, func(t *testing.T, c relCase) {
+		store, desk, admin, s := c.store, c.desk, c.admin, c.sink
+		var mu sync.Mutex
+		seen := map[string]int{}
+		require.NoError(t, desk.OnEvent("custom.*", func(_ context.Context, ev events.Event) error {
 			mu.Lock()
-			for _, ev := range want {
-				require.Equal(t, 2, seen[ev.ID], "the subscriber got %s again, with the same ID", ev.ID)
-			}
-			mu.Unlock()
-			s.requireOrderPerAggregate(t, want)
-			s.mu.Lock()
-			for _, ev := range want {
-				require.Equal(t, 1, s.ids[ev.ID], "the receiver sees webhook-id %s (deliveries are keyed by event)", ev.ID)
-			}
-			s.mu.Unlock()
-			pending, err = desk.PendingEvents(t.Context(), events.OutboxQuery{CompanyID: admin.CompanyID, Type: "custom.step"})
-			require.NoError(t, err)
-			require.Empty(t, pending)
-		})
-	}
+			defer mu.Unlock()
+			seen[ev.ID]++
+			return nil
+		}))
+		want := []events.Event{publish(t, desk, admin, "a", 0), publish(t, desk, admin, "a", 1), publish(t, desk, admin, "b", 2)}
+
+		dying, err := events.NewRelay(killedStore{store}, desk.Bus(), events.RelayConfig{Logger: quiet})
+		require.NoError(t, err)
+		_, err = dying.Drain(t.Context())
+		require.NoError(t, err)
+		pending, err := desk.PendingEvents(t.Context(), events.OutboxQuery{CompanyID: admin.CompanyID, Type: "custom.step"})
+		require.NoError(t, err)
+		require.Len(t, pending, 3, "published but never marked")
+
+		_, err = desk.Relay().Drain(t.Context()) // the next relay
+		require.NoError(t, err)
+		_, err = desk.Webhooks.ProcessDue(t.Context())
+		require.NoError(t, err)
+		mu.Lock()
+		for _, ev := range want {
+			require.Equal(t, 2, seen[ev.ID], "the subscriber got %s again, with the same ID", ev.ID)
+		}
+		mu.Unlock()
+		s.requireOrderPerAggregate(t, want)
+		s.mu.Lock()
+		for _, ev := range want {
+			require.Equal(t, 1, s.ids[ev.ID], "the receiver sees webhook-id %s (deliveries are keyed by event)", ev.ID)
+		}
+		s.mu.Unlock()
+		pending, err = desk.PendingEvents(t.Context(), events.OutboxQuery{CompanyID: admin.CompanyID, Type: "custom.step"})
+		require.NoError(t, err)
+		require.Empty(t, pending)
+	})
 }
 
 func TestReliabilityTenThousandEventsUnderLoad(t *testing.T) {
@@ -280,118 +293,104 @@ func TestReliabilityTenThousandEventsUnderLoad(t *testing.T) {
 		t.Skip("10,000 events: skipped with -short")
 	}
 	t.Parallel()
-	for _, b := range relBackends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			store := b.open(t)
-			desk := reliableDesk(t, store)
-			admin := companyAdmin(t, desk)
-			s := newSink(t)
-			s.subscribe(t, desk, admin)
-			runDesk(t, desk)
-			if b.name == "postgres" { // a second instance's relay shares the outbox
-				second, err := events.NewRelay(store, desk.Bus(), events.RelayConfig{PollInterval: 20 * time.Millisecond, Logger: quiet})
-				require.NoError(t, err)
-				ctx, cancel := context.WithCancel(t.Context())
-				done := make(chan error, 1)
-				go func() { done <- second.Run(ctx) }()
-				t.Cleanup(func() { cancel(); <-done })
-			}
-			const workers, perTx = 8, 10 // 10,000 events in 1,000 units of work
-			perWorker := loadEvents / workers / perTx
-			var (
-				wg   sync.WaitGroup
-				mu   sync.Mutex
-				want []events.Event
-			)
-			for w := range workers {
-				wg.Go(func() {
-					for i := range perWorker {
-						var evs []events.Event
-						for j := range perTx {
-							n := (w*perWorker+i)*perTx + j
-							ev, err := events.New("custom.load", admin.CompanyID, "load", fmt.Sprint(w, "-", j%4), admin, time.Now(),
-								map[string]int{"n": n})
-							if err != nil {
-								t.Error(err)
-								return
-							}
-							evs = append(evs, ev)
-						}
-						if err := store.Directory().InTx(context.Background(), func(ctx context.Context, tx directory.Tx) error {
-							return tx.AppendEvents(ctx, evs...)
-						}); err != nil {
+	forEachRelBackend(t, func(t *testing.T, c relCase) {
+		store, desk, admin, s := c.store, c.desk, c.admin, c.sink
+		runDesk(t, desk)
+		if c.backend == "postgres" { // a second instance's relay shares the outbox
+			second, err := events.NewRelay(store, desk.Bus(), events.RelayConfig{PollInterval: 20 * time.Millisecond, Logger: quiet})
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- second.Run(ctx) }()
+			t.Cleanup(func() { cancel(); <-done })
+		}
+		const workers, perTx = 8, 10 // 10,000 events in 1,000 units of work
+		perWorker := loadEvents / workers / perTx
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			want []events.Event
+		)
+		for w := range workers {
+			wg.Go(func() {
+				for i := range perWorker {
+					var evs []events.Event
+					for j := range perTx {
+						n := (w*perWorker+i)*perTx + j
+						ev, err := events.New("custom.load", admin.CompanyID, "load", fmt.Sprint(w, "-", j%4), admin, time.Now(),
+							map[string]int{"n": n})
+						if err != nil {
 							t.Error(err)
 							return
 						}
-						mu.Lock()
-						want = append(want, evs...)
-						mu.Unlock()
+						evs = append(evs, ev)
 					}
-				})
-			}
-			start := time.Now()
-			wg.Wait()
-			t.Logf("%s: %d events committed in %v", b.name, loadEvents, time.Since(start))
-			defer func() { t.Logf("%s: all delivered %v after the first commit", b.name, time.Since(start)) }()
-			require.Len(t, want, workers*perWorker*perTx)
-			require.Eventually(t, func() bool { return s.distinct() == len(want) }, 300*time.Second, 50*time.Millisecond,
-				"all %d events arrive", len(want))
-			s.mu.Lock()
-			require.Empty(t, s.bad)
-			s.mu.Unlock()
-			// Per aggregate, arrival follows commit order.
-			s.requireOrderPerAggregate(t, want)
-		})
-	}
+					if err := store.Directory().InTx(context.Background(), func(ctx context.Context, tx directory.Tx) error {
+						return tx.AppendEvents(ctx, evs...)
+					}); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					want = append(want, evs...)
+					mu.Unlock()
+				}
+			})
+		}
+		start := time.Now()
+		wg.Wait()
+		t.Logf("%s: %d events committed in %v", c.backend, loadEvents, time.Since(start))
+		defer func() { t.Logf("%s: all delivered %v after the first commit", c.backend, time.Since(start)) }()
+		require.Len(t, want, workers*perWorker*perTx)
+		require.Eventually(t, func() bool { return s.distinct() == len(want) }, 300*time.Second, 50*time.Millisecond,
+			"all %d events arrive", len(want))
+		s.mu.Lock()
+		require.Empty(t, s.bad)
+		s.mu.Unlock()
+		// Per aggregate, arrival follows commit order.
+		s.requireOrderPerAggregate(t, want)
+	})
 }
 
 func TestReliabilityRolledBackEventsAreNeverDelivered(t *testing.T) {
 	t.Parallel()
-	for _, b := range relBackends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			store := b.open(t)
-			desk := reliableDesk(t, store)
-			admin := companyAdmin(t, desk)
-			s := newSink(t)
-			s.subscribe(t, desk, admin)
-			runDesk(t, desk)
+	forEachRelBackend(t, func(t *testing.T, c relCase) {
+		store, desk, admin, s := c.store, c.desk, c.admin, c.sink
+		runDesk(t, desk)
 
-			doomed, err := events.New("custom.doomed", admin.CompanyID, "x", "1", admin, time.Now(), map[string]any{})
-			require.NoError(t, err)
-			inside := make(chan struct{})
-			release := make(chan struct{})
-			failed := make(chan error, 1)
-			go func() {
-				failed <- store.Directory().InTx(context.Background(), func(ctx context.Context, tx directory.Tx) error {
-					if err := tx.AppendEvents(ctx, doomed); err != nil {
-						return err
-					}
-					if b.name != "sqlite" && b.name != "memory" {
-						close(inside)
-						<-release // the relay runs while this transaction is open
-					}
-					return errors.New("rolled back")
-				})
-			}()
-			if b.name == "postgres" {
-				<-inside
-				kept := publish(t, desk, admin, "k", 0)
-				require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ids[kept.ID] == 1 }, 5*time.Second, 10*time.Millisecond)
-				close(release)
-			}
-			require.Error(t, <-failed)
-			after := publish(t, desk, admin, "k", 1)
-			require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ids[after.ID] == 1 }, 5*time.Second, 10*time.Millisecond)
-			time.Sleep(100 * time.Millisecond)
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			require.Zero(t, s.ids[doomed.ID], "a rolled-back event is never delivered")
-			all, err := desk.Outbox(t.Context(), events.OutboxQuery{Type: "custom.doomed"})
-			require.NoError(t, err)
-			require.Empty(t, all)
-			assert.Empty(t, s.bad)
-		})
-	}
+		doomed, err := events.New("custom.doomed", admin.CompanyID, "x", "1", admin, time.Now(), map[string]any{})
+		require.NoError(t, err)
+		inside := make(chan struct{})
+		release := make(chan struct{})
+		failed := make(chan error, 1)
+		go func() {
+			failed <- store.Directory().InTx(context.Background(), func(ctx context.Context, tx directory.Tx) error {
+				if err := tx.AppendEvents(ctx, doomed); err != nil {
+					return err
+				}
+				if c.backend != "sqlite" && c.backend != "memory" {
+					close(inside)
+					<-release // the relay runs while this transaction is open
+				}
+				return errors.New("rolled back")
+			})
+		}()
+		if c.backend == "postgres" {
+			<-inside
+			kept := publish(t, desk, admin, "k", 0)
+			require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ids[kept.ID] == 1 }, 5*time.Second, 10*time.Millisecond)
+			close(release)
+		}
+		require.Error(t, <-failed)
+		after := publish(t, desk, admin, "k", 1)
+		require.Eventually(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ids[after.ID] == 1 }, 5*time.Second, 10*time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		require.Zero(t, s.ids[doomed.ID], "a rolled-back event is never delivered")
+		all, err := desk.Outbox(t.Context(), events.OutboxQuery{Type: "custom.doomed"})
+		require.NoError(t, err)
+		require.Empty(t, all)
+		assert.Empty(t, s.bad)
+	})
 }

@@ -144,6 +144,8 @@ func baselineName(scenario string) string {
 		return "bare net/http handler, " + scenario
 	case scenario == intakeScenarioName:
 		return "bun.RunInTx stock item + 10 assets + 10 history + 11 outbox rows (multi-row)"
+	case scenario == webhookScenarioName:
+		return webhookBaselineName
 	}
 	return "bun.RunInTx contact + outbox rows"
 }

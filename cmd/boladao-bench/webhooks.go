@@ -22,6 +22,9 @@ import (
 // webhookScenarioName is the outbox → webhook scenario's line.
 const webhookScenarioName = "event → webhook (end to end)"
 
+// webhookBaselineName is the raw baseline's line.
+const webhookBaselineName = "bun.RunInTx outbox row, then a signed POST by the worker"
+
 // webhookMaxP99 is the end-to-end latency target of a delivery.
 const webhookMaxP99 = 250 * time.Millisecond
 

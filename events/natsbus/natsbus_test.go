@@ -16,6 +16,8 @@ import (
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/eventstest"
 	"github.com/sistemaboladao/boladao/events/natsbus"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/storage/memory"
 )
 
 // URLVariable names the NATS server the tests use; without it they skip.
@@ -113,4 +115,40 @@ func TestSharedDurableConsumer(t *testing.T) {
 	for id, n := range got {
 		require.Equal(t, 1, n, "event %s handled once across instances", id)
 	}
+}
+
+// The relay publishes committed outbox events to JetStream; a second relay
+// over the same outbox (another instance) adds no duplicate.
+func TestRelayThroughJetStream(t *testing.T) {
+	t.Parallel()
+	nc := connect(t)
+	b := newBus(t, nc)
+	store := memory.New()
+	got := make(chan events.Event, 10)
+	require.NoError(t, b.Subscribe(t.Context(), events.Subscription{Name: "relayed", Pattern: ">"},
+		func(_ context.Context, ev events.Event) error { got <- ev; return nil }))
+	ev := eventstest.Event(t, "ticket.created", "1", 0)
+	require.NoError(t, store.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error {
+		return tx.AppendEvents(ctx, ev)
+	}))
+	relay, err := events.NewRelay(store, b, events.RelayConfig{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	n, err := relay.Drain(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoError(t, b.Publish(t.Context(), ev), "an instance that died before marking publishes again")
+	select {
+	case e := <-got:
+		require.Equal(t, ev.ID, e.ID)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the relayed event never arrived")
+	}
+	select {
+	case e := <-got:
+		t.Fatalf("duplicate %s", e.ID)
+	case <-time.After(300 * time.Millisecond):
+	}
+	pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
+	require.NoError(t, err)
+	require.Empty(t, pending)
 }

@@ -194,17 +194,8 @@ func recordOutcomes(ctx context.Context, tx bun.Tx, now time.Time, outcomes []ev
 // PendingOutbox implements events.RelayStore.
 func (s *Store) PendingOutbox(ctx context.Context, q events.OutboxQuery) ([]events.OutboxRecord, error) {
 	var rows []outboxRelayRow
-	sq := s.read.NewSelect().Model(&rows).Where("(delivered_at IS NULL OR dead_at IS NOT NULL)").OrderExpr("seq ASC")
-	if q.CompanyID != 0 {
-		sq = sq.Where("company_id = ?", int64(q.CompanyID))
-	}
-	if q.Type != "" {
-		sq = sq.Where("type = ?", q.Type)
-	}
-	if q.Limit > 0 {
-		sq = sq.Limit(int64(q.Limit))
-	}
-	if err := sq.Scan(ctx); err != nil {
+	sq := s.read.NewSelect().Model(&rows).Where("(delivered_at IS NULL OR dead_at IS NOT NULL)")
+	if err := outboxQuery(sq, q).Scan(ctx); err != nil {
 		return nil, translate(err, "reading pending events")
 	}
 	out := make([]events.OutboxRecord, len(rows))

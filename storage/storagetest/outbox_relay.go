@@ -38,21 +38,20 @@ func appendEvents(t *testing.T, b Backend, company tenant.CompanyID, typ string,
 	return evs
 }
 
-func ids(recs []events.OutboxRecord) []string {
-	out := make([]string, len(recs))
-	for i, r := range recs {
-		out[i] = r.ID
+// pluck maps xs through f.
+func pluck[T, K any](xs []T, f func(T) K) []K {
+	out := make([]K, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
 	return out
 }
 
-func evIDs(evs []events.Event) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.ID
-	}
-	return out
+func ids(recs []events.OutboxRecord) []string {
+	return pluck(recs, func(r events.OutboxRecord) string { return r.ID })
 }
+
+func evIDs(evs []events.Event) []string { return pluck(evs, func(e events.Event) string { return e.ID }) }
 
 // claimOutbox runs one claim at now whose fn answers with outcome(rec).
 func claimOutbox(t *testing.T, b Backend, now time.Time, limit int, outcome func(events.OutboxRecord) *events.OutboxOutcome) []events.OutboxRecord {

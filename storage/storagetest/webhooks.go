@@ -85,11 +85,7 @@ func delivery(ep webhooks.Endpoint, eventID, agg string, due time.Time) webhooks
 }
 
 func deliveryIDs(ds []webhooks.Delivery) []int64 {
-	out := make([]int64, len(ds))
-	for i, d := range ds {
-		out[i] = d.ID
-	}
-	return out
+	return pluck(ds, func(d webhooks.Delivery) int64 { return d.ID })
 }
 
 func testWebhookClaim(t *testing.T, b Backend) {
