@@ -51,7 +51,9 @@ func ids(recs []events.OutboxRecord) []string {
 	return pluck(recs, func(r events.OutboxRecord) string { return r.ID })
 }
 
-func evIDs(evs []events.Event) []string { return pluck(evs, func(e events.Event) string { return e.ID }) }
+func evIDs(evs []events.Event) []string {
+	return pluck(evs, func(e events.Event) string { return e.ID })
+}
 
 // claimOutbox runs one claim at now whose fn answers with outcome(rec).
 func claimOutbox(t *testing.T, b Backend, now time.Time, limit int, outcome func(events.OutboxRecord) *events.OutboxOutcome) []events.OutboxRecord {
