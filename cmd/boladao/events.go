@@ -23,6 +23,7 @@ type eventsConfig struct {
 	WebhookTimeout  time.Duration
 	NATSURL         string
 	OutboxRetention time.Duration
+	LogRetention    time.Duration
 }
 
 // eventSettings are the configuration entries of event delivery.
@@ -54,6 +55,8 @@ func eventSettings() []setting {
 			duration("webhook timeout", func(c *config) *time.Duration { return &c.Events.WebhookTimeout })},
 		{"outbox-retention", "BOLADAO_OUTBOX_RETENTION", "168h", "how long delivered events stay in the outbox",
 			duration("outbox retention", func(c *config) *time.Duration { return &c.Events.OutboxRetention })},
+		{"webhook-log-retention", "BOLADAO_WEBHOOK_LOG_RETENTION", "720h", "how long finished webhook deliveries and their attempts are kept",
+			duration("webhook log retention", func(c *config) *time.Duration { return &c.Events.LogRetention })},
 		{"nats-url", "BOLADAO_NATS_URL", "",
 			"NATS server with JetStream: events go through it, so that several instances share the work (empty: in-process bus)",
 			func(c *config, v string) error { c.Events.NATSURL = v; return nil }},
@@ -65,7 +68,7 @@ func eventSettings() []setting {
 func (e eventsConfig) options(ctx context.Context, log *slog.Logger) ([]helpdesk.Option, func(), error) {
 	opts := []helpdesk.Option{
 		helpdesk.WithWebhookConfig(webhooks.Config{Schedule: e.RetrySchedule, AllowCIDRs: e.AllowCIDRs,
-			Timeout: e.WebhookTimeout, Logger: log}),
+			Timeout: e.WebhookTimeout, Retention: e.LogRetention, Logger: log}),
 		helpdesk.WithRelayConfig(events.RelayConfig{Retention: e.OutboxRetention, Logger: log}),
 	}
 	if e.NATSURL == "" {

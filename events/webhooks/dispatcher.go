@@ -146,7 +146,10 @@ func (s *Service) Wake() {
 func (s *Service) Run(ctx context.Context) error {
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
 	defer s.workers.Wait()
+	s.prune(ctx)
 	for {
 		if _, err := s.dispatch(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "error", err)
@@ -156,7 +159,16 @@ func (s *Service) Run(ctx context.Context) error {
 			return nil
 		case <-s.wake:
 		case <-poll.C:
+		case <-prune.C:
+			s.prune(ctx)
 		}
+	}
+}
+
+// prune forgets finished deliveries older than the retention.
+func (s *Service) prune(ctx context.Context) {
+	if _, err := s.store.PruneDeliveries(ctx, s.cfg.Now().Add(-s.cfg.Retention)); err != nil && ctx.Err() == nil {
+		s.cfg.Logger.WarnContext(ctx, "webhooks: pruning the delivery log failed", "error", err)
 	}
 }
 

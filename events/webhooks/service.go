@@ -77,6 +77,9 @@ type Config struct {
 	// PollInterval is how often Run looks for due deliveries when nothing
 	// woke it (default 1 s).
 	PollInterval time.Duration
+	// Retention is how long finished deliveries and their attempts are
+	// kept (default 30 days); Run prunes older ones every hour.
+	Retention time.Duration
 	// Now is the clock (default time.Now); Logger receives failures
 	// (default slog.Default()).
 	Now    func() time.Time
@@ -91,7 +94,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Jitter < 0 || c.Jitter > 1 || c.Timeout < 0 || c.DisableAfter < 0 || c.MaxResponse < 0 ||
-		c.PerEndpoint < 0 || c.BatchSize < 0 || c.PollInterval < 0 {
+		c.PerEndpoint < 0 || c.BatchSize < 0 || c.PollInterval < 0 || c.Retention < 0 {
 		return errors.New("webhooks: config: jitter must be within 0..1 and no setting may be negative")
 	}
 	return nil
@@ -121,6 +124,9 @@ func (c *Config) defaults() {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = time.Second
+	}
+	if c.Retention == 0 {
+		c.Retention = 30 * 24 * time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now

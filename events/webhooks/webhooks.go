@@ -164,6 +164,10 @@ type Store interface {
 	// ResetDelivery makes a delivery pending and due at now.
 	ResetDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (Delivery, error)
 	EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64) (Stats, error)
+	// PruneDeliveries deletes finished (succeeded or failed) deliveries
+	// last changed before the given time, with their attempts, and returns
+	// how many deliveries it deleted.
+	PruneDeliveries(ctx context.Context, before time.Time) (int, error)
 }
 
 // ErrAddressRefused is wrapped by errors for URLs that resolve to an

@@ -298,6 +298,7 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"outbox(seq)":                            "outbox_pending_idx: the relay claims the pending events of every company in order",
 		"outbox(delivered_at)":                   "outbox_delivered_at_idx: pruning deletes old delivered events of every company",
 		"webhook_deliveries(next_attempt_at,id)": "webhook_deliveries_due_idx: the dispatcher finds the due deliveries of every company",
+		"webhook_deliveries(updated_at)":         "webhook_deliveries_done_idx: pruning finds old finished deliveries of every company",
 	}
 
 	var violations []string

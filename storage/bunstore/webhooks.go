@@ -533,3 +533,15 @@ func isForeignKeyViolation(err error) bool {
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
+
+// PruneDeliveries implements webhooks.Store; attempts go with their
+// deliveries (ON DELETE CASCADE).
+func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+	res, err := w.s.write.NewDelete().Table("webhook_deliveries").
+		Where("status <> ?", string(webhooks.StatusPending)).Where("updated_at < ?", before.UTC()).Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "pruning webhook deliveries")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

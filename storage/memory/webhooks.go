@@ -437,3 +437,35 @@ func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyI
 	webhooks.FinishStats(&st, latency)
 	return st, nil
 }
+
+// PruneDeliveries implements webhooks.Store.
+func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+	t, unlock, err := w.lock(ctx, "pruning webhook deliveries")
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	gone := map[int64]bool{}
+	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
+		if d.Status != webhooks.StatusPending && d.UpdatedAt.Before(before) {
+			gone[d.ID] = true
+		}
+		return true
+	})
+	for id := range gone {
+		d, _ := t.deliveries.get(id)
+		delete(t.byEvent, deliveryKey{d.EndpointID, d.EventID})
+		t.deliveries.remove(id)
+	}
+	var attempts []int64
+	t.attempts.scan(0, func(a webhooks.Attempt) bool {
+		if gone[a.DeliveryID] {
+			attempts = append(attempts, a.ID)
+		}
+		return true
+	})
+	for _, a := range attempts {
+		t.attempts.remove(a)
+	}
+	return len(gone), nil
+}

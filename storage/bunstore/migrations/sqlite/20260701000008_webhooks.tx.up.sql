@@ -69,6 +69,9 @@ CREATE INDEX webhook_deliveries_aggregate_idx ON webhook_deliveries (company_id,
 -- The dispatcher's work queue: due deliveries of every company.
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, id) WHERE status = 'pending';
 --bun:split
+-- Pruning finds finished deliveries of every company by age.
+CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (updated_at) WHERE status <> 'pending';
+--bun:split
 -- One row per HTTP attempt: the delivery log.
 CREATE TABLE webhook_attempts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
