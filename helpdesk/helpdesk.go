@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -28,8 +30,11 @@ type Store interface {
 	ServiceOrders() serviceorders.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
+	Webhooks() webhooks.Store
 	events.OutboxReader
 	IntegrationsStore // see integrations.go
+	// RelayStore lets Run move committed events to the bus (see events.go).
+	events.RelayStore
 }
 
 // Desk is an assembled helpdesk: its services, sharing one store and clock.
@@ -44,6 +49,8 @@ type Desk struct {
 	Integrations
 	// ServiceOrders manages service orders, their activities and parts.
 	ServiceOrders *serviceorders.Service
+	// Webhooks manages webhook endpoints and delivers events to them.
+	Webhooks *webhooks.Service
 
 	store      Store
 	now        func() time.Time
@@ -54,6 +61,9 @@ type Desk struct {
 	maintenance time.Duration
 	// slaCheck is how often Run checks the tickets' SLA clocks.
 	slaCheck time.Duration
+	// eventing holds the bus, the relay and the OnEvent subscriptions (see
+	// events.go).
+	*eventing
 }
 
 type config struct {
@@ -64,6 +74,7 @@ type config struct {
 	refreshTTL  time.Duration
 	maintenance time.Duration
 	slaCheck    time.Duration
+	events      eventsConfig // see events.go
 }
 
 // Option configures New.
@@ -140,19 +151,37 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	return &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations, store: store,
-		now: cfg.now, issuer: issuer,
-		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck}, nil
+	ev, err := newEventing(store, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: %w", err)
+	}
+	d := &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations,
+		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
+		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
+		eventing: ev}
+	// The integrations react to committed events through the bus, under
+	// names of their own (durable consumers on NATS).
+	for _, h := range d.EventHandlers() {
+		sub := events.Subscription{Name: strings.ReplaceAll(h.Name, ".", "_"), Pattern: h.Type}
+		if err := ev.bus.Subscribe(ev.subCtx, sub, h.Handle); err != nil {
+			ev.subCancel()
+			return nil, fmt.Errorf("helpdesk: subscribing %s to the bus: %w", h.Name, err)
+		}
+	}
+	return d, nil
 }
 
 // Now returns the desk's clock reading.
 func (d *Desk) Now() time.Time { return d.now() }
 
 // Run runs the desk's background workers until ctx is done: the
-// maintenance loop that forgets expired idempotency keys, and the SLA check
-// that emits ticket.sla_at_risk and ticket.sla_breached. It returns nil on a
-// clean stop.
+// maintenance loop that forgets expired idempotency keys, the SLA check
+// that emits ticket.sla_at_risk and ticket.sla_breached, and the outbox
+// relay that hands committed events to the bus (and so to OnEvent
+// handlers). It returns nil on a clean stop.
 func (d *Desk) Run(ctx context.Context) error {
+	stopEvents := d.runEvents(ctx)
+	defer stopEvents()
 	tick := time.NewTicker(d.maintenance)
 	defer tick.Stop()
 	sla := time.NewTicker(d.slaCheck)
@@ -184,9 +213,10 @@ func (d *Desk) purge(ctx context.Context) {
 	_, _ = d.store.Idempotency().PurgeIdempotencyKeys(ctx, d.now())
 }
 
-// Close releases what the desk holds. It does not close the store, which
-// belongs to the caller.
-func (d *Desk) Close() error { return nil }
+// Close releases what the desk holds: its OnEvent subscriptions and the bus
+// it created (a bus given with WithBus belongs to the caller). It does not
+// close the store, which belongs to the caller.
+func (d *Desk) Close() error { return d.closeEvents() }
 
 // Idempotency returns the store of idempotency keys, for the HTTP layer.
 func (d *Desk) Idempotency() idempotency.Store { return d.store.Idempotency() }

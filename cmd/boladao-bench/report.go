@@ -157,6 +157,8 @@ func baselineName(scenario string) string {
 		return "bun.RunInTx ticket + outbox rows"
 	case scenario == orderCreateScenarioName:
 		return "bun.RunInTx counter + service order + daily totals + outbox rows"
+	case scenario == webhookScenarioName:
+		return webhookBaselineName
 	}
 	return "bun.RunInTx contact + outbox rows"
 }

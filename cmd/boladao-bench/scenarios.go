@@ -61,7 +61,8 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	res = append(res, assetListScenarios(ctx, e, cfg)...)
 	res = append(res, ticketScenarios(ctx, e, cfg)...)
 	res = append(res, intakeScenario(ctx, e, cfg))
-	return append(res, serviceOrderScenarios(ctx, e, cfg)...)
+	res = append(res, serviceOrderScenarios(ctx, e, cfg)...)
+	return append(res, webhookScenario(ctx, e, cfg))
 }
 
 // httpScenario measures GET path through the API and, as its baseline,

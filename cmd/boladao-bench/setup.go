@@ -164,7 +164,8 @@ func (e *env) assemble() error {
 	desk, err := helpdesk.New(e.store,
 		helpdesk.WithBcryptCost(bcrypt.MinCost), // hashing is setup, not measured
 		helpdesk.WithJWTSecret(secret),
-		helpdesk.WithTokenTTLs(24*time.Hour, 24*time.Hour))
+		helpdesk.WithTokenTTLs(24*time.Hour, 24*time.Hour),
+		loopbackWebhooks) // see webhooks.go
 	if err != nil {
 		return err
 	}

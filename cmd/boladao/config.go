@@ -32,6 +32,7 @@ type config struct {
 	BackupDir     string
 	CoverageFile  string
 	BcryptCost    int
+	Events        eventsConfig // see events.go
 }
 
 // setting describes one configuration entry: its flag, its variable, its
@@ -51,7 +52,7 @@ func settings() []setting {
 	list := func(f func(*config) *[]string) func(*config, string) error {
 		return func(c *config, v string) error { *f(c) = splitList(v); return nil }
 	}
-	return []setting{
+	return append([]setting{
 		{"addr", "BOLADAO_ADDR", ":8080", "address to listen on", str(func(c *config) *string { return &c.Addr })},
 		{"database-url", "BOLADAO_DATABASE_URL", "sqlite:./data/boladao.db",
 			"database: sqlite:PATH, postgres://... or memory:", str(func(c *config) *string { return &c.DatabaseURL })},
@@ -96,7 +97,7 @@ func settings() []setting {
 			}},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
 			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
-	}
+	}, eventSettings()...)
 }
 
 // splitList splits a comma-separated list, dropping blanks.

@@ -67,7 +67,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	if err != nil {
 		return err
 	}
-	desk, err := helpdesk.New(b, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost))
+	eventOpts, closeEvents, err := cfg.Events.options(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer closeEvents()
+	desk, err := helpdesk.New(b, append(eventOpts, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost))...)
 	if err != nil {
 		return err
 	}

@@ -154,6 +154,7 @@ func (a *api) routes() {
 	a.ticketRoutes()
 	a.integrationRoutes()
 	a.serviceOrderRoutes()
+	a.eventRoutes()
 	a.opsRoutes()
 	a.docRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -87,10 +87,11 @@ const (
 	rootPassword = "root-password-1"
 )
 
-func newEnv(t *testing.T, store helpdesk.Store, cfg httpapi.Config) *env {
+func newEnv(t *testing.T, store helpdesk.Store, cfg httpapi.Config, opts ...helpdesk.Option) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
-	desk, err := helpdesk.New(store, helpdesk.WithClock(c.Now), helpdesk.WithBcryptCost(bcrypt.MinCost))
+	opts = append([]helpdesk.Option{helpdesk.WithClock(c.Now), helpdesk.WithBcryptCost(bcrypt.MinCost)}, opts...)
+	desk, err := helpdesk.New(store, opts...)
 	require.NoError(t, err)
 	_, err = desk.Bootstrap(t.Context(), rootEmail, rootPassword)
 	require.NoError(t, err)

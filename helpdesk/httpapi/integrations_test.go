@@ -83,7 +83,7 @@ type waMessageResp struct {
 	Error       string `json:"error"`
 }
 
-type webhookResp struct {
+type inboundResp struct {
 	Items []struct {
 		WAMessageID string `json:"wa_message_id"`
 		Outcome     string `json:"outcome"`
@@ -249,7 +249,7 @@ func TestWhatsAppEndToEnd(t *testing.T) {
 		// Inbound: a known contact's message opens a WhatsApp ticket, once.
 		r = f.webhook(inbound, waAppSecret)
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		var wh webhookResp
+		var wh inboundResp
 		r.JSON(t, &wh)
 		require.Len(t, wh.Items, 1)
 		require.Equal(t, "ticket_opened", wh.Items[0].Outcome)

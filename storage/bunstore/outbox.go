@@ -36,13 +36,29 @@ func (t *Tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 			AggregateID: e.AggregateID, OccurredAt: e.OccurredAt.UTC(), ActorUserID: int64(e.ActorUserID), Data: e.Data}
 	}
 	_, err := t.db.NewInsert().Model(&rows).Exec(ctx)
+	if err == nil && t.appended != nil {
+		*t.appended = true
+	}
 	return translate(err, "appending events")
 }
 
 // OutboxEvents implements events.OutboxReader, in append order.
 func (s *Store) OutboxEvents(ctx context.Context, q events.OutboxQuery) ([]events.Event, error) {
 	var rows []outboxRow
-	sq := s.read.NewSelect().Model(&rows).OrderExpr("seq ASC")
+	if err := outboxQuery(s.read.NewSelect().Model(&rows), q).Scan(ctx); err != nil {
+		return nil, translate(err, "reading the outbox")
+	}
+	out := make([]events.Event, len(rows))
+	for i, r := range rows {
+		out[i] = events.Event{ID: r.ID, Type: r.Type, CompanyID: tenant.CompanyID(r.CompanyID), AggregateType: r.AggregateType,
+			AggregateID: r.AggregateID, OccurredAt: r.OccurredAt.UTC(), ActorUserID: tenant.UserID(r.ActorUserID), Data: r.Data}
+	}
+	return out, nil
+}
+
+// outboxQuery orders sq by append order and applies q's filters and limit.
+func outboxQuery(sq *bun.SelectQuery, q events.OutboxQuery) *bun.SelectQuery {
+	sq = sq.OrderExpr("seq ASC")
 	if q.CompanyID != 0 {
 		sq = sq.Where("company_id = ?", int64(q.CompanyID))
 	}
@@ -52,13 +68,5 @@ func (s *Store) OutboxEvents(ctx context.Context, q events.OutboxQuery) ([]event
 	if q.Limit > 0 {
 		sq = sq.Limit(int64(q.Limit))
 	}
-	if err := sq.Scan(ctx); err != nil {
-		return nil, translate(err, "reading the outbox")
-	}
-	out := make([]events.Event, len(rows))
-	for i, r := range rows {
-		out[i] = events.Event{ID: r.ID, Type: r.Type, CompanyID: tenant.CompanyID(r.CompanyID), AggregateType: r.AggregateType,
-			AggregateID: r.AggregateID, OccurredAt: r.OccurredAt.UTC(), ActorUserID: tenant.UserID(r.ActorUserID), Data: r.Data}
-	}
-	return out, nil
+	return sq
 }

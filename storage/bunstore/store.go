@@ -44,6 +44,7 @@ type Store struct {
 	// PostgreSQL both are the same pool.
 	read, write *bun.DB
 	queries
+	relay relayHub // see outbox_relay.go
 }
 
 var _ directory.Store = directoryStore{}
@@ -287,15 +288,23 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]Migration, error) {
 
 // inTx runs fn in a transaction on the writer.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	return s.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}})
+	appended := false
+	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}, appended: &appended})
 	})
+	if err == nil && appended {
+		s.relay.notify()
+	}
+	return err
 }
 
 // Tx is a unit of work: the transaction-scoped view of the store that the
 // domain packages receive inside InTx.
 type Tx struct {
 	queries
+	// appended is set when the unit of work wrote events, so that its
+	// commit wakes the outbox relay.
+	appended *bool
 }
 
 // Directory returns the store as the directory package sees it.

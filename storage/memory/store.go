@@ -82,6 +82,8 @@ type tables struct {
 
 	outbox    []events.Event
 	outboxIDs map[string]struct{}
+	relay     *relayTables   // see outbox_relay.go
+	webhooks  *webhookTables // see webhooks.go
 
 	refreshTokens    map[string]directory.RefreshToken // by digest
 	apiTokens        *table[int64, directory.APIToken]
@@ -115,6 +117,8 @@ func newTables() *tables {
 		userByEmail:    make(map[string]tenant.UserID),
 		userByContact:  make(map[tenant.ContactID]tenant.UserID),
 		outboxIDs:      make(map[string]struct{}),
+		relay:          newRelayTables(),
+		webhooks:       newWebhookTables(),
 
 		refreshTokens:    make(map[string]directory.RefreshToken),
 		apiTokens:        newTable[int64, directory.APIToken](),

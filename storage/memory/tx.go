@@ -18,7 +18,10 @@ type tx struct {
 	reader
 	mu   sync.Mutex // serialises calls, in case fn shares tx across goroutines
 	done bool       // set when InTx returns; later calls fail
-	undo []func()
+	// appended is set when the unit of work wrote events: the commit wakes
+	// the outbox listeners.
+	appended bool
+	undo     []func()
 }
 
 // inTx runs fn as one unit of work holding the store's write lock. When fn
@@ -53,6 +56,9 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, x *tx) er
 		return err
 	}
 	committed = true
+	if x.appended {
+		s.notifyOutbox()
+	}
 	return nil
 }
 
@@ -77,6 +83,7 @@ func (x *tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 		seen[ev.ID] = struct{}{}
 	}
 	n := len(t.outbox)
+	x.appended = true
 	for _, ev := range evs {
 		t.outbox = append(t.outbox, cloneEvent(ev))
 		t.outboxIDs[ev.ID] = struct{}{}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
@@ -27,6 +28,10 @@ import (
 type Backend interface {
 	Directory() directory.Store
 	events.OutboxReader
+	// RelayStore serves the outbox relay (see outbox_relay.go).
+	events.RelayStore
+	// Webhooks serves webhook endpoints and deliveries (see webhooks.go).
+	Webhooks() webhooks.Store
 	// Idempotency and Audit are used outside units of work.
 	Idempotency() idempotency.Store
 	Audit() audit.Store
@@ -82,6 +87,8 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, ticketCases...)
 	cases = append(cases, integrationCases...)
 	cases = append(cases, serviceOrderCases...)
+	cases = append(cases, relayCases...)
+	cases = append(cases, webhookCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/natsbus"
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk"
+)
+
+// eventsConfig is the event delivery part of the configuration.
+type eventsConfig struct {
+	RetrySchedule   []time.Duration
+	AllowCIDRs      []netip.Prefix
+	WebhookTimeout  time.Duration
+	NATSURL         string
+	OutboxRetention time.Duration
+	LogRetention    time.Duration
+}
+
+// eventSettings are the configuration entries of event delivery.
+func eventSettings() []setting {
+	duration := func(name string, f func(*config) *time.Duration) func(*config, string) error {
+		return func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s %q: use a positive duration such as 10s or 168h", name, v)
+			}
+			*f(c) = d
+			return nil
+		}
+	}
+	return []setting{
+		{"webhook-retry-schedule", "BOLADAO_WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,14h,20h,24h",
+			"waits between webhook attempts (the Standard Webhooks schedule by default)", func(c *config, v string) error {
+				s, err := webhooks.ParseSchedule(v)
+				c.Events.RetrySchedule = s
+				return err
+			}},
+		{"webhook-allow-cidrs", "BOLADAO_WEBHOOK_ALLOW_CIDRS", "",
+			"comma-separated address ranges webhooks may reach although private or loopback (e.g. 127.0.0.0/8)", func(c *config, v string) error {
+				p, err := webhooks.ParseCIDRs(v)
+				c.Events.AllowCIDRs = p
+				return err
+			}},
+		{"webhook-timeout", "BOLADAO_WEBHOOK_TIMEOUT", "15s", "time limit of one webhook request",
+			duration("webhook timeout", func(c *config) *time.Duration { return &c.Events.WebhookTimeout })},
+		{"outbox-retention", "BOLADAO_OUTBOX_RETENTION", "168h", "how long delivered events stay in the outbox",
+			duration("outbox retention", func(c *config) *time.Duration { return &c.Events.OutboxRetention })},
+		{"webhook-log-retention", "BOLADAO_WEBHOOK_LOG_RETENTION", "720h", "how long finished webhook deliveries and their attempts are kept",
+			duration("webhook log retention", func(c *config) *time.Duration { return &c.Events.LogRetention })},
+		{"nats-url", "BOLADAO_NATS_URL", "",
+			"NATS server with JetStream: events go through it, so that several instances share the work (empty: in-process bus)",
+			func(c *config, v string) error { c.Events.NATSURL = v; return nil }},
+	}
+}
+
+// options turns the configuration into desk options; close releases the
+// NATS connection, if any.
+func (e eventsConfig) options(ctx context.Context, log *slog.Logger) ([]helpdesk.Option, func(), error) {
+	opts := []helpdesk.Option{
+		helpdesk.WithWebhookConfig(webhooks.Config{Schedule: e.RetrySchedule, AllowCIDRs: e.AllowCIDRs,
+			Timeout: e.WebhookTimeout, Retention: e.LogRetention, Logger: log}),
+		helpdesk.WithRelayConfig(events.RelayConfig{Retention: e.OutboxRetention, Logger: log}),
+	}
+	if e.NATSURL == "" {
+		return opts, func() {}, nil
+	}
+	nc, err := nats.Connect(e.NATSURL, nats.Name("boladao"), nats.MaxReconnects(-1))
+	if err != nil {
+		shown := e.NATSURL
+		if u, perr := url.Parse(e.NATSURL); perr == nil {
+			shown = u.Redacted()
+		}
+		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", shown, err)
+	}
+	bus, err := natsbus.New(ctx, nc, natsbus.Config{Logger: log})
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return append(opts, helpdesk.WithBus(bus)), func() { _ = bus.Close(); nc.Close() }, nil
+}

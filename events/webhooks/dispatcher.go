@@ -1,0 +1,466 @@
+package webhooks
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+)
+
+// Subscription is how the Service subscribes to the bus.
+var Subscription = events.Subscription{Name: "webhooks", Pattern: ">"}
+
+// DisabledEventType is emitted when the dispatcher disables an endpoint.
+const DisabledEventType = "webhook.endpoint_disabled"
+
+func mustPayload(ev events.Event) []byte {
+	b, err := json.Marshal(ev)
+	if err != nil { // an Event always encodes: its Data is valid JSON
+		panic(fmt.Sprintf("webhooks: encoding event %s: %v", ev.ID, err))
+	}
+	return b
+}
+
+func newDelivery(ep Endpoint, ev events.Event, due time.Time) (Delivery, error) {
+	if !json.Valid(ev.Data) {
+		return Delivery{}, fmt.Errorf("webhooks: event %s has invalid JSON data", ev.ID)
+	}
+	now := due.UTC()
+	return Delivery{CompanyID: ep.CompanyID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type,
+		AggregateKey: ev.AggregateType + ":" + ev.AggregateID, Payload: mustPayload(ev), Status: StatusPending,
+		NextAttemptAt: due.UTC(), CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// HandleEvent is the bus handler: it writes one delivery per active
+// endpoint of the event's company whose filter matches. It is idempotent.
+//
+// Concurrent calls are grouped: the first caller writes its event and
+// every event that arrives meanwhile in one statement (group commit), so
+// a relay publishing many aggregates at once pays one commit per group.
+func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
+	req := &enqueueReq{ev: ev, done: make(chan error, 1)}
+	s.gmu.Lock()
+	s.queue = append(s.queue, req)
+	if s.flushing {
+		s.gmu.Unlock()
+		select {
+		case err := <-req.done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.flushing = true
+	for {
+		batch := s.queue
+		s.queue = nil
+		s.gmu.Unlock()
+		err := s.enqueue(ctx, batch)
+		for _, r := range batch {
+			r.done <- err
+		}
+		s.gmu.Lock()
+		if len(s.queue) == 0 {
+			s.flushing = false
+			s.gmu.Unlock()
+			return <-req.done
+		}
+	}
+}
+
+// enqueueReq is one event waiting for its group's commit.
+type enqueueReq struct {
+	ev   events.Event
+	done chan error
+}
+
+// enqueue writes the deliveries of a group of events in one statement.
+func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
+	now := s.cfg.Now().UTC()
+	endpoints := map[tenant.CompanyID][]Endpoint{}
+	var ds []Delivery
+	for _, r := range batch {
+		eps, ok := endpoints[r.ev.CompanyID]
+		if !ok {
+			var err error
+			if eps, err = s.store.ActiveEndpoints(ctx, r.ev.CompanyID); err != nil {
+				return err
+			}
+			endpoints[r.ev.CompanyID] = eps
+		}
+		for _, ep := range eps {
+			if !events.MatchAny(ep.Events, r.ev.Type) {
+				continue
+			}
+			d, err := newDelivery(ep, r.ev, now)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	if _, err := s.store.EnqueueDeliveries(ctx, ds); err != nil {
+		return err
+	}
+	// An endpoint being served is claimed again when its worker ends:
+	// waking the dispatcher for it would only repeat a fruitless claim.
+	s.mu.Lock()
+	idle := false
+	for _, d := range ds {
+		idle = idle || !s.inflight[d.EndpointID]
+	}
+	s.mu.Unlock()
+	if idle {
+		s.Wake()
+	}
+	return nil
+}
+
+// Wake makes a running dispatcher look for due deliveries now.
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends due deliveries until ctx is done, then waits for the requests
+// in flight and returns nil.
+func (s *Service) Run(ctx context.Context) error {
+	poll := time.NewTicker(s.cfg.PollInterval)
+	defer poll.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	defer s.workers.Wait()
+	s.prune(ctx)
+	for {
+		if _, err := s.dispatch(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-poll.C:
+		case <-prune.C:
+			s.prune(ctx)
+		}
+	}
+}
+
+// prune forgets finished deliveries older than the retention.
+func (s *Service) prune(ctx context.Context) {
+	if _, err := s.store.PruneDeliveries(ctx, s.cfg.Now().Add(-s.cfg.Retention)); err != nil && ctx.Err() == nil {
+		s.cfg.Logger.WarnContext(ctx, "webhooks: pruning the delivery log failed", "error", err)
+	}
+}
+
+// ProcessDue sends every delivery that is due now and waits for the
+// answers; it returns how many deliveries it attempted.
+func (s *Service) ProcessDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.dispatch(ctx)
+		total += n
+		s.workers.Wait()
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// dispatch claims a batch of due deliveries of the endpoints that are not
+// being served, and starts one worker per endpoint.
+func (s *Service) dispatch(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	exclude := make([]int64, 0, len(s.inflight))
+	for id := range s.inflight {
+		exclude = append(exclude, id)
+	}
+	s.mu.Unlock()
+	ds, err := s.store.ClaimDeliveries(ctx, s.cfg.Now().UTC(), s.lease(), s.cfg.BatchSize, exclude)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	byEndpoint := map[int64][]Delivery{}
+	var order []int64
+	for _, d := range ds {
+		if _, ok := byEndpoint[d.EndpointID]; !ok {
+			order = append(order, d.EndpointID)
+		}
+		byEndpoint[d.EndpointID] = append(byEndpoint[d.EndpointID], d)
+	}
+	s.mu.Lock()
+	for _, id := range order {
+		s.inflight[id] = true
+	}
+	s.mu.Unlock()
+	for _, id := range order {
+		s.workers.Go(func() {
+			defer func() {
+				s.mu.Lock()
+				delete(s.inflight, id)
+				s.mu.Unlock()
+				s.Wake() // more may be waiting for this endpoint
+			}()
+			s.serveEndpoint(ctx, byEndpoint[id])
+		})
+	}
+	return len(ds), nil
+}
+
+// serveEndpoint sends one endpoint's claimed deliveries: aggregates
+// concurrently (PerEndpoint at a time), each aggregate's in order, stopping
+// an aggregate at its first failure. Successes are recorded in batches,
+// failures at once; the endpoint stays claimed until all are recorded.
+func (s *Service) serveEndpoint(ctx context.Context, ds []Delivery) {
+	d0 := ds[0]
+	ep, err := s.store.EndpointByID(ctx, d0.CompanyID, d0.EndpointID)
+	if err != nil {
+		s.release(ctx, ds)
+		return
+	}
+	var keys []string
+	byKey := map[string][]Delivery{}
+	for _, d := range ds {
+		if _, ok := byKey[d.AggregateKey]; !ok {
+			keys = append(keys, d.AggregateKey)
+		}
+		byKey[d.AggregateKey] = append(byKey[d.AggregateKey], d)
+	}
+	rec := &recorder{s: s, ctx: ctx}
+	defer rec.flush()
+	sem := make(chan struct{}, s.cfg.PerEndpoint)
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			queue := byKey[k]
+			for i, d := range queue {
+				if ctx.Err() != nil || rec.stopped.Load() {
+					s.release(ctx, queue[i:])
+					return
+				}
+				r := s.attempt(ctx, ep, d)
+				rec.add(r)
+				if !r.Succeeded {
+					s.release(ctx, queue[i+1:])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// recordBatch is how many successful attempts are written together.
+const recordBatch = 64
+
+// recorder writes the attempt records of one endpoint's pass.
+type recorder struct {
+	s       *Service
+	ctx     context.Context
+	mu      sync.Mutex
+	buf     []AttemptRecord
+	stopped atomic.Bool // the endpoint was disabled: send nothing more
+}
+
+// add records r: a failure at once (it may disable the endpoint), a
+// success with the next batch.
+func (r *recorder) add(rec AttemptRecord) {
+	r.mu.Lock()
+	r.buf = append(r.buf, rec)
+	full := len(r.buf) >= recordBatch || !rec.Succeeded
+	r.mu.Unlock()
+	if full {
+		r.flush()
+	}
+}
+
+func (r *recorder) flush() {
+	r.mu.Lock()
+	batch := r.buf
+	r.buf = nil
+	r.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	disabled, err := r.s.store.RecordAttempts(context.WithoutCancel(r.ctx), batch)
+	if err != nil {
+		r.s.cfg.Logger.ErrorContext(r.ctx, "webhooks: recording attempts failed; the deliveries are retried after their lease",
+			"deliveries", len(batch), "error", err)
+		return
+	}
+	for i, d := range disabled {
+		if d {
+			r.stopped.Store(true)
+			r.s.cfg.Logger.WarnContext(r.ctx, "webhooks: endpoint disabled", "endpoint_id", batch[i].Delivery.EndpointID,
+				"company_id", batch[i].Delivery.CompanyID, "reason", cmp.Or(batch[i].Disable, "too many failed attempts in a row"))
+		}
+	}
+}
+
+// release hands claimed but unattempted deliveries back: due now, so that
+// they follow the earlier delivery of their aggregate.
+func (s *Service) release(ctx context.Context, ds []Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	if err := s.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids, s.cfg.Now().UTC()); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "webhooks: releasing deliveries failed; they wait for their lease", "error", err)
+	}
+}
+
+// attemptAndRecord sends d once, records the outcome and returns the
+// delivery's new state.
+func (s *Service) attemptAndRecord(ctx context.Context, ep Endpoint, d Delivery) (Delivery, error) {
+	rec := s.attempt(ctx, ep, d)
+	r := &recorder{s: s, ctx: ctx}
+	r.add(rec)
+	r.flush()
+	return rec.Delivery, nil
+}
+
+// attempt sends one request and works out the delivery's next state.
+func (s *Service) attempt(ctx context.Context, ep Endpoint, d Delivery) AttemptRecord {
+	start := s.cfg.Now().UTC()
+	rec := AttemptRecord{Delivery: d, DisableAfter: s.cfg.DisableAfter, Now: start,
+		Attempt: Attempt{CompanyID: d.CompanyID, EndpointID: d.EndpointID, DeliveryID: d.ID, At: start}}
+	stopwatch := time.Now() // latency is measured, not read from the injected clock
+	status, body, retryAfter, err := s.send(ctx, ep, d)
+	rec.Attempt.LatencyMS = int(time.Since(stopwatch).Milliseconds())
+	rec.Attempt.StatusCode, rec.Attempt.Response = status, body
+	nd := &rec.Delivery
+	nd.Attempts++
+	nd.LastStatusCode = status
+	nd.UpdatedAt = s.cfg.Now().UTC()
+	switch {
+	case err == nil && status >= 200 && status < 300:
+		rec.Succeeded = true
+		nd.Status, nd.LastError, nd.DeliveredAt = StatusSucceeded, "", nd.UpdatedAt
+		return rec
+	case err != nil:
+		rec.Attempt.Error = err.Error()
+	case status == http.StatusGone:
+		rec.Attempt.Error = "410 Gone: the receiver asked to stop; endpoint disabled"
+		rec.Disable = "the endpoint answered 410 Gone"
+	case status >= 300 && status < 400:
+		rec.Attempt.Error = fmt.Sprintf("redirect %d to %q not followed", status, body)
+	default:
+		rec.Attempt.Error = fmt.Sprintf("status %d", status)
+	}
+	nd.LastError = rec.Attempt.Error
+	idx := nd.Attempts - 1
+	switch {
+	case rec.Disable != "", errors.Is(err, ErrAddressRefused), idx >= len(s.cfg.Schedule):
+		nd.Status = StatusFailed
+	default:
+		wait := s.cfg.Schedule[idx]
+		wait += time.Duration(rand.Float64() * s.cfg.Jitter * float64(wait))
+		if retryAfter > wait {
+			wait = min(retryAfter, 24*time.Hour)
+		}
+		nd.Status, nd.NextAttemptAt = StatusPending, nd.UpdatedAt.Add(wait)
+	}
+	if rec.Disable != "" || rec.DisableAfter > 0 {
+		reason := rec.Disable
+		if reason == "" {
+			reason = fmt.Sprintf("%d failed attempts in a row", rec.DisableAfter)
+		}
+		rec.Disabled, _ = events.New(DisabledEventType, ep.CompanyID, "webhook_endpoint", ep.ID, tenant.System(), nd.UpdatedAt,
+			map[string]any{"endpoint_id": ep.ID, "url": ep.URL, "reason": reason})
+	}
+	return rec
+}
+
+// send makes the signed request. It returns the status, the start of the
+// body (for redirects, the Location), the Retry-After wait for 429 and 503,
+// and a transport error.
+func (s *Service) send(ctx context.Context, ep Endpoint, d Delivery) (int, string, time.Duration, error) {
+	ts := s.cfg.Now().Unix()
+	sig, err := Sign(ep.Secret, d.EventID, ts, d.Payload)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(d.Payload))
+	if err != nil {
+		return 0, "", 0, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Boladao-Webhooks/1")
+	req.Header.Set("webhook-id", d.EventID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if errors.Is(err, ErrAddressRefused) {
+			return 0, "", 0, fmt.Errorf("%w (at delivery, after DNS resolution)", ErrAddressRefused)
+		}
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+			return 0, "", 0, fmt.Errorf("timed out after %v", s.cfg.Timeout)
+		}
+		return 0, "", 0, cleanErr(err)
+	}
+	defer resp.Body.Close()
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, int64(s.cfg.MaxResponse)))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+	body := strings.ToValidUTF8(string(buf), "?")
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		body = resp.Header.Get("Location")
+	}
+	var retryAfter time.Duration
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), s.cfg.Now())
+	}
+	return resp.StatusCode, body, retryAfter, nil
+}
+
+// parseRetryAfter reads seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// cleanErr drops the request URL (which may carry tokens) from a client
+// error.
+func cleanErr(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) && ue.Unwrap() != nil {
+		return ue.Unwrap()
+	}
+	return err
+}

@@ -1,0 +1,525 @@
+package webhooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/storage/memory"
+)
+
+func TestSignKnownAnswerVector(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/standard-webhooks-vector.json")
+	require.NoError(t, err)
+	var v struct {
+		Secret, ID, Body, Signature string
+		Timestamp                   int64
+	}
+	require.NoError(t, json.Unmarshal(raw, &v))
+	sig, err := webhooks.Sign(v.Secret, v.ID, v.Timestamp, []byte(v.Body))
+	require.NoError(t, err)
+	require.Equal(t, v.Signature, sig)
+	require.NoError(t, webhooks.Verify(v.Secret, v.ID, v.Timestamp, []byte(v.Body), "v1,bogus "+sig))
+	require.Error(t, webhooks.Verify(v.Secret, v.ID, v.Timestamp+1, []byte(v.Body), sig))
+	_, err = webhooks.Sign("whsec_!!!", v.ID, v.Timestamp, nil)
+	require.Error(t, err)
+
+	// The reference library agrees.
+	wh, err := standardwebhooks.NewWebhook(v.Secret)
+	require.NoError(t, err)
+	ref, err := wh.Sign(v.ID, time.Unix(v.Timestamp, 0), []byte(v.Body))
+	require.NoError(t, err)
+	require.Equal(t, v.Signature, ref)
+}
+
+func TestParseScheduleAndCIDRs(t *testing.T) {
+	t.Parallel()
+	s, err := webhooks.ParseSchedule("1s, 1s,1s")
+	require.NoError(t, err)
+	require.Equal(t, []time.Duration{time.Second, time.Second, time.Second}, s)
+	for _, bad := range []string{"", "1x", "-1s", "0s"} {
+		_, err := webhooks.ParseSchedule(bad)
+		require.Error(t, err, bad)
+	}
+	p, err := webhooks.ParseCIDRs("127.0.0.0/8, ::1/128")
+	require.NoError(t, err)
+	require.Len(t, p, 2)
+	_, err = webhooks.ParseCIDRs("127.0.0.1")
+	require.Error(t, err)
+}
+
+// clock is a settable clock that starts at the real time.
+type clock struct{ off atomic.Int64 }
+
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *clock) advance(d time.Duration) { c.off.Add(int64(d)) }
+
+// receiver is a local webhook receiver that verifies every request with
+// the Standard Webhooks reference library.
+type receiver struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	secret string
+	got    []received
+	answer func(n int, w http.ResponseWriter)
+	// skewed is set when the test's clock runs ahead of the real one, so
+	// that the age of webhook-timestamp cannot be checked.
+	skewed bool
+}
+
+type received struct {
+	id, timestamp string
+	event         events.Event
+	verified      error
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		var ev events.Event
+		_ = json.Unmarshal(body, &ev)
+		rec := received{id: req.Header.Get("webhook-id"), timestamp: req.Header.Get("webhook-timestamp"), event: ev}
+		if r.secret != "" {
+			wh, err := standardwebhooks.NewWebhook(r.secret)
+			if err == nil && r.skewed {
+				err = wh.VerifyIgnoringTimestamp(body, req.Header)
+			} else if err == nil {
+				err = wh.Verify(body, req.Header)
+			}
+			rec.verified = err
+		}
+		r.got = append(r.got, rec)
+		n := len(r.got)
+		answer := r.answer
+		r.mu.Unlock()
+		if answer != nil {
+			answer(n, w)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) received() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+type fixture struct {
+	store *memory.Store
+	svc   *webhooks.Service
+	clock *clock
+	admin tenant.Actor
+	other tenant.Actor
+}
+
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
+func newFixture(t *testing.T, cfg webhooks.Config) *fixture {
+	t.Helper()
+	f := &fixture{store: memory.New(), clock: &clock{}}
+	if cfg.AllowCIDRs == nil {
+		cfg.AllowCIDRs = loopback
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = []time.Duration{time.Second, time.Second, time.Second}
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 2 * time.Second
+	}
+	cfg.Now = f.clock.now
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	svc, err := webhooks.NewService(f.store.Webhooks(), cfg)
+	require.NoError(t, err)
+	f.svc = svc
+	dir, err := directory.NewService(f.store.Directory(), directory.WithBcryptCost(4))
+	require.NoError(t, err)
+	for i, a := range []*tenant.Actor{&f.admin, &f.other} {
+		co, err := dir.CreateCompany(t.Context(), tenant.System(), directory.CompanyInput{Name: []string{"Acme", "Beta"}[i]})
+		require.NoError(t, err)
+		*a = tenant.Actor{CompanyID: co.ID, UserID: 1, Role: tenant.RoleAdmin}
+	}
+	return f
+}
+
+func (f *fixture) endpoint(t *testing.T, r *receiver, patterns ...string) webhooks.Endpoint {
+	t.Helper()
+	if len(patterns) == 0 {
+		patterns = []string{"ticket.*"}
+	}
+	ep, err := f.svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: r.srv.URL + "/hook", Events: patterns})
+	require.NoError(t, err)
+	require.Contains(t, ep.Secret, webhooks.SecretPrefix)
+	r.mu.Lock()
+	r.secret = ep.Secret
+	r.mu.Unlock()
+	return ep
+}
+
+func (f *fixture) event(t *testing.T, typ, agg string, n int) events.Event {
+	t.Helper()
+	ev, err := events.New(typ, f.admin.CompanyID, "ticket", agg, f.admin, f.clock.now(), map[string]any{"n": n})
+	require.NoError(t, err)
+	require.NoError(t, f.svc.HandleEvent(t.Context(), ev))
+	return ev
+}
+
+func (f *fixture) process(t *testing.T) int {
+	t.Helper()
+	n, err := f.svc.ProcessDue(t.Context())
+	require.NoError(t, err)
+	return n
+}
+
+func TestDeliveriesAreSignedFilteredAndLogged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{})
+	r := newReceiver(t)
+	ep := f.endpoint(t, r, "ticket.*")
+	got, err := f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Empty(t, got.Secret, "the secret is shown once")
+
+	created := f.event(t, "ticket.created", "1", 0)
+	f.event(t, "asset.created", "1", 1) // not subscribed
+	require.NoError(t, f.svc.HandleEvent(t.Context(), created), "handing the same event over twice is harmless")
+	require.Equal(t, 1, f.process(t))
+	recs := r.received()
+	require.Len(t, recs, 1)
+	require.NoError(t, recs[0].verified)
+	require.Equal(t, created.ID, recs[0].id)
+	require.Equal(t, created.Type, recs[0].event.Type)
+	require.JSONEq(t, string(created.Data), string(recs[0].event.Data))
+
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	d := page.Items[0]
+	require.Equal(t, webhooks.StatusSucceeded, d.Status)
+	require.Equal(t, 204, d.LastStatusCode)
+	attempts, err := f.svc.Attempts(t.Context(), f.admin, ep.ID, d.ID)
+	require.NoError(t, err)
+	require.Len(t, attempts, 1)
+	require.Equal(t, 204, attempts[0].StatusCode)
+	st, err := f.svc.Stats(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Succeeded)
+	require.InDelta(t, 1.0, st.SuccessRate, 1e-9)
+}
+
+func TestRetriesFollowTheScheduleWithTheSameID(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Schedule: []time.Duration{time.Minute, time.Hour}})
+	r := newReceiver(t)
+	r.skewed = true
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n < 3 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, "oops")
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	ep := f.endpoint(t, r)
+	ev := f.event(t, "ticket.created", "1", 0)
+	require.Equal(t, 1, f.process(t))
+	require.Equal(t, 0, f.process(t), "the retry is not due yet")
+	f.clock.advance(67 * time.Second) // the wait plus at most 10% jitter
+	require.Equal(t, 1, f.process(t))
+	f.clock.advance(67 * time.Minute)
+	require.Equal(t, 1, f.process(t))
+	recs := r.received()
+	require.Len(t, recs, 3)
+	for _, rec := range recs {
+		require.Equal(t, ev.ID, rec.id, "the same webhook-id on every attempt")
+		require.NoError(t, rec.verified)
+	}
+	require.NotEqual(t, recs[0].timestamp, recs[1].timestamp, "re-signed with a fresh timestamp")
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	attempts, err := f.svc.Attempts(t.Context(), f.admin, ep.ID, page.Items[0].ID)
+	require.NoError(t, err)
+	require.Len(t, attempts, 3)
+	require.Equal(t, "oops", attempts[0].Response)
+	require.Equal(t, "status 500", attempts[0].Error)
+	require.Equal(t, webhooks.StatusSucceeded, page.Items[0].Status)
+}
+
+func TestExhaustedDeliveryFailsAndRedeliverSendsAgain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Schedule: []time.Duration{time.Second}, Jitter: 0.0001})
+	r := newReceiver(t)
+	var ok atomic.Bool
+	r.answer = func(_ int, w http.ResponseWriter) {
+		if ok.Load() {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	ep := f.endpoint(t, r)
+	ev := f.event(t, "ticket.created", "1", 0)
+	f.process(t)
+	f.clock.advance(2 * time.Second)
+	f.process(t)
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusFailed}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1, "two attempts, then failed")
+	ok.Store(true)
+	_, err = f.svc.Redeliver(t.Context(), f.other, ep.ID, page.Items[0].ID)
+	require.ErrorIs(t, err, storage.ErrNotFound, "another company's delivery is missing")
+	d, err := f.svc.Redeliver(t.Context(), f.admin, ep.ID, page.Items[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusPending, d.Status)
+	require.Equal(t, 1, f.process(t))
+	recs := r.received()
+	require.Len(t, recs, 3)
+	require.Equal(t, ev.ID, recs[2].id)
+}
+
+func TestGoneRedirectAndRetryAfter(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Schedule: []time.Duration{time.Second}})
+	gone := newReceiver(t)
+	gone.answer = func(int, http.ResponseWriter) {}
+	gone.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusGone) }
+	goneEp := f.endpoint(t, gone)
+	f.event(t, "ticket.created", "1", 0)
+	f.process(t)
+	ep, err := f.svc.GetEndpoint(t.Context(), f.admin, goneEp.ID)
+	require.NoError(t, err)
+	require.False(t, ep.Active, "410 disables the endpoint")
+	require.Contains(t, ep.DisabledReason, "410")
+	evs, err := f.store.OutboxEvents(t.Context(), events.OutboxQuery{Type: webhooks.DisabledEventType})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, goneEp.ID, 0, webhooks.EndpointPatch{Active: new(bool)})
+	require.NoError(t, err)
+
+	target := newReceiver(t)
+	redirect := newReceiver(t)
+	redirect.answer = func(_ int, w http.ResponseWriter) {
+		w.Header().Set("Location", target.srv.URL)
+		w.WriteHeader(http.StatusFound)
+	}
+	redirEp := f.endpoint(t, redirect)
+	f.event(t, "ticket.created", "2", 0)
+	f.process(t)
+	require.Empty(t, target.received(), "redirects are not followed")
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, redirEp.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusPending, page.Items[0].Status, "a redirect is a failure")
+	require.Equal(t, 302, page.Items[0].LastStatusCode)
+	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, redirEp.ID, 0, webhooks.EndpointPatch{Active: new(bool)})
+	require.NoError(t, err)
+
+	busy := newReceiver(t)
+	busy.answer = func(_ int, w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	busyEp := f.endpoint(t, busy)
+	before := f.clock.now()
+	f.event(t, "ticket.created", "3", 0)
+	f.process(t)
+	page, err = f.svc.ListDeliveries(t.Context(), f.admin, busyEp.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Equal(t, 429, page.Items[0].LastStatusCode)
+	require.GreaterOrEqual(t, page.Items[0].NextAttemptAt.Sub(before), 119*time.Second, "Retry-After wins over a shorter schedule")
+}
+
+func TestAutoDisableAfterConsecutiveFailures(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{DisableAfter: 3, Schedule: []time.Duration{time.Hour}})
+	r := newReceiver(t)
+	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
+	ep := f.endpoint(t, r)
+	for i := range 3 {
+		f.event(t, "ticket.created", string(rune('a'+i)), i)
+	}
+	f.process(t)
+	got, err := f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.False(t, got.Active)
+	require.Equal(t, "3 failed attempts in a row", got.DisabledReason)
+	evs, err := f.store.OutboxEvents(t.Context(), events.OutboxQuery{Type: webhooks.DisabledEventType})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	require.Equal(t, f.admin.CompanyID, evs[0].CompanyID)
+
+	active := true
+	again, err := f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, got.Version, webhooks.EndpointPatch{Active: &active})
+	require.NoError(t, err)
+	require.True(t, again.Active)
+	require.Zero(t, again.ConsecutiveFailures)
+	require.Empty(t, again.DisabledReason)
+}
+
+func TestAddressGuard(t *testing.T) {
+	t.Parallel()
+	strict := newFixture(t, webhooks.Config{AllowCIDRs: []netip.Prefix{}})
+	for _, u := range []string{
+		"http://127.0.0.1/x", "http://localhost:8080/x", "http://10.1.2.3/", "http://192.168.0.1/", "http://172.16.5.5/",
+		"http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://[fe80::1]/", "http://100.64.0.1/",
+		"http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "ftp://example.com/", "http://user:pw@example.com/", "not a url", "",
+	} {
+		_, err := strict.svc.CreateEndpoint(t.Context(), strict.admin, webhooks.EndpointInput{URL: u, Events: []string{">"}})
+		require.ErrorIs(t, err, validation.ErrInvalid, u)
+	}
+	page, err := strict.svc.ListEndpoints(t.Context(), strict.admin, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Empty(t, page.Items, "refused endpoints write nothing")
+
+	// An endpoint saved while loopback was allowed is refused at delivery
+	// by a dispatcher that does not allow it.
+	open := newFixture(t, webhooks.Config{})
+	r := newReceiver(t)
+	ep := open.endpoint(t, r)
+	closed, err := webhooks.NewService(open.store.Webhooks(), webhooks.Config{Now: open.clock.now})
+	require.NoError(t, err)
+	open.event(t, "ticket.created", "1", 0)
+	_, err = closed.ProcessDue(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, r.received())
+	d, err := open.svc.ListDeliveries(t.Context(), open.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusFailed, d.Items[0].Status)
+	require.Contains(t, d.Items[0].LastError, "refused")
+}
+
+func TestSlowEndpointNeverBlocksOthersAndTimesOut(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Timeout: 300 * time.Millisecond, PollInterval: 10 * time.Millisecond})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	slow := newReceiver(t)
+	slow.answer = func(_ int, w http.ResponseWriter) {
+		select {
+		case <-release:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	fast := newReceiver(t)
+	slowEp := f.endpoint(t, slow)
+	f.endpoint(t, fast)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.svc.Run(ctx) }()
+	for i := range 20 {
+		f.event(t, "ticket.created", string(rune('a'+i)), i)
+	}
+	require.Eventually(t, func() bool { return len(fast.received()) == 20 }, 5*time.Second, 10*time.Millisecond)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		page, err := f.svc.ListDeliveries(t.Context(), f.admin, slowEp.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Limit: 200})
+		assert.NoError(c, err)
+		failed := 0
+		for _, d := range page.Items {
+			if d.Attempts > 0 {
+				failed++
+				assert.Contains(c, d.LastError, "timed out after 300ms")
+			}
+		}
+		assert.Positive(c, failed)
+	}, 5*time.Second, 20*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestEndpointManagement(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{})
+	r := newReceiver(t)
+	for _, in := range []webhooks.EndpointInput{
+		{URL: r.srv.URL, Events: nil},
+		{URL: r.srv.URL, Events: []string{"ticket..x"}},
+		{URL: r.srv.URL, Events: []string{">"}, Description: string(make([]byte, webhooks.MaxDescription+1))},
+	} {
+		_, err := f.svc.CreateEndpoint(t.Context(), f.admin, in)
+		require.ErrorIs(t, err, validation.ErrInvalid)
+	}
+	_, err := f.svc.CreateEndpoint(t.Context(), tenant.Actor{CompanyID: f.admin.CompanyID, Role: tenant.RoleAgent},
+		webhooks.EndpointInput{URL: r.srv.URL, Events: []string{">"}})
+	require.ErrorIs(t, err, tenant.ErrForbidden)
+
+	ep := f.endpoint(t, r, ">")
+	for _, call := range []func() error{
+		func() error { _, err := f.svc.GetEndpoint(t.Context(), f.other, ep.ID); return err },
+		func() error { _, err := f.svc.Stats(t.Context(), f.other, ep.ID); return err },
+		func() error { _, err := f.svc.RotateSecret(t.Context(), f.other, ep.ID); return err },
+		func() error { _, err := f.svc.SendTest(t.Context(), f.other, ep.ID); return err },
+		func() error {
+			_, err := f.svc.ListDeliveries(t.Context(), f.other, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+			return err
+		},
+		func() error {
+			_, err := f.svc.UpdateEndpoint(t.Context(), f.other, ep.ID, 0, webhooks.EndpointPatch{})
+			return err
+		},
+		func() error { return f.svc.DeleteEndpoint(t.Context(), f.other, ep.ID) },
+	} {
+		require.ErrorIs(t, call(), storage.ErrNotFound)
+	}
+
+	d, err := f.svc.SendTest(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusSucceeded, d.Status)
+	recs := r.received()
+	require.Len(t, recs, 1)
+	require.Equal(t, "webhook.test", recs[0].event.Type)
+	require.NoError(t, recs[0].verified)
+
+	rotated, err := f.svc.RotateSecret(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.NotEqual(t, ep.Secret, rotated.Secret)
+	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	recs = r.received()
+	require.Error(t, recs[1].verified, "the old secret no longer verifies")
+	r.mu.Lock()
+	r.secret = rotated.Secret
+	r.mu.Unlock()
+	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.NoError(t, r.received()[2].verified)
+
+	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 1, webhooks.EndpointPatch{})
+	require.ErrorIs(t, err, storage.ErrStale)
+	desc := "orders"
+	upd, err := f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, rotated.Version, webhooks.EndpointPatch{Description: &desc})
+	require.NoError(t, err)
+	require.Equal(t, "orders", upd.Description)
+	bad := "http://10.0.0.1/"
+	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{URL: &bad})
+	require.ErrorIs(t, err, validation.ErrInvalid)
+
+	require.NoError(t, f.svc.DeleteEndpoint(t.Context(), f.admin, ep.ID))
+	_, err = f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
+	require.True(t, errors.Is(err, storage.ErrNotFound))
+}

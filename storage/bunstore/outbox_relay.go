@@ -1,0 +1,248 @@
+package bunstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+)
+
+var (
+	_ events.RelayStore     = (*Store)(nil)
+	_ events.OutboxNotifier = (*Store)(nil)
+)
+
+// outboxChannel is the PostgreSQL NOTIFY channel the outbox trigger uses.
+const outboxChannel = "boladao_outbox"
+
+// relayHub wakes the relays of this process after commits that appended
+// events and serialises SQLite claims. The zero value is ready.
+type relayHub struct {
+	claim   sync.Mutex
+	mu      sync.Mutex
+	waiters map[*func()]struct{}
+}
+
+func (h *relayHub) add(wake *func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.waiters == nil {
+		h.waiters = map[*func()]struct{}{}
+	}
+	h.waiters[wake] = struct{}{}
+}
+
+func (h *relayHub) remove(wake *func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.waiters, wake)
+}
+
+func (h *relayHub) notify() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.waiters {
+		(*w)()
+	}
+}
+
+type outboxRelayRow struct {
+	bun.BaseModel `bun:"table:outbox"`
+	Seq           int64           `bun:"seq,pk,autoincrement"`
+	ID            string          `bun:"id"`
+	Type          string          `bun:"type"`
+	CompanyID     int64           `bun:"company_id"`
+	AggregateType string          `bun:"aggregate_type"`
+	AggregateID   string          `bun:"aggregate_id"`
+	OccurredAt    time.Time       `bun:"occurred_at"`
+	ActorUserID   int64           `bun:"actor_user_id"`
+	Data          json.RawMessage `bun:"data,type:jsonb"`
+	DeliveredAt   time.Time       `bun:"delivered_at,nullzero"`
+	Attempts      int             `bun:"attempts"`
+	NextAttemptAt time.Time       `bun:"next_attempt_at,nullzero"`
+	LastError     string          `bun:"last_error"`
+	DeadAt        time.Time       `bun:"dead_at,nullzero"`
+}
+
+func (r outboxRelayRow) record() events.OutboxRecord {
+	return events.OutboxRecord{
+		Event: events.Event{ID: r.ID, Type: r.Type, CompanyID: tenant.CompanyID(r.CompanyID), AggregateType: r.AggregateType,
+			AggregateID: r.AggregateID, OccurredAt: r.OccurredAt.UTC(), ActorUserID: tenant.UserID(r.ActorUserID), Data: r.Data},
+		Attempts: r.Attempts, NextAttemptAt: utcOrZero(r.NextAttemptAt), LastError: r.LastError,
+		DeliveredAt: utcOrZero(r.DeliveredAt), DeadAt: utcOrZero(r.DeadAt),
+	}
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// ClaimOutbox implements events.RelayStore. On PostgreSQL the claimed rows
+// are locked FOR UPDATE SKIP LOCKED by a transaction that also records the
+// outcomes, so relays in several processes share the outbox. On SQLite one
+// claim runs at a time and fn runs outside any transaction, so the single
+// writer is not held while events are published.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
+	fn func(ctx context.Context, recs []events.OutboxRecord) []events.OutboxOutcome) (int, error) {
+	if s.dialect == Postgres {
+		n := 0
+		err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			recs, err := claimRows(ctx, tx, now, limit, true)
+			if err != nil || len(recs) == 0 {
+				return err
+			}
+			n = len(recs)
+			return recordOutcomes(ctx, tx, now, fn(ctx, recs))
+		})
+		return n, translate(err, "claiming outbox events")
+	}
+	s.relay.claim.Lock()
+	defer s.relay.claim.Unlock()
+	recs, err := claimRows(ctx, s.read, now, limit, false)
+	if err != nil || len(recs) == 0 {
+		return 0, translate(err, "claiming outbox events")
+	}
+	outcomes := fn(ctx, recs)
+	err = s.write.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+		return recordOutcomes(ctx, tx, now, outcomes)
+	})
+	return len(recs), translate(err, "recording outbox outcomes")
+}
+
+// claimRows reads the due pending rows and drops those whose aggregate has
+// an earlier pending row outside the batch (not due yet, or locked by
+// another relay).
+func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock bool) ([]events.OutboxRecord, error) {
+	var rows []outboxRelayRow
+	q := db.NewSelect().Model(&rows).
+		Where("delivered_at IS NULL").
+		Where("(next_attempt_at IS NULL OR next_attempt_at <= ?)", now.UTC()).
+		OrderExpr("seq ASC").Limit(int64(limit))
+	if lock {
+		q = q.For("UPDATE SKIP LOCKED")
+	}
+	if err := q.Scan(ctx); err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	seqs := make([]int64, len(rows))
+	for i, r := range rows {
+		seqs[i] = r.Seq
+	}
+	var earlier []outboxRelayRow
+	if err := db.NewSelect().Model(&earlier).Column("company_id", "aggregate_type", "aggregate_id").
+		Where("delivered_at IS NULL").Where("seq < ?", rows[len(rows)-1].Seq).Where("seq NOT IN (?)", bun.In(seqs)).
+		Scan(ctx); err != nil {
+		return nil, err
+	}
+	type agg struct {
+		company int64
+		typ, id string
+	}
+	blocked := make(map[agg]bool, len(earlier))
+	for _, e := range earlier {
+		blocked[agg{e.CompanyID, e.AggregateType, e.AggregateID}] = true
+	}
+	recs := make([]events.OutboxRecord, 0, len(rows))
+	for _, r := range rows {
+		if blocked[agg{r.CompanyID, r.AggregateType, r.AggregateID}] {
+			continue
+		}
+		recs = append(recs, r.record())
+	}
+	return recs, nil
+}
+
+func recordOutcomes(ctx context.Context, tx bun.Tx, now time.Time, outcomes []events.OutboxOutcome) error {
+	now = now.UTC()
+	var done []string
+	for _, o := range outcomes {
+		switch {
+		case o.Delivered && !o.Dead:
+			done = append(done, o.ID)
+		case o.Dead:
+			if _, err := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Set("dead_at = ?", now).
+				Set("last_error = ?", o.Err).Where("id = ?", o.ID).Exec(ctx); err != nil {
+				return err
+			}
+		default:
+			if _, err := tx.NewUpdate().Table("outbox").Set("attempts = attempts + 1").
+				Set("next_attempt_at = ?", o.RetryAt.UTC()).Set("last_error = ?", o.Err).
+				Where("id = ?", o.ID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if len(done) > 0 {
+		if _, err := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).
+			Where("id IN (?)", bun.In(done)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PendingOutbox implements events.RelayStore.
+func (s *Store) PendingOutbox(ctx context.Context, q events.OutboxQuery) ([]events.OutboxRecord, error) {
+	var rows []outboxRelayRow
+	sq := s.read.NewSelect().Model(&rows).Where("(delivered_at IS NULL OR dead_at IS NOT NULL)")
+	if err := outboxQuery(sq, q).Scan(ctx); err != nil {
+		return nil, translate(err, "reading pending events")
+	}
+	out := make([]events.OutboxRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.record()
+	}
+	return out, nil
+}
+
+// PruneOutbox implements events.RelayStore.
+func (s *Store) PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int, error) {
+	res, err := s.write.NewDelete().Table("outbox").
+		Where("delivered_at < ?", deliveredBefore.UTC()).Where("dead_at IS NULL").Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "pruning the outbox")
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// ListenOutbox implements events.OutboxNotifier: wake is called after every
+// commit of this process that appended events and, on PostgreSQL, after
+// every NOTIFY on the outbox channel from any process.
+func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {
+	s.relay.add(&wake)
+	defer s.relay.remove(&wake)
+	if s.dialect != Postgres {
+		<-ctx.Done()
+		return nil
+	}
+	ln := pgdriver.NewListener(s.write)
+	defer ln.Close()
+	if err := ln.Listen(ctx, outboxChannel); err != nil {
+		return fmt.Errorf("bunstore: LISTEN %s: %w", outboxChannel, err)
+	}
+	ch := ln.Channel() // reconnects and pings by itself
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n, ok := <-ch:
+			if !ok {
+				return fmt.Errorf("bunstore: the %s listener closed", outboxChannel)
+			}
+			if n.Channel == outboxChannel {
+				wake()
+			}
+		}
+	}
+}

@@ -1,0 +1,268 @@
+package storagetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+)
+
+var webhookCases = []struct {
+	name string
+	fn   func(t *testing.T, b Backend)
+}{
+	{"WebhookEndpointRoundTripAndIsolation", testWebhookEndpoints},
+	{"WebhookDeliveriesClaimInOrder", testWebhookClaim},
+	{"WebhookAttemptsDisableAndStats", testWebhookAttempts},
+}
+
+func newEndpoint(t *testing.T, b Backend, company tenant.CompanyID, url string) webhooks.Endpoint {
+	t.Helper()
+	ep := webhooks.Endpoint{CompanyID: company, URL: url, Secret: webhooks.NewSecret(), Events: []string{"ticket.*"},
+		Description: "d", Active: true, CreatedAt: at, UpdatedAt: at}
+	require.NoError(t, b.Webhooks().InsertEndpoint(ctx(t), &ep))
+	require.NotZero(t, ep.ID)
+	require.EqualValues(t, 1, ep.Version)
+	return ep
+}
+
+func testWebhookEndpoints(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	a := newCompany(t, b.Directory(), "A", "")
+	other := newCompany(t, b.Directory(), "B", "")
+	ep := newEndpoint(t, b, a.ID, "https://example.com/hook")
+	got, err := w.EndpointByID(ctx(t), a.ID, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, ep, got)
+	_, err = w.EndpointByID(ctx(t), other.ID, ep.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+
+	missing := webhooks.Endpoint{CompanyID: 999999, URL: "https://x", Secret: "whsec_eA==", Events: []string{">"}, CreatedAt: at, UpdatedAt: at}
+	require.ErrorIs(t, w.InsertEndpoint(ctx(t), &missing), storage.ErrNotFound, "a missing company")
+
+	got.Events = []string{">", "asset.created"}
+	got.Active = false
+	require.NoError(t, w.UpdateEndpoint(ctx(t), &got))
+	require.EqualValues(t, 2, got.Version)
+	again, err := w.EndpointByID(ctx(t), a.ID, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, got, again)
+	stale := ep
+	require.ErrorIs(t, w.UpdateEndpoint(ctx(t), &stale), storage.ErrStale)
+	stolen := again
+	stolen.CompanyID = other.ID
+	require.ErrorIs(t, w.UpdateEndpoint(ctx(t), &stolen), storage.ErrNotFound)
+
+	second := newEndpoint(t, b, a.ID, "https://example.com/2")
+	newEndpoint(t, b, other.ID, "https://example.com/b")
+	page, err := w.ListEndpoints(ctx(t), a.ID, storage.PageRequest{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, ep.ID, page.Items[0].ID)
+	page, err = w.ListEndpoints(ctx(t), a.ID, storage.PageRequest{Cursor: page.NextCursor})
+	require.NoError(t, err)
+	require.Equal(t, []int64{second.ID}, []int64{page.Items[0].ID})
+	active, err := w.ActiveEndpoints(ctx(t), a.ID)
+	require.NoError(t, err)
+	require.Len(t, active, 1)
+	require.Equal(t, second.ID, active[0].ID)
+
+	require.ErrorIs(t, w.DeleteEndpoint(ctx(t), other.ID, ep.ID), storage.ErrNotFound)
+	require.NoError(t, w.DeleteEndpoint(ctx(t), a.ID, ep.ID))
+	_, err = w.EndpointByID(ctx(t), a.ID, ep.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+func delivery(ep webhooks.Endpoint, eventID, agg string, due time.Time) webhooks.Delivery {
+	return webhooks.Delivery{CompanyID: ep.CompanyID, EndpointID: ep.ID, EventID: eventID, EventType: "ticket.created",
+		AggregateKey: agg, Payload: []byte(`{"id":"` + eventID + `"}`), Status: webhooks.StatusPending,
+		NextAttemptAt: due, CreatedAt: at, UpdatedAt: at}
+}
+
+func deliveryIDs(ds []webhooks.Delivery) []int64 {
+	return pluck(ds, func(d webhooks.Delivery) int64 { return d.ID })
+}
+
+func testWebhookClaim(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	off := newEndpoint(t, b, co.ID, "https://example.com/off")
+	off.Active = false
+	require.NoError(t, w.UpdateEndpoint(ctx(t), &off))
+
+	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at),
+		delivery(off, "e1", "t:1", at)}
+	n, err := w.EnqueueDeliveries(ctx(t), ds)
+	require.NoError(t, err)
+	require.Equal(t, 4, n)
+	require.Less(t, ds[0].ID, ds[1].ID)
+	again := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e4", "t:3", at.Add(time.Hour))}
+	n, err = w.EnqueueDeliveries(ctx(t), again)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the same event is enqueued once per endpoint")
+	require.Zero(t, again[0].ID)
+	require.NotZero(t, again[1].ID)
+
+	lease := time.Minute
+	claimed, err := w.ClaimDeliveries(ctx(t), at, lease, 10, nil)
+	require.NoError(t, err)
+	require.Equal(t, deliveryIDs(ds[:3]), deliveryIDs(claimed), "due deliveries of active endpoints, oldest first")
+	require.True(t, claimed[0].NextAttemptAt.Equal(at.Add(lease)))
+	require.Equal(t, []byte(`{"id":"e1"}`), claimed[0].Payload)
+	none, err := w.ClaimDeliveries(ctx(t), at, lease, 10, nil)
+	require.NoError(t, err)
+	require.Empty(t, none, "claimed deliveries are leased")
+
+	// e1 fails and is retried in 10 minutes; e2 (same aggregate) is released
+	// and must wait for e1; e3 succeeds.
+	d1 := claimed[0]
+	d1.Attempts, d1.LastError, d1.LastStatusCode, d1.NextAttemptAt = 1, "status 500", 500, at.Add(10*time.Minute)
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d1, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d1.ID, At: at, StatusCode: 500, LatencyMS: 7, Error: "status 500"}}})
+	require.NoError(t, err)
+	require.NoError(t, w.ReleaseDeliveries(ctx(t), []int64{claimed[1].ID}, at))
+	d3 := claimed[2]
+	d3.Status, d3.Attempts, d3.LastStatusCode, d3.DeliveredAt = webhooks.StatusSucceeded, 1, 204, at
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d3, Succeeded: true, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204, LatencyMS: 3}}})
+	require.NoError(t, err)
+	missing := d3
+	missing.ID = 999999
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d3, Succeeded: true, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204}},
+		{Delivery: missing, Now: at, Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: missing.ID, At: at}}})
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	log, err := w.ListAttempts(ctx(t), co.ID, d3.ID)
+	require.NoError(t, err)
+	require.Len(t, log, 1, "a batch with a bad record writes nothing")
+
+	none, err = w.ClaimDeliveries(ctx(t), at.Add(time.Minute), lease, 10, nil)
+	require.NoError(t, err)
+	require.Empty(t, none, "e2 waits behind e1, e4 is not due")
+	later, err := w.ClaimDeliveries(ctx(t), at.Add(2*time.Hour), lease, 10, []int64{off.ID})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[0].ID, ds[1].ID, again[1].ID}, deliveryIDs(later))
+	excluded, err := w.ClaimDeliveries(ctx(t), at.Add(5*time.Hour), lease, 10, []int64{ep.ID})
+	require.NoError(t, err)
+	require.Empty(t, excluded, "excluded endpoints are skipped")
+
+	got, err := w.DeliveryByID(ctx(t), co.ID, ep.ID, d3.ID)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusSucceeded, got.Status)
+	require.True(t, got.DeliveredAt.Equal(at))
+	_, err = w.DeliveryByID(ctx(t), co.ID, off.ID, d3.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound, "the delivery belongs to another endpoint")
+	other := newCompany(t, b.Directory(), "B", "")
+	_, err = w.DeliveryByID(ctx(t), other.ID, ep.ID, d3.ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = w.ResetDelivery(ctx(t), other.ID, ep.ID, d3.ID, at)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	reset, err := w.ResetDelivery(ctx(t), co.ID, ep.ID, d3.ID, at.Add(3*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusPending, reset.Status)
+	require.True(t, reset.DeliveredAt.IsZero())
+	require.Equal(t, 1, reset.Attempts)
+}
+
+func testWebhookAttempts(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	var ds []webhooks.Delivery
+	for _, id := range []string{"e1", "e2", "e3"} {
+		ds = append(ds, delivery(ep, id, "t:"+id, at))
+	}
+	_, err := w.EnqueueDeliveries(ctx(t), ds)
+	require.NoError(t, err)
+	disabledEv, err := events.New(webhooks.DisabledEventType, co.ID, "webhook_endpoint", ep.ID, tenant.System(), at, map[string]any{})
+	require.NoError(t, err)
+	record := func(d webhooks.Delivery, code int, ok bool) bool {
+		t.Helper()
+		d.Attempts++
+		d.LastStatusCode = code
+		if ok {
+			d.Status, d.DeliveredAt = webhooks.StatusSucceeded, at
+		} else {
+			d.Status, d.LastError = webhooks.StatusFailed, "status"
+		}
+		disabled, err := w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d, Succeeded: ok, DisableAfter: 2,
+			Disabled: disabledEv, Now: at,
+			Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d.ID, At: at, StatusCode: code, LatencyMS: 10}}})
+		require.NoError(t, err)
+		return disabled[0]
+	}
+	require.False(t, record(ds[0], 500, false))
+	require.False(t, record(ds[0], 200, true), "a success resets the run")
+	require.False(t, record(ds[1], 500, false))
+	cur, err := w.EndpointByID(ctx(t), co.ID, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, cur.ConsecutiveFailures)
+	require.True(t, record(ds[2], 502, false), "the second failure in a row disables")
+	cur, err = w.EndpointByID(ctx(t), co.ID, ep.ID)
+	require.NoError(t, err)
+	require.False(t, cur.Active)
+	require.Equal(t, "2 failed attempts in a row", cur.DisabledReason)
+	require.EqualValues(t, 2, cur.Version)
+	evs, err := b.OutboxEvents(ctx(t), events.OutboxQuery{CompanyID: co.ID, Type: webhooks.DisabledEventType})
+	require.NoError(t, err)
+	require.Len(t, evs, 1, "disabling emits one event")
+	require.False(t, record(ds[2], 502, false), "already disabled")
+
+	attempts, err := w.ListAttempts(ctx(t), co.ID, ds[0].ID)
+	require.NoError(t, err)
+	require.Len(t, attempts, 2)
+	require.Equal(t, 500, attempts[0].StatusCode)
+	require.Equal(t, 200, attempts[1].StatusCode)
+	require.True(t, attempts[0].At.Equal(at))
+	other := newCompany(t, b.Directory(), "B", "")
+	none, err := w.ListAttempts(ctx(t), other.ID, ds[0].ID)
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	st, err := w.EndpointStats(ctx(t), co.ID, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, st.Deliveries)
+	require.Equal(t, 1, st.Succeeded)
+	require.Equal(t, 2, st.Failed)
+	require.Equal(t, 5, st.Attempts)
+	require.Equal(t, 4, st.FailedAttempts)
+	require.InDelta(t, 0.2, st.SuccessRate, 1e-9)
+	require.InDelta(t, 10, st.AvgLatencyMS, 1e-9)
+	require.True(t, st.LastSuccessAt.Equal(at))
+
+	page, err := w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Limit: 2})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[2].ID, ds[1].ID}, deliveryIDs(page.Items), "newest first")
+	page, err = w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Cursor: page.NextCursor})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[0].ID}, deliveryIDs(page.Items))
+	page, err = w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusSucceeded}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[0].ID}, deliveryIDs(page.Items))
+	page, err = w.ListDeliveries(ctx(t), other.ID, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Empty(t, page.Items)
+
+	pending := delivery(ep, "e4", "t:e4", at)
+	_, err = w.EnqueueDeliveries(ctx(t), []webhooks.Delivery{pending})
+	require.NoError(t, err)
+	n, err := w.PruneDeliveries(ctx(t), at)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing finished before at")
+	n, err = w.PruneDeliveries(ctx(t), at.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "finished deliveries go, pending ones stay")
+	page, err = w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, "e4", page.Items[0].EventID)
+	attempts, err = w.ListAttempts(ctx(t), co.ID, ds[0].ID)
+	require.NoError(t, err)
+	require.Empty(t, attempts, "their attempts go with them")
+}
