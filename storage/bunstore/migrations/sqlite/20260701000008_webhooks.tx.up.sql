@@ -3,15 +3,15 @@
 -- claims due pending rows with FOR UPDATE SKIP LOCKED, so several relays
 -- share the work. dead_at marks a dead letter (delivered_at is set too, so
 -- the relay stops; pruning keeps dead letters).
-ALTER TABLE outbox ADD COLUMN delivered_at TIMESTAMP;
+ALTER TABLE outbox ADD COLUMN delivered_at TEXT;
 --bun:split
 ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 --bun:split
-ALTER TABLE outbox ADD COLUMN next_attempt_at TIMESTAMP;
+ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT;
 --bun:split
 ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 --bun:split
-ALTER TABLE outbox ADD COLUMN dead_at TIMESTAMP;
+ALTER TABLE outbox ADD COLUMN dead_at TEXT;
 --bun:split
 -- The relay's work queue: the pending rows of every company, in order.
 CREATE INDEX outbox_pending_idx ON outbox (seq) WHERE delivered_at IS NULL;
@@ -31,8 +31,8 @@ CREATE TABLE webhook_endpoints (
     active               BOOLEAN     NOT NULL DEFAULT TRUE,
     disabled_reason      TEXT        NOT NULL DEFAULT '',
     consecutive_failures INTEGER     NOT NULL DEFAULT 0,
-    created_at           TIMESTAMP NOT NULL,
-    updated_at           TIMESTAMP NOT NULL,
+    created_at           TEXT      NOT NULL,
+    updated_at           TEXT      NOT NULL,
     version              INTEGER      NOT NULL DEFAULT 1
 );
 --bun:split
@@ -52,12 +52,12 @@ CREATE TABLE webhook_deliveries (
     payload          TEXT        NOT NULL,
     status           TEXT        NOT NULL,
     attempts         INTEGER     NOT NULL DEFAULT 0,
-    next_attempt_at  TIMESTAMP NOT NULL,
+    next_attempt_at  TEXT      NOT NULL,
     last_status_code INTEGER     NOT NULL DEFAULT 0,
     last_error       TEXT        NOT NULL DEFAULT '',
-    created_at       TIMESTAMP NOT NULL,
-    updated_at       TIMESTAMP NOT NULL,
-    delivered_at     TIMESTAMP
+    created_at       TEXT      NOT NULL,
+    updated_at       TEXT      NOT NULL,
+    delivered_at     TEXT     
 );
 --bun:split
 CREATE UNIQUE INDEX webhook_deliveries_event_key ON webhook_deliveries (company_id, endpoint_id, event_id);
@@ -78,7 +78,7 @@ CREATE TABLE webhook_attempts (
     company_id  INTEGER      NOT NULL,
     endpoint_id INTEGER      NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
     delivery_id INTEGER      NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
-    at          TIMESTAMP NOT NULL,
+    at          TEXT      NOT NULL,
     status_code INTEGER     NOT NULL DEFAULT 0,
     latency_ms  INTEGER     NOT NULL DEFAULT 0,
     response    TEXT        NOT NULL DEFAULT '',
