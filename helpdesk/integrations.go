@@ -55,7 +55,8 @@ type EventHandler struct {
 // EventHandlers lists the integrations' reactions to events: the WhatsApp
 // notifier (every type: the companies' rules pick the events) and the AI
 // applier (ticket.created). Both are idempotent per event ID, so an
-// at-least-once bus may deliver an event again.
+// at-least-once bus may deliver an event again. New subscribes them to the
+// desk's bus under their names, dots turned into underscores.
 func (i Integrations) EventHandlers() []EventHandler {
 	return []EventHandler{
 		{Name: "whatsapp.notifier", Type: "*", Handle: i.WhatsApp.Notifier().Handle},
