@@ -260,12 +260,8 @@ func (a *api) updateOrder(w http.ResponseWriter, r *http.Request, p helpdesk.Pri
 	if in.SignOff != nil {
 		patch.SignOff = &serviceorders.SignOff{Name: in.SignOff.Name, At: in.SignOff.At, Note: in.SignOff.Note}
 	}
-	if in.Status.Set {
-		st := serviceorders.Status(strings.TrimSpace(in.Status.Value))
-		if !a.desk.ServiceOrders.Machine().Valid(st) {
-			return fieldError("status", "must be one of draft, scheduled, in_progress, on_hold, completed, approved, invoiced, cancelled")
-		}
-		patch.Status = &st
+	if patch.Status, err = statusOf(in.Status, a.desk.ServiceOrders.Machine()); err != nil {
+		return err
 	}
 	d, err := a.desk.ServiceOrders.Update(r.Context(), p.Actor, id, patch)
 	if err != nil {

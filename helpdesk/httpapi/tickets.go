@@ -10,6 +10,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
+	"github.com/sistemaboladao/boladao/helpdesk/workflow"
 	"github.com/sistemaboladao/boladao/tickets"
 	"github.com/sistemaboladao/boladao/tickets/sla"
 )
@@ -258,6 +259,23 @@ func (a *api) getTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Princ
 
 // presentText is a JSON string that tells absent from null: Set is true
 // once the member was sent; null reads as "".
+// statusOf reads the status member of a change: nil when absent, a
+// validation error listing m's states when it names none of them.
+func statusOf[S ~string](in presentText, m *workflow.Machine[S]) (*S, error) {
+	if !in.Set {
+		return nil, nil
+	}
+	st := S(strings.TrimSpace(in.Value))
+	if !m.Valid(st) {
+		names := make([]string, 0, len(m.States()))
+		for _, s := range m.States() {
+			names = append(names, string(s))
+		}
+		return nil, fieldError("status", "must be one of "+strings.Join(names, ", "))
+	}
+	return &st, nil
+}
+
 type presentText struct {
 	Set   bool
 	Value string
@@ -316,12 +334,8 @@ func (a *api) updateTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Pr
 	if in.AssetID.Set {
 		patch.AssetID = &in.AssetID.ID
 	}
-	if in.Status.Set {
-		st := tickets.Status(strings.TrimSpace(in.Status.Value))
-		if !a.desk.Tickets.Machine().Valid(st) {
-			return fieldError("status", "must be one of new, open, in_progress, pending_customer, pending_third_party, resolved, closed, cancelled")
-		}
-		patch.Status = &st
+	if patch.Status, err = statusOf(in.Status, a.desk.Tickets.Machine()); err != nil {
+		return err
 	}
 	d, err := a.desk.Tickets.Update(r.Context(), p.Actor, id, patch)
 	if err != nil {
