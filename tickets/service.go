@@ -151,22 +151,40 @@ func cleanTags(b *validation.Builder, tags []string) []string {
 // Create opens a ticket. It needs tenant.PermTicketsCreate and emits
 // ticket.created.
 func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput) (Ticket, error) {
-	var t Ticket
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		var err error
-		t, err = s.CreateTx(ctx, tx, actor, in)
-		return err
+	// The permission and the fields are checked before the unit of work,
+	// so that a refusal never waits for (or holds) the writer.
+	t, err := s.newTicket(actor, in)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+	}
+	var out Ticket
+	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		out = t // a unit of work run again starts from the unnumbered ticket
+		return s.insertTicket(ctx, tx, actor, &out)
 	})
 	if err != nil {
 		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
 	}
-	return t, nil
+	return out, nil
 }
 
 // CreateTx is Create inside the caller's unit of work (service orders open
 // the tickets they need this way): the ticket, its number and its event
 // commit or roll back with the rest of tx.
 func (s *Service) CreateTx(ctx context.Context, tx Tx, actor tenant.Actor, in CreateInput) (Ticket, error) {
+	t, err := s.newTicket(actor, in)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if err := s.insertTicket(ctx, tx, actor, &t); err != nil {
+		return Ticket{}, err
+	}
+	return t, nil
+}
+
+// newTicket checks actor's permission and the fields of in, and returns the
+// new ticket they describe: the checks that need no storage.
+func (s *Service) newTicket(actor tenant.Actor, in CreateInput) (Ticket, error) {
 	if err := actor.RequireIn(tenant.PermTicketsCreate); err != nil {
 		return Ticket{}, err
 	}
@@ -201,38 +219,35 @@ func (s *Service) CreateTx(ctx context.Context, tx Tx, actor tenant.Actor, in Cr
 	if t.RequesterContactID == 0 {
 		b.Add("requester_contact_id", "is required")
 	}
-	if err := b.Err(); err != nil {
-		return Ticket{}, err
-	}
-	err := func() error {
-		c, err := tx.CompanyByID(ctx, actor.CompanyID)
-		if err != nil {
-			return err
-		}
-		if !c.Active {
-			return fmt.Errorf("company %d is deactivated: %w", c.ID, storage.ErrConflict)
-		}
-		if err := checkContact(ctx, tx, actor.CompanyID, t.RequesterContactID, "requester_contact_id"); err != nil {
-			return err
-		}
-		if t.AssetID != 0 {
-			if _, err := tx.AssetByID(ctx, actor.CompanyID, t.AssetID); errors.Is(err, storage.ErrNotFound) {
-				return validation.Field("asset_id", "no asset %d in this company", t.AssetID)
-			} else if err != nil {
-				return err
-			}
-		}
-		s.refreshSLA(&t, c, now)
-		// Number 0: InsertTicket takes the company's next number.
-		if err := tx.InsertTicket(ctx, &t); err != nil {
-			return err
-		}
-		return emit(ctx, tx, actor, "ticket.created", t, now, nil)
-	}()
+	return t, b.Err()
+}
+
+// insertTicket checks t's company, requester and asset in tx, sets its SLA
+// clocks, numbers and inserts it and emits ticket.created.
+func (s *Service) insertTicket(ctx context.Context, tx Tx, actor tenant.Actor, t *Ticket) error {
+	c, err := tx.CompanyByID(ctx, actor.CompanyID)
 	if err != nil {
-		return Ticket{}, err
+		return err
 	}
-	return t, nil
+	if !c.Active {
+		return fmt.Errorf("company %d is deactivated: %w", c.ID, storage.ErrConflict)
+	}
+	if err := checkContact(ctx, tx, actor.CompanyID, t.RequesterContactID, "requester_contact_id"); err != nil {
+		return err
+	}
+	if t.AssetID != 0 {
+		if _, err := tx.AssetByID(ctx, actor.CompanyID, t.AssetID); errors.Is(err, storage.ErrNotFound) {
+			return validation.Field("asset_id", "no asset %d in this company", t.AssetID)
+		} else if err != nil {
+			return err
+		}
+	}
+	s.refreshSLA(t, c, t.CreatedAt)
+	// Number 0: InsertTicket takes the company's next number.
+	if err := tx.InsertTicket(ctx, t); err != nil {
+		return err
+	}
+	return emit(ctx, tx, actor, "ticket.created", *t, t.CreatedAt, nil)
 }
 
 func checkContact(ctx context.Context, q Queries, company tenant.CompanyID, id tenant.ContactID, field string) error {
