@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -86,3 +87,61 @@ func (c *capture) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// replayWriter gives a replayed 201 (Idempotent-Replayed: true) back the
+// Location and ETag the idempotency store does not keep, read from the id
+// and version of the stored body. It relies on the body being written in
+// one Write, as the idempotency replay does.
+type replayWriter struct {
+	http.ResponseWriter
+	location func(id int64) string
+	// member names the body's member holding the resource; "" for the
+	// body itself.
+	member string
+	// held is the status of a replayed 201, held back until its body
+	// tells the Location.
+	held int
+}
+
+// WriteHeader holds back the status of a replayed 201 until Write.
+func (c *replayWriter) WriteHeader(code int) {
+	if code == http.StatusCreated && c.Header().Get("Idempotent-Replayed") == "true" {
+		c.held = code
+		return
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Write sets the held-back headers of a replayed 201 from its body.
+func (c *replayWriter) Write(b []byte) (int, error) {
+	if c.held != 0 {
+		var v struct {
+			ID      int64 `json:"id"`
+			Version int64 `json:"version"`
+		}
+		resource := json.RawMessage(b)
+		if c.member != "" {
+			var body map[string]json.RawMessage
+			_ = json.Unmarshal(b, &body)
+			resource = body[c.member]
+		}
+		if json.Unmarshal(resource, &v) == nil && v.ID > 0 && v.Version > 0 {
+			c.Header().Set("Location", c.location(v.ID))
+			c.Header().Set("ETag", etag(v.Version))
+		}
+		c.finish()
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// finish sends a held status whose body never came.
+func (c *replayWriter) finish() {
+	if c.held != 0 {
+		code := c.held
+		c.held = 0
+		c.ResponseWriter.WriteHeader(code)
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *replayWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

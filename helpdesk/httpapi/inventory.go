@@ -176,12 +176,10 @@ func stockItemLocation(id int64) string {
 }
 
 // intake serves POST /api/helpdesk/inventory/intake under Idempotency-Key;
-// a replayed 201 gets back its Location and ETag (see intakeWriter).
+// a replayed 201 gets back the Location and ETag of its stock item (see
+// replayWriter).
 func (a *api) intake(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	iw := &intakeWriter{ResponseWriter: w}
-	err := a.idempotent(a.doIntake)(iw, r, p)
-	iw.finish()
-	return err
+	return a.idempotentReplay(stockItemLocation, "stock_item", a.doIntake)(w, r, p)
 }
 
 // doIntake receives a batch and answers 201 with the stock item, its
@@ -215,56 +213,6 @@ func (a *api) doIntake(w http.ResponseWriter, r *http.Request, p helpdesk.Princi
 	writeResource(w, http.StatusCreated, st.Version, out)
 	return nil
 }
-
-// intakeWriter gives a replayed 201 intake (Idempotent-Replayed: true) back
-// the Location and ETag the idempotency store does not keep, read from the
-// stock item of the stored body. It relies on the body being written in one
-// Write, as the idempotency replay does.
-type intakeWriter struct {
-	http.ResponseWriter
-	// held is the status of a replayed 201, held back until its body
-	// tells the Location.
-	held int
-}
-
-// WriteHeader holds back the status of a replayed 201 until Write.
-func (c *intakeWriter) WriteHeader(code int) {
-	if code == http.StatusCreated && c.Header().Get("Idempotent-Replayed") == "true" {
-		c.held = code
-		return
-	}
-	c.ResponseWriter.WriteHeader(code)
-}
-
-// Write sets the held-back headers of a replayed 201 from its body.
-func (c *intakeWriter) Write(b []byte) (int, error) {
-	if c.held != 0 {
-		var v struct {
-			StockItem struct {
-				ID      int64 `json:"id"`
-				Version int64 `json:"version"`
-			} `json:"stock_item"`
-		}
-		if json.Unmarshal(b, &v) == nil && v.StockItem.ID > 0 && v.StockItem.Version > 0 {
-			c.Header().Set("Location", stockItemLocation(v.StockItem.ID))
-			c.Header().Set("ETag", etag(v.StockItem.Version))
-		}
-		c.finish()
-	}
-	return c.ResponseWriter.Write(b)
-}
-
-// finish sends a held status whose body never came.
-func (c *intakeWriter) finish() {
-	if c.held != 0 {
-		code := c.held
-		c.held = 0
-		c.ResponseWriter.WriteHeader(code)
-	}
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (c *intakeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // stockItemFilter reads the filters of GET
 // /api/helpdesk/inventory/stock-items.

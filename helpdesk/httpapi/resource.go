@@ -75,8 +75,15 @@ func createdOf[J resourceJSON](body J, secret string) created {
 // replayed 201 gets back the Location (from location) and ETag the
 // idempotency store does not keep (see replayWriter).
 func (a *api) idempotentCreate(location func(id int64) string, h authedHandler) authedHandler {
+	return a.idempotentReplay(location, "", h)
+}
+
+// idempotentReplay is idempotentCreate for a body whose resource is its
+// member named member ("" for the body itself), as the intake's
+// stock_item.
+func (a *api) idempotentReplay(location func(id int64) string, member string, h authedHandler) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-		rw := &replayWriter{ResponseWriter: w, location: location}
+		rw := &replayWriter{ResponseWriter: w, location: location, member: member}
 		err := a.idempotent(h)(rw, r, p)
 		rw.finish()
 		return err
