@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
 // Cloud API defaults.
@@ -72,8 +73,7 @@ func (c ClientConfig) Validate() error {
 
 // checkBaseURL accepts an absolute http or https URL without query.
 func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	if !validation.BaseURL(raw) {
 		return fmt.Errorf("whatsapp: base URL %q must be an absolute http(s) URL such as %s", raw, DefaultBaseURL)
 	}
 	return nil

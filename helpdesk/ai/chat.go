@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/tickets/sla"
 )
 
@@ -59,8 +59,7 @@ func (c ChatConfig) Validate() error {
 }
 
 func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	if !validation.BaseURL(raw) {
 		return fmt.Errorf("ai: base URL %q must be an absolute http(s) URL such as https://api.openai.com/v1", raw)
 	}
 	return nil

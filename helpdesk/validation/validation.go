@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -161,4 +162,11 @@ func Phone(s string) (string, error) {
 		return "", errors.New("must be a phone number in E.164 format such as +5511987654321")
 	}
 	return "+" + d, nil
+}
+
+// BaseURL reports whether raw is an absolute http or https URL without a
+// query or a fragment: the base of an external API.
+func BaseURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }

@@ -100,3 +100,22 @@ func FuzzPhone(f *testing.F) {
 		require.Regexp(t, `^\+[1-9][0-9]{7,14}$`, got)
 	})
 }
+
+func TestBaseURL(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]bool{
+		"https://graph.facebook.com":   true,
+		"http://127.0.0.1:8080/v1":     true,
+		"https://api.openai.com/v1/":   true,
+		"ftp://example.com":            false,
+		"/v1":                          false,
+		"https://":                     false,
+		"https://example.com/v1?key=x": false,
+		"https://example.com/v1#x":     false,
+		"https://exa mple.com":         false,
+	} {
+		if got := validation.BaseURL(raw); got != want {
+			t.Errorf("BaseURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
