@@ -180,8 +180,8 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.WarnContext(ctx, "outbox relay: claiming events failed", "error", err)
 		}
-		if n == r.cfg.BatchSize && err == nil {
-			continue // more are waiting
+		if n > 0 && err == nil {
+			continue // more may be waiting: a batch can come back short while events remain
 		}
 		select {
 		case <-ctx.Done():
@@ -224,7 +224,7 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	for {
 		n, err := r.ProcessOnce(ctx)
 		total += n
-		if err != nil || n < r.cfg.BatchSize {
+		if err != nil || n == 0 {
 			return total, err
 		}
 	}
