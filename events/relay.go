@@ -180,7 +180,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.WarnContext(ctx, "outbox relay: claiming events failed", "error", err)
 		}
-		if n > 0 && err == nil {
+		if n > 0 && err == nil && ctx.Err() == nil {
 			continue // more may be waiting: a batch can come back short while events remain
 		}
 		select {
@@ -218,15 +218,29 @@ func (r *Relay) prune(ctx context.Context) {
 }
 
 // Drain relays every event that is due now and returns how many it handed
-// to the bus. Tests and the "process now" endpoint use it.
+// to the bus. Tests and the "process now" endpoint use it. It stops when a
+// claim hands over nothing it has not just handed over (a store that lost
+// the outcomes gives the same events back).
 func (r *Relay) Drain(ctx context.Context) (int, error) {
 	total := 0
+	var last map[string]bool
 	for {
-		n, err := r.ProcessOnce(ctx)
+		fresh := 0
+		batch := make(map[string]bool, r.cfg.BatchSize)
+		n, err := r.store.ClaimOutbox(ctx, r.cfg.Now(), r.cfg.BatchSize, func(ctx context.Context, recs []OutboxRecord) []OutboxOutcome {
+			for _, rec := range recs {
+				batch[rec.ID] = true
+				if !last[rec.ID] {
+					fresh++
+				}
+			}
+			return r.publishBatch(ctx, recs)
+		})
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || fresh == 0 || ctx.Err() != nil {
 			return total, err
 		}
+		last = batch
 	}
 }
 

@@ -124,3 +124,52 @@ func TestRelayDrainAndDeadLetterAfterAttempts(t *testing.T) {
 	_, err = events.NewRelay(store, bus, events.RelayConfig{BatchSize: -1})
 	require.Error(t, err)
 }
+
+// forgetfulStore hands the same events over again and again: it drops the
+// outcomes, as a store would whose process died before marking them.
+type forgetfulStore struct{ *memory.Store }
+
+func (s forgetfulStore) ClaimOutbox(ctx context.Context, now time.Time, limit int,
+	fn func(context.Context, []events.OutboxRecord) []events.OutboxOutcome) (int, error) {
+	return s.Store.ClaimOutbox(ctx, now, limit, func(ctx context.Context, recs []events.OutboxRecord) []events.OutboxOutcome {
+		fn(ctx, recs)
+		return nil
+	})
+}
+
+func TestRelayDrainEndsWhenNothingNewIsHandedOver(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		forgetful bool
+		batch     int
+		want      int
+	}{
+		{name: "short batches drain everything", batch: 3, want: 10},
+		{name: "a store that loses the outcomes stops the drain", forgetful: true, batch: 200, want: 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := memory.New()
+			local, err := events.NewLocalBus(events.LocalBusConfig{})
+			require.NoError(t, err)
+			var rs events.RelayStore = store
+			if tt.forgetful {
+				rs = forgetfulStore{store}
+			}
+			relay, err := events.NewRelay(rs, local, events.RelayConfig{BatchSize: tt.batch})
+			require.NoError(t, err)
+			appendN(t, store, 10)
+			n, err := relay.Drain(t.Context())
+			require.NoError(t, err)
+			require.Equal(t, tt.want, n, "events handed over, counting repeats")
+			pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
+			require.NoError(t, err)
+			if tt.forgetful {
+				require.Len(t, pending, 10)
+			} else {
+				require.Empty(t, pending)
+			}
+		})
+	}
+}

@@ -261,7 +261,7 @@ func TestReliabilityRelayKilledBetweenPublishAndMark(t *testing.T) {
 
 		dying, err := events.NewRelay(killedStore{store}, desk.Bus(), events.RelayConfig{Logger: quiet})
 		require.NoError(t, err)
-		_, err = dying.Drain(t.Context())
+		_, err = dying.ProcessOnce(t.Context()) // one batch, then the process dies
 		require.NoError(t, err)
 		pending, err := desk.PendingEvents(t.Context(), events.OutboxQuery{CompanyID: admin.CompanyID, Type: "custom.step"})
 		require.NoError(t, err)
