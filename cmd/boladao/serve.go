@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -86,6 +87,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		// Printed once, on the terminal only: the log never carries secrets.
 		fmt.Fprintf(stdout, "\nCreated platform admin %s with password %s\nKeep it now: it is not shown again.\n\n", cfg.AdminEmail, password)
 	}
+
+	// Opening, migrating and bootstrapping are the most work the process
+	// does until traffic arrives: give what they used back to the operating
+	// system, so that an idle server holds only what serving needs.
+	debug.FreeOSMemory()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

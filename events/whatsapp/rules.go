@@ -19,13 +19,16 @@ import (
 
 var (
 	eventTypePattern    = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
-	templateNamePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+	templateNamePattern = regexp.MustCompile(`^[a-z0-9_]+$`) // up to maxTemplateName: a counted repetition would compile 512 copies
 	languagePattern     = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2})?$`)
 	parameterPattern    = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$`)
 )
 
+// maxTemplateName is the longest template name the Cloud API accepts.
+const maxTemplateName = 512
+
 func checkTemplate(b *validation.Builder, prefix, name, language string, params int) {
-	if !templateNamePattern.MatchString(name) {
+	if len(name) > maxTemplateName || !templateNamePattern.MatchString(name) {
 		b.Add(prefix+"name", "must be an approved template name: lower-case letters, digits and underscores")
 	}
 	if !languagePattern.MatchString(language) {

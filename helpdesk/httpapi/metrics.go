@@ -1,27 +1,30 @@
 package httpapi
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-	dto "github.com/prometheus/client_model/go"
+	vm "github.com/VictoriaMetrics/metrics"
 )
 
-// metrics holds the Prometheus registry of one API: every New gets its own,
-// so two APIs in one process (or in one test binary) never share counters,
-// and nothing is registered with the global default registry.
+// metrics holds the request metrics of one API: every New gets its own, so
+// two APIs in one process (or in one test binary) never share counters.
 //
-// Exposed at GET /metrics in the text exposition format, without
-// authentication, like /health: put it behind the reverse proxy's access
-// rules when the numbers should not be public.
+// Exposed at GET /metrics in the Prometheus text exposition format,
+// without authentication, like /health: put it behind the reverse proxy's
+// access rules when the numbers should not be public.
 //
 //	http_requests_total{method,route,status}           counter
 //	http_request_duration_seconds{method,route}        histogram
@@ -34,15 +37,20 @@ import (
 // /api/security/blocks/{ip}"), or "unmatched": the label set stays bounded
 // whatever paths clients send. method is one of the standard methods or
 // "OTHER".
+//
+// The request series are counted here; the Go runtime and process metrics
+// come from github.com/VictoriaMetrics/metrics, which reads them without
+// the protocol-buffer machinery of the official client (about 2 MiB less
+// resident memory for an idle server).
 type metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	mu     sync.RWMutex
+	series map[seriesKey]*series
 
-	// Filled from Ops on every scrape (see refresh); nil without them.
-	outboxPending *prometheus.GaugeVec
-	outboxAge     *prometheus.GaugeVec
-	outbox        OutboxReporter
+	// Read from Ops on every scrape; nil without them.
+	dbStats func() map[string]sql.DBStats
+	outbox  OutboxReporter
+	lagMu   sync.Mutex
+	lag     OutboxLag // the last lag read: a failed read keeps it
 }
 
 // Label values of the metrics.
@@ -51,44 +59,42 @@ const (
 	methodOther    = "OTHER"
 )
 
-func newMetrics() *metrics {
-	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_requests_total",
-			Help: "HTTP requests served, by method, route pattern and status code.",
-		}, []string{"method", "route", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "http_request_duration_seconds",
-			Help:    "Time to serve HTTP requests, by method and route pattern.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method", "route"}),
-	}
-	m.reg.MustRegister(m.requests, m.duration,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	return m
+// durationBuckets are the upper bounds, in seconds, of the request
+// duration histogram.
+var durationBuckets = [...]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+type seriesKey struct{ method, route string }
+
+// series counts the requests of one method and route.
+type series struct {
+	mu       sync.Mutex
+	statuses map[int]uint64
+	buckets  [len(durationBuckets)]uint64 // per bucket, not cumulative
+	count    uint64
+	sum      float64 // seconds
 }
 
-// watch registers the collectors that ops can feed: connection pool stats
+// histogram is a snapshot of a series' durations.
+type histogram struct {
+	bounds     []float64
+	cumulative []uint64 // per bound: observations <= bound
+	count      uint64
+	sum        float64
+}
+
+func newMetrics() *metrics {
+	return &metrics{series: map[seriesKey]*series{}}
+}
+
+// watch reads what ops can report at every scrape: connection pool stats
 // when it implements DBStatsReporter, outbox lag when it implements
 // OutboxReporter.
 func (m *metrics) watch(ops Ops) {
 	if r, ok := ops.(DBStatsReporter); ok {
-		m.reg.MustRegister(&dbStatsCollector{stats: r.DBStats})
+		m.dbStats = r.DBStats
 	}
 	if r, ok := ops.(OutboxReporter); ok {
 		m.outbox = r
-		m.outboxPending = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "boladao_outbox_pending_events",
-			Help: "Outbox events not yet delivered to the bus, read at scrape time.",
-		}, nil)
-		m.outboxAge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "boladao_outbox_oldest_pending_age_seconds",
-			Help: "Age of the oldest undelivered outbox event (0 when none), read at scrape time.",
-		}, nil)
-		m.reg.MustRegister(m.outboxPending, m.outboxAge)
 	}
 }
 
@@ -123,8 +129,58 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 }
 
 func (m *metrics) observe(method, route string, status int, start time.Time) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+	d := time.Since(start).Seconds()
+	k := seriesKey{method, route}
+	m.mu.RLock()
+	s := m.series[k]
+	m.mu.RUnlock()
+	if s == nil {
+		m.mu.Lock()
+		if s = m.series[k]; s == nil {
+			s = &series{statuses: map[int]uint64{}}
+			m.series[k] = s
+		}
+		m.mu.Unlock()
+	}
+	i, _ := slices.BinarySearch(durationBuckets[:], d) // len(durationBuckets) is +Inf
+	s.mu.Lock()
+	s.statuses[status]++
+	if i < len(s.buckets) {
+		s.buckets[i]++
+	}
+	s.count++
+	s.sum += d
+	s.mu.Unlock()
+}
+
+// snapshot returns the series' status counts and duration histogram.
+func (s *series) snapshot() (map[int]uint64, histogram) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := histogram{bounds: durationBuckets[:], cumulative: make([]uint64, len(s.buckets)), count: s.count, sum: s.sum}
+	var cum uint64
+	for i, n := range s.buckets {
+		cum += n
+		h.cumulative[i] = cum
+	}
+	return maps.Clone(s.statuses), h
+}
+
+// sorted returns the series by route, then method.
+func (m *metrics) sorted() ([]seriesKey, []*series) {
+	m.mu.RLock()
+	keys := slices.Collect(maps.Keys(m.series))
+	m.mu.RUnlock()
+	slices.SortFunc(keys, func(a, b seriesKey) int {
+		return cmp.Or(cmp.Compare(a.route, b.route), cmp.Compare(a.method, b.method))
+	})
+	out := make([]*series, len(keys))
+	m.mu.RLock()
+	for i, k := range keys {
+		out[i] = m.series[k]
+	}
+	m.mu.RUnlock()
+	return keys, out
 }
 
 // methodLabel bounds the method label to the standard methods.
@@ -137,63 +193,109 @@ func methodLabel(m string) string {
 	return methodOther
 }
 
-// handler serves the registry in the text exposition format, refreshing
-// the gauges read from Ops first.
+// handler serves the metrics in the text exposition format.
 func (m *metrics) handler() http.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.refresh(r.Context())
-		h.ServeHTTP(w, r)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		bw := bufio.NewWriter(w)
+		m.write(r.Context(), bw)
+		_ = bw.Flush() // the client went away: nothing to tell it
 	})
 }
 
-// refresh reads the outbox lag for the scrape under way. A failure leaves
-// the previous values: a scrape never fails because the database is slow.
-func (m *metrics) refresh(ctx context.Context) {
-	if m.outbox == nil {
-		return
+// write writes every metric in the text exposition format.
+func (m *metrics) write(ctx context.Context, w io.Writer) {
+	keys, all := m.sorted()
+	statuses := make([]map[int]uint64, len(all))
+	hists := make([]histogram, len(all))
+	for i, s := range all {
+		statuses[i], hists[i] = s.snapshot()
 	}
+
+	header(w, "http_requests_total", "counter", "HTTP requests served, by method, route pattern and status code.")
+	for i, k := range keys {
+		for _, code := range slices.Sorted(maps.Keys(statuses[i])) {
+			fmt.Fprintf(w, "http_requests_total{method=%s,route=%s,status=\"%d\"} %d\n",
+				labelValue(k.method), labelValue(k.route), code, statuses[i][code])
+		}
+	}
+	header(w, "http_request_duration_seconds", "histogram", "Time to serve HTTP requests, by method and route pattern.")
+	for i, k := range keys {
+		labels := "method=" + labelValue(k.method) + ",route=" + labelValue(k.route)
+		h := hists[i]
+		for j, le := range h.bounds {
+			fmt.Fprintf(w, "http_request_duration_seconds_bucket{%s,le=\"%s\"} %d\n", labels, strconv.FormatFloat(le, 'g', -1, 64), h.cumulative[j])
+		}
+		fmt.Fprintf(w, "http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", labels, h.count)
+		fmt.Fprintf(w, "http_request_duration_seconds_sum{%s} %s\n", labels, strconv.FormatFloat(h.sum, 'g', -1, 64))
+		fmt.Fprintf(w, "http_request_duration_seconds_count{%s} %d\n", labels, h.count)
+	}
+
+	if m.dbStats != nil {
+		m.writeDBStats(w)
+	}
+	if m.outbox != nil {
+		lag := m.readLag(ctx)
+		header(w, "boladao_outbox_pending_events", "gauge", "Outbox events not yet delivered to the bus, read at scrape time.")
+		fmt.Fprintf(w, "boladao_outbox_pending_events %d\n", lag.Pending)
+		header(w, "boladao_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest undelivered outbox event (0 when none), read at scrape time.")
+		fmt.Fprintf(w, "boladao_outbox_oldest_pending_age_seconds %s\n", strconv.FormatFloat(lag.OldestAge.Seconds(), 'g', -1, 64))
+	}
+	vm.WriteProcessMetrics(w)
+}
+
+// readLag reads the outbox lag for the scrape under way. A failure keeps
+// the previous values: a scrape never fails because the database is slow.
+func (m *metrics) readLag(ctx context.Context) OutboxLag {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	lag, err := m.outbox.OutboxLag(ctx)
-	if err != nil {
-		return
+	m.lagMu.Lock()
+	defer m.lagMu.Unlock()
+	if err == nil {
+		m.lag = lag
 	}
-	m.outboxPending.WithLabelValues().Set(float64(lag.Pending))
-	m.outboxAge.WithLabelValues().Set(lag.OldestAge.Seconds())
+	return m.lag
 }
 
-// dbStatsCollector exports database/sql pool statistics with the names of
-// client_golang's collectors.NewDBStatsCollector, for every pool Ops
+// writeDBStats exports database/sql pool statistics with the names of the
+// official client's collectors.NewDBStatsCollector, for every pool Ops
 // reports (db_name is the pool's name, "read" or "write" on SQLite).
-type dbStatsCollector struct {
-	stats func() map[string]sql.DBStats
-}
-
-var (
-	dbDescMaxOpen   = prometheus.NewDesc("go_sql_max_open_connections", "Maximum number of open connections to the database.", []string{"db_name"}, nil)
-	dbDescOpen      = prometheus.NewDesc("go_sql_open_connections", "The number of established connections both in use and idle.", []string{"db_name"}, nil)
-	dbDescInUse     = prometheus.NewDesc("go_sql_in_use_connections", "The number of connections currently in use.", []string{"db_name"}, nil)
-	dbDescIdle      = prometheus.NewDesc("go_sql_idle_connections", "The number of idle connections.", []string{"db_name"}, nil)
-	dbDescWaitCount = prometheus.NewDesc("go_sql_wait_count_total", "The total number of connections waited for.", []string{"db_name"}, nil)
-	dbDescWaitDur   = prometheus.NewDesc("go_sql_wait_duration_seconds_total", "The total time blocked waiting for a new connection.", []string{"db_name"}, nil)
-)
-
-func (c *dbStatsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{dbDescMaxOpen, dbDescOpen, dbDescInUse, dbDescIdle, dbDescWaitCount, dbDescWaitDur} {
-		ch <- d
+func (m *metrics) writeDBStats(w io.Writer) {
+	stats := m.dbStats()
+	names := slices.Sorted(maps.Keys(stats))
+	for _, g := range []struct {
+		name, typ, help string
+		value           func(sql.DBStats) float64
+	}{
+		{"go_sql_max_open_connections", "gauge", "Maximum number of open connections to the database.", func(s sql.DBStats) float64 { return float64(s.MaxOpenConnections) }},
+		{"go_sql_open_connections", "gauge", "The number of established connections both in use and idle.", func(s sql.DBStats) float64 { return float64(s.OpenConnections) }},
+		{"go_sql_in_use_connections", "gauge", "The number of connections currently in use.", func(s sql.DBStats) float64 { return float64(s.InUse) }},
+		{"go_sql_idle_connections", "gauge", "The number of idle connections.", func(s sql.DBStats) float64 { return float64(s.Idle) }},
+		{"go_sql_wait_count_total", "counter", "The total number of connections waited for.", func(s sql.DBStats) float64 { return float64(s.WaitCount) }},
+		{"go_sql_wait_duration_seconds_total", "counter", "The total time blocked waiting for a new connection.", func(s sql.DBStats) float64 { return s.WaitDuration.Seconds() }},
+	} {
+		header(w, g.name, g.typ, g.help)
+		for _, n := range names {
+			fmt.Fprintf(w, "%s{db_name=%s} %s\n", g.name, labelValue(n), strconv.FormatFloat(g.value(stats[n]), 'g', -1, 64))
+		}
 	}
 }
 
-func (c *dbStatsCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, s := range c.stats() {
-		ch <- prometheus.MustNewConstMetric(dbDescMaxOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections), name)
-		ch <- prometheus.MustNewConstMetric(dbDescOpen, prometheus.GaugeValue, float64(s.OpenConnections), name)
-		ch <- prometheus.MustNewConstMetric(dbDescInUse, prometheus.GaugeValue, float64(s.InUse), name)
-		ch <- prometheus.MustNewConstMetric(dbDescIdle, prometheus.GaugeValue, float64(s.Idle), name)
-		ch <- prometheus.MustNewConstMetric(dbDescWaitCount, prometheus.CounterValue, float64(s.WaitCount), name)
-		ch <- prometheus.MustNewConstMetric(dbDescWaitDur, prometheus.CounterValue, s.WaitDuration.Seconds(), name)
+// header writes the HELP and TYPE lines of a metric family.
+func header(w io.Writer, name, typ, help string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+}
+
+// labelValue quotes a label value as the exposition format escapes it.
+func labelValue(v string) string {
+	if !strings.ContainsAny(v, "\\\"\n") {
+		return `"` + v + `"`
 	}
+	v = strings.ReplaceAll(v, `\`, `\\`)
+	v = strings.ReplaceAll(v, `"`, `\"`)
+	v = strings.ReplaceAll(v, "\n", `\n`)
+	return `"` + v + `"`
 }
 
 // RouteStats summarises the requests of one route, as the performance
@@ -214,96 +316,42 @@ type RouteStats struct {
 // routeStats summarises the request metrics by method and route, busiest
 // first.
 func (m *metrics) routeStats() ([]RouteStats, error) {
-	families, err := m.reg.Gather()
-	if err != nil {
-		return nil, err
-	}
-	type key struct{ method, route string }
-	byKey := map[key]*RouteStats{}
-	get := func(k key) *RouteStats {
-		s := byKey[k]
-		if s == nil {
-			s = &RouteStats{Method: k.method, Route: k.route}
-			byKey[k] = s
-		}
-		return s
-	}
-	for _, f := range families {
-		switch f.GetName() {
-		case "http_request_duration_seconds":
-			for _, mt := range f.GetMetric() {
-				l := labels(mt)
-				s := get(key{l["method"], l["route"]})
-				h := mt.GetHistogram()
-				s.Requests = h.GetSampleCount()
-				if s.Requests > 0 {
-					s.MeanMS = round2(h.GetSampleSum() / float64(s.Requests) * 1000)
-				}
-				s.P50MS = round2(quantile(0.50, h) * 1000)
-				s.P95MS = round2(quantile(0.95, h) * 1000)
-				s.P99MS = round2(quantile(0.99, h) * 1000)
-			}
-		case "http_requests_total":
-			for _, mt := range f.GetMetric() {
-				l := labels(mt)
-				if len(l["status"]) == 3 && l["status"][0] == '5' {
-					get(key{l["method"], l["route"]}).ServerErrors += uint64(mt.GetCounter().GetValue())
-				}
+	keys, all := m.sorted()
+	out := make([]RouteStats, len(keys))
+	for i, k := range keys {
+		statuses, h := all[i].snapshot()
+		s := RouteStats{Method: k.method, Route: k.route, Requests: h.count}
+		for code, n := range statuses {
+			if code >= 500 && code <= 599 {
+				s.ServerErrors += n
 			}
 		}
+		if h.count > 0 {
+			s.MeanMS = round2(h.sum / float64(h.count) * 1000)
+		}
+		s.P50MS = round2(h.quantile(0.50) * 1000)
+		s.P95MS = round2(h.quantile(0.95) * 1000)
+		s.P99MS = round2(h.quantile(0.99) * 1000)
+		out[i] = s
 	}
-	out := make([]RouteStats, 0, len(byKey))
-	for _, s := range byKey {
-		out = append(out, *s)
-	}
-	slices.SortFunc(out, func(a, b RouteStats) int {
-		if a.Requests != b.Requests {
-			if a.Requests > b.Requests {
-				return -1
-			}
-			return 1
-		}
-		if a.Route != b.Route {
-			if a.Route < b.Route {
-				return -1
-			}
-			return 1
-		}
-		if a.Method < b.Method {
-			return -1
-		}
-		if a.Method > b.Method {
-			return 1
-		}
-		return 0
-	})
+	// Busiest first; sorted already by route and method among equals.
+	slices.SortStableFunc(out, func(a, b RouteStats) int { return cmp.Compare(b.Requests, a.Requests) })
 	return out, nil
-}
-
-func labels(m *dto.Metric) map[string]string {
-	out := make(map[string]string, len(m.GetLabel()))
-	for _, l := range m.GetLabel() {
-		out[l.GetName()] = l.GetValue()
-	}
-	return out
 }
 
 // quantile estimates the q-quantile of h like histogram_quantile: linear
 // interpolation inside the bucket that holds the rank, the upper bound of
 // the highest finite bucket when the rank falls beyond it.
-func quantile(q float64, h *dto.Histogram) float64 {
-	total := float64(h.GetSampleCount())
+func (h histogram) quantile(q float64) float64 {
+	total := float64(h.count)
 	if total == 0 {
 		return 0
 	}
 	rank := q * total
 	lower, below := 0.0, 0.0
-	for _, b := range h.GetBucket() {
-		upper, cum := b.GetUpperBound(), float64(b.GetCumulativeCount())
+	for i, upper := range h.bounds {
+		cum := float64(h.cumulative[i])
 		if cum >= rank {
-			if math.IsInf(upper, 1) {
-				return lower
-			}
 			if cum == below {
 				return upper
 			}
