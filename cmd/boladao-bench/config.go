@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,16 @@ type config struct {
 	// orders is the service orders of the benchmark company.
 	orders     int
 	cpuProfile string
+	// only lists the scenario groups to run; empty: all of them.
+	only []string
+}
+
+// scenarioGroups are the values of -only, in the order they run.
+var scenarioGroups = []string{"auth", "contacts", "assets", "tickets", "intake", "serviceorders", "webhooks"}
+
+// runs reports whether -only selects group.
+func (c config) runs(group string) bool {
+	return len(c.only) == 0 || slices.Contains(c.only, group)
 }
 
 // DSN environment variables, in order of preference.
@@ -55,6 +67,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.latencyClients, "latency-clients", 1, "clients of the scenarios with latency targets (lists, analytics)")
 	fs.IntVar(&c.orders, "orders", 20_000, "service orders seeded in the benchmark company, created over two years")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
+	only := fs.String("only", "", "comma-separated scenario groups to run ("+strings.Join(scenarioGroups, ", ")+"); default all")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -63,6 +76,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.assetsTotal == 0 {
 		c.assetsTotal = 2 * c.assets
+	}
+	for g := range strings.SplitSeq(*only, ",") {
+		if g = strings.TrimSpace(g); g == "" {
+			continue
+		}
+		if !slices.Contains(scenarioGroups, g) {
+			return config{}, fmt.Errorf("-only %q: no scenario group %q (groups: %s)", *only, g, strings.Join(scenarioGroups, ", "))
+		}
+		c.only = append(c.only, g)
 	}
 	return c.resolve(getenv)
 }

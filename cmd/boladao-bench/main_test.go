@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,10 +86,11 @@ func TestConfig(t *testing.T) {
 	env := map[string]string{testDSNVariable: "postgres://test", benchDSNVariable: ""}
 	getenv := func(k string) string { return env[k] }
 	tests := []struct {
-		name    string
-		args    []string
-		wantDSN string
-		wantErr string
+		name     string
+		args     []string
+		wantDSN  string
+		wantOnly []string
+		wantErr  string
 	}{
 		{name: "defaults", args: nil},
 		{name: "postgres from env", args: []string{"-db", "postgres"}, wantDSN: "postgres://test"},
@@ -103,6 +105,8 @@ func TestConfig(t *testing.T) {
 		{name: "no ticket company", args: []string{"-ticket-companies", "0"}, wantErr: "-ticket-companies"},
 		{name: "no latency client", args: []string{"-latency-clients", "0"}, wantErr: "-latency-clients"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+		{name: "some groups", args: []string{"-only", "tickets, auth"}, wantOnly: []string{"tickets", "auth"}},
+		{name: "unknown group", args: []string{"-only", "tickets,frobs"}, wantErr: `no scenario group "frobs"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +123,14 @@ func TestConfig(t *testing.T) {
 			}
 			if cfg.dsn != tt.wantDSN {
 				t.Errorf("dsn = %q, want %q", cfg.dsn, tt.wantDSN)
+			}
+			if !slices.Equal(cfg.only, tt.wantOnly) {
+				t.Errorf("only = %q, want %q", cfg.only, tt.wantOnly)
+			}
+			for _, g := range scenarioGroups {
+				if want := tt.wantOnly == nil || slices.Contains(tt.wantOnly, g); cfg.runs(g) != want {
+					t.Errorf("runs(%q) = %v, want %v", g, cfg.runs(g), want)
+				}
 			}
 			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000 || cfg.assetsTotal != 20_000 || cfg.assetCompanies != 2 ||
 				cfg.tickets != 10_000 || cfg.ticketCompanies != 10 || cfg.latencyClients != 1) {
