@@ -19,15 +19,24 @@ var (
 	_ events.OutboxNotifier = (*Store)(nil)
 )
 
-// outboxChannel is the PostgreSQL NOTIFY channel the outbox trigger uses.
+// outboxChannel is the PostgreSQL NOTIFY channel that wakes the relays of
+// every process after commits that appended events.
 const outboxChannel = "boladao_outbox"
 
 // relayHub wakes the relays of this process after commits that appended
-// events and serialises SQLite claims. The zero value is ready.
+// events, tells the other processes on PostgreSQL, and serialises SQLite
+// claims. The zero value is ready.
 type relayHub struct {
 	claim   sync.Mutex
 	mu      sync.Mutex
 	waiters map[*func()]struct{}
+
+	// PostgreSQL: announce sends NOTIFY outboxChannel, one at a time;
+	// pending coalesces the commits that come while one is on its way.
+	announceOnce sync.Once
+	pending      chan struct{}
+	stop         context.CancelFunc
+	stopped      chan struct{}
 }
 
 func (h *relayHub) add(wake *func()) {
@@ -50,6 +59,45 @@ func (h *relayHub) notify() {
 	defer h.mu.Unlock()
 	for w := range h.waiters {
 		(*w)()
+	}
+}
+
+// announce makes the store send NOTIFY outboxChannel soon, on its own
+// connection and outside any unit of work: a transaction that notifies
+// holds the server's notification lock through its commit, which would
+// make every unit of work with events commit one at a time. The first
+// call starts the sender; closeAnnouncer stops it.
+func (h *relayHub) announce(db *bun.DB) {
+	h.announceOnce.Do(func() {
+		ctx, stop := context.WithCancel(context.Background())
+		h.pending, h.stop, h.stopped = make(chan struct{}, 1), stop, make(chan struct{})
+		go func() {
+			defer close(h.stopped)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-h.pending:
+				}
+				// A failed NOTIFY only delays the other relays until
+				// their next poll.
+				_, _ = db.ExecContext(ctx, "SELECT pg_notify(?, '')", outboxChannel)
+			}
+		}()
+	})
+	select {
+	case h.pending <- struct{}{}:
+	default: // one is pending already: it covers this commit too
+	}
+}
+
+// closeAnnouncer stops the sender that announce started, if any, after
+// the NOTIFY it may be sending.
+func (h *relayHub) closeAnnouncer() {
+	h.announceOnce.Do(func() {}) // no sender can start after this
+	if h.stop != nil {
+		h.stop()
+		<-h.stopped
 	}
 }
 
@@ -218,7 +266,8 @@ func (s *Store) PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int
 
 // ListenOutbox implements events.OutboxNotifier: wake is called after every
 // commit of this process that appended events and, on PostgreSQL, after
-// every NOTIFY on the outbox channel from any process.
+// every NOTIFY on the outbox channel, which every process sends after such
+// commits.
 func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {
 	s.relay.add(&wake)
 	defer s.relay.remove(&wake)

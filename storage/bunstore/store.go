@@ -204,6 +204,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx)
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	s.relay.closeAnnouncer()
 	err := s.read.Close()
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
@@ -294,6 +295,9 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	})
 	if err == nil && appended {
 		s.relay.notify()
+		if s.dialect == Postgres {
+			s.relay.announce(s.write)
+		}
 	}
 	return err
 }

@@ -1,0 +1,69 @@
+package bunstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage/bunstore"
+)
+
+// TestOutboxNotifyWakesTheRelayOfAnotherProcess opens two stores on one
+// PostgreSQL schema, as two server processes would: events committed
+// through one reach the relay of the other, whose poll is an hour away, by
+// NOTIFY alone.
+func TestOutboxNotifyWakesTheRelayOfAnotherProcess(t *testing.T) {
+	t.Parallel()
+	dsn := postgresDSN(t)
+	schema := "t_" + randomHex(t)
+	open := func() *bunstore.Store {
+		s, err := bunstore.Open(t.Context(), dsn, bunstore.WithSchema(schema), bunstore.WithMaxConns(2))
+		require.NoError(t, err)
+		return s
+	}
+	writer, other := open(), open()
+	t.Cleanup(func() {
+		require.NoError(t, other.Close())
+		_, err := writer.DB().ExecContext(context.Background(), "DROP SCHEMA ? CASCADE", bun.Ident(schema))
+		require.NoError(t, err)
+		require.NoError(t, writer.Close())
+	})
+
+	bus, err := events.NewLocalBus(events.LocalBusConfig{})
+	require.NoError(t, err)
+	got := make(chan string, 100)
+	require.NoError(t, bus.Subscribe(t.Context(), events.Subscription{Name: "test", Pattern: "thing.*"}, func(_ context.Context, ev events.Event) error {
+		got <- ev.ID
+		return nil
+	}))
+	relay, err := events.NewRelay(other, bus, events.RelayConfig{PollInterval: time.Hour})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	time.Sleep(200 * time.Millisecond) // the relay's first claim finds nothing
+
+	// The relay starts listening on its own goroutine: commit until one
+	// commit's notification finds it listening.
+	for i := range 50 {
+		ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
+		require.NoError(t, err)
+		require.NoError(t, writer.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error {
+			return tx.AppendEvents(ctx, ev)
+		}))
+		select {
+		case id := <-got:
+			require.Contains(t, []string{ev.ID}, id, "the first event handed over is one just committed")
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Fatal("no commit of the other store woke the relay within 10 s")
+}
