@@ -43,6 +43,7 @@ func BenchmarkOutboxToWebhook(b *testing.B) {
 		b.Run(k.name+"/throughput", func(b *testing.B) { benchOutbox(b, k.open(b), 0) })
 		b.Run(k.name+"/latency-500ps", func(b *testing.B) { benchOutbox(b, k.open(b), 500) })
 		b.Run(k.name+"/latency-1000ps", func(b *testing.B) { benchOutbox(b, k.open(b), 1000) })
+		b.Run(k.name+"/latency-2000ps", func(b *testing.B) { benchOutbox(b, k.open(b), 2000) })
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -110,6 +111,7 @@ func (s *Service) CreateRule(ctx context.Context, actor tenant.Actor, in RuleInp
 	if err := s.store.InsertWhatsAppRule(ctx, &r); err != nil {
 		return Rule{}, fmt.Errorf("creating whatsapp rule: %w", err)
 	}
+	s.rules.forget(actor.CompanyID)
 	return r, nil
 }
 
@@ -132,6 +134,7 @@ func (s *Service) UpdateRule(ctx context.Context, actor tenant.Actor, id int64, 
 	if err := s.store.UpdateWhatsAppRule(ctx, &r); err != nil {
 		return Rule{}, fmt.Errorf("whatsapp rule %d: %w", id, err)
 	}
+	s.rules.forget(actor.CompanyID)
 	return r, nil
 }
 
@@ -143,6 +146,7 @@ func (s *Service) DeleteRule(ctx context.Context, actor tenant.Actor, id int64) 
 	if err := s.store.DeleteWhatsAppRule(ctx, actor.CompanyID, id); err != nil {
 		return fmt.Errorf("whatsapp rule %d: %w", id, err)
 	}
+	s.rules.forget(actor.CompanyID)
 	return nil
 }
 
@@ -170,13 +174,13 @@ var recipientFields = []string{"requester_contact_id", "contact_id", "customer_c
 // refusal is recorded as a failed message and not retried.
 func (n *Notifier) Handle(ctx context.Context, e events.Event) error {
 	s := n.s
-	rules, err := s.store.WhatsAppRules(ctx, e.CompanyID, e.Type)
+	rules, err := s.rules.get(ctx, e.CompanyID, s.store.WhatsAppRules)
 	if err != nil {
 		return fmt.Errorf("whatsapp notifier: %w", err)
 	}
-	active := rules[:0]
+	var active []Rule
 	for _, r := range rules {
-		if r.Active {
+		if r.Active && r.EventType == e.Type {
 			active = append(active, r)
 		}
 	}
@@ -322,4 +326,64 @@ func lookup(data map[string]any, p string) string {
 	}
 	raw, _ := json.Marshal(v)
 	return string(raw)
+}
+
+// RuleCacheTTL is how long the notifier keeps a company's rules: it sees
+// every event, and reads the rules once per company and period instead of
+// once per event. Changes made through this service apply at once; those
+// made through another server instance, within RuleCacheTTL.
+const RuleCacheTTL = 2 * time.Second
+
+// ruleCache holds each company's rules for RuleCacheTTL. The zero value is
+// ready.
+type ruleCache struct {
+	ttl       time.Duration // 0: RuleCacheTTL
+	mu        sync.Mutex
+	byCompany map[tenant.CompanyID]cachedRules
+}
+
+type cachedRules struct {
+	rules  []Rule
+	expire time.Time
+}
+
+// get returns the company's rules, read with load when they are not held
+// or have expired. The expiry runs on the monotonic clock, not on the
+// service's (injectable) clock.
+func (c *ruleCache) get(ctx context.Context, company tenant.CompanyID,
+	load func(context.Context, tenant.CompanyID, string) ([]Rule, error)) ([]Rule, error) {
+	now := time.Now()
+	c.mu.Lock()
+	held, ok := c.byCompany[company]
+	c.mu.Unlock()
+	if ok && now.Before(held.expire) {
+		return held.rules, nil
+	}
+	rules, err := load(ctx, company, "")
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byCompany == nil {
+		c.byCompany = map[tenant.CompanyID]cachedRules{}
+	}
+	for id, r := range c.byCompany { // keep the map to the companies of the last moments
+		if !now.Before(r.expire) {
+			delete(c.byCompany, id)
+		}
+	}
+	ttl := c.ttl
+	if ttl == 0 {
+		ttl = RuleCacheTTL
+	}
+	c.byCompany[company] = cachedRules{rules: rules, expire: now.Add(ttl)}
+	return rules, nil
+}
+
+// forget drops the company's rules after a change.
+func (c *ruleCache) forget(company tenant.CompanyID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byCompany, company)
 }

@@ -1,11 +1,14 @@
 package whatsapp
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
@@ -42,4 +45,32 @@ func TestCheckTemplate(t *testing.T) {
 			require.Equal(t, tt.wantFields, got)
 		})
 	}
+}
+
+func TestRuleCacheReadsOncePerCompanyAndPeriod(t *testing.T) {
+	t.Parallel()
+	loads := map[tenant.CompanyID]int{}
+	load := func(_ context.Context, company tenant.CompanyID, eventType string) ([]Rule, error) {
+		require.Empty(t, eventType, "the cache holds every rule of the company")
+		loads[company]++
+		return []Rule{{ID: int64(loads[company]), CompanyID: company}}, nil
+	}
+	c := ruleCache{ttl: 50 * time.Millisecond}
+	get := func(company tenant.CompanyID) int64 {
+		rules, err := c.get(t.Context(), company, load)
+		require.NoError(t, err)
+		return rules[0].ID
+	}
+	require.EqualValues(t, 1, get(1))
+	require.EqualValues(t, 1, get(1), "held")
+	require.EqualValues(t, 1, get(2), "companies apart")
+	c.forget(1)
+	require.EqualValues(t, 2, get(1), "read again after a change")
+	require.EqualValues(t, 1, get(2))
+	time.Sleep(60 * time.Millisecond)
+	require.EqualValues(t, 2, get(2), "read again once expired")
+	require.Equal(t, map[tenant.CompanyID]int{1: 2, 2: 2}, loads)
+	c.mu.Lock()
+	require.Len(t, c.byCompany, 1, "expired companies are dropped")
+	c.mu.Unlock()
 }

@@ -23,6 +23,7 @@ type Service struct {
 	tickets *tickets.Service
 	now     func() time.Time
 	http    *http.Client
+	rules   ruleCache // the notifier's
 }
 
 // Option configures a Service.
