@@ -221,6 +221,7 @@ func TestSQLitePragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"synchronous", "2"}, // FULL
 		{"busy_timeout", "5000"},
+		{"cache_size", "-512"}, // the writer's, in KiB
 	} {
 		var got string
 		require.NoError(t, s.DB().QueryRowContext(t.Context(), "PRAGMA "+tc.pragma).Scan(&got))

@@ -125,6 +125,15 @@ func sqlitePath(rawURL string) (string, error) {
 
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
 
+// writerCache caps the writer's page cache at 512 KiB (SQLite's default is
+// 2 MiB per connection). The writer stays open for the life of the store,
+// so its cache is memory an idle server keeps, while the readers that serve
+// the lists close after a minute idle; its units of work touch the
+// right-hand pages of each index and the few rows they change. Measured
+// with boladao-bench: the same creation rates, 1.1 MiB less idle memory
+// after a bulk load.
+const writerCache = "_pragma=cache_size(-512)"
+
 func openSQLite(rawURL string, o options) (*Store, error) {
 	path, err := sqlitePath(rawURL)
 	if err != nil {
@@ -136,7 +145,7 @@ func openSQLite(rawURL string, o options) (*Store, error) {
 		}
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
-	writeDB, err := sql.Open(sqliteshim.ShimName, dsn+"&_txlock=immediate")
+	writeDB, err := sql.Open(sqliteshim.ShimName, dsn+"&_txlock=immediate&"+writerCache)
 	if err != nil {
 		return nil, fmt.Errorf("bunstore: opening sqlite: %w", err)
 	}
