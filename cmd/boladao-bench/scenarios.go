@@ -57,7 +57,11 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 		res = append(res, httpScenario(ctx, e, cfg, "GET "+mePath, mePath))
 	}
 	if cfg.runs("contacts") {
-		res = append(res, httpScenario(ctx, e, cfg, "GET "+contactsListPath, contactsListPath), unitOfWorkScenario(ctx, e, cfg))
+		// The list is measured beside its bare handler too; the throughput
+		// target is the authenticated endpoint's (GET /auth/me).
+		list := httpScenario(ctx, e, cfg, "GET "+contactsListPath, contactsListPath)
+		list.target = 0
+		res = append(res, list, unitOfWorkScenario(ctx, e, cfg))
 	}
 	// The lists run before the intakes, which add assets to the company.
 	if cfg.runs("assets") {
