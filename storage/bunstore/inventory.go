@@ -72,46 +72,39 @@ func stockItemRowOf(s inventory.StockItem) stockItemRow {
 // search_vector column, which is never read or written here.
 type assetRow struct {
 	bun.BaseModel      `bun:"table:assets,alias:asset_row"`
-	ID                 int64     `bun:"id,pk,autoincrement"`
-	CompanyID          int64     `bun:"company_id"`
-	StockItemID        int64     `bun:"stock_item_id,nullzero"`
-	Serial             string    `bun:"serial"`
-	ManufacturerSerial string    `bun:"manufacturer_serial"`
-	Name               string    `bun:"name"`
-	Category           string    `bun:"category"`
-	Manufacturer       string    `bun:"manufacturer"`
-	Model              string    `bun:"model"`
-	Status             string    `bun:"status"`
-	AssigneeContactID  int64     `bun:"assignee_contact_id,nullzero"`
-	Location           string    `bun:"location"`
-	WarrantyUntil      time.Time `bun:"warranty_until,nullzero"`
-	RetiredReason      string    `bun:"retired_reason"`
-	Version            int64     `bun:"version"`
-	CreatedAt          time.Time `bun:"created_at"`
-	UpdatedAt          time.Time `bun:"updated_at"`
+	ID                 int64   `bun:"id,pk,autoincrement"`
+	CompanyID          int64   `bun:"company_id"`
+	StockItemID        int64   `bun:"stock_item_id,nullzero"`
+	Serial             string  `bun:"serial"`
+	ManufacturerSerial string  `bun:"manufacturer_serial"`
+	Name               string  `bun:"name"`
+	Category           string  `bun:"category"`
+	Manufacturer       string  `bun:"manufacturer"`
+	Model              string  `bun:"model"`
+	Status             string  `bun:"status"`
+	AssigneeContactID  int64   `bun:"assignee_contact_id,nullzero"`
+	Location           string  `bun:"location"`
+	WarrantyUntil      rowTime `bun:"warranty_until,nullzero"`
+	RetiredReason      string  `bun:"retired_reason"`
+	Version            int64   `bun:"version"`
+	CreatedAt          rowTime `bun:"created_at"`
+	UpdatedAt          rowTime `bun:"updated_at"`
 }
 
 func (r assetRow) model() inventory.Asset {
-	a := inventory.Asset{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), StockItemID: r.StockItemID, Serial: r.Serial,
+	return inventory.Asset{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), StockItemID: r.StockItemID, Serial: r.Serial,
 		ManufacturerSerial: r.ManufacturerSerial, Name: r.Name, Category: r.Category, Manufacturer: r.Manufacturer,
 		Model: r.Model, Status: inventory.Status(r.Status), AssigneeContactID: tenant.ContactID(r.AssigneeContactID),
-		Location: r.Location, RetiredReason: r.RetiredReason, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	if !r.WarrantyUntil.IsZero() {
-		a.WarrantyUntil = r.WarrantyUntil.UTC()
-	}
-	return a
+		Location: r.Location, RetiredReason: r.RetiredReason, WarrantyUntil: r.WarrantyUntil.time(), Version: r.Version,
+		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time()}
 }
 
 func assetRowOf(a inventory.Asset) assetRow {
-	r := assetRow{ID: a.ID, CompanyID: int64(a.CompanyID), StockItemID: a.StockItemID, Serial: a.Serial,
+	return assetRow{ID: a.ID, CompanyID: int64(a.CompanyID), StockItemID: a.StockItemID, Serial: a.Serial,
 		ManufacturerSerial: a.ManufacturerSerial, Name: a.Name, Category: a.Category, Manufacturer: a.Manufacturer,
 		Model: a.Model, Status: string(a.Status), AssigneeContactID: int64(a.AssigneeContactID), Location: a.Location,
-		RetiredReason: a.RetiredReason, Version: a.Version, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
-	if !a.WarrantyUntil.IsZero() {
-		r.WarrantyUntil = a.WarrantyUntil.UTC()
-	}
-	return r
+		RetiredReason: a.RetiredReason, WarrantyUntil: rowTimeOf(a.WarrantyUntil), Version: a.Version,
+		CreatedAt: rowTimeOf(a.CreatedAt), UpdatedAt: rowTimeOf(a.UpdatedAt)}
 }
 
 type historyRow struct {

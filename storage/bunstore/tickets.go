@@ -36,34 +36,34 @@ func (s ticketsStore) InTx(ctx context.Context, fn func(ctx context.Context, tx 
 // search_vector column, which is never read or written here.
 type ticketRow struct {
 	bun.BaseModel      `bun:"table:tickets,alias:ticket_row"`
-	ID                 int64     `bun:"id,pk,autoincrement"`
-	CompanyID          int64     `bun:"company_id"`
-	Number             int64     `bun:"number"`
-	Title              string    `bun:"title"`
-	Description        string    `bun:"description"`
-	Priority           string    `bun:"priority"`
-	Category           string    `bun:"category"`
-	Channel            string    `bun:"channel"`
-	Tags               string    `bun:"tags"`
-	RequesterContactID int64     `bun:"requester_contact_id"`
-	AssigneeUserID     int64     `bun:"assignee_user_id,nullzero"`
-	AssetID            int64     `bun:"asset_id,nullzero"`
-	Status             string    `bun:"status"`
-	ResolutionNote     string    `bun:"resolution_note"`
-	CancelReason       string    `bun:"cancel_reason"`
-	ReopenCount        int       `bun:"reopen_count"`
-	Pauses             string    `bun:"pauses"`
-	SLAState           string    `bun:"sla_state"`
-	ResponseDueAt      time.Time `bun:"response_due_at,nullzero"`
-	ResolutionDueAt    time.Time `bun:"resolution_due_at,nullzero"`
-	SLAFlags           int       `bun:"sla_flags"`
-	NextSLACheckAt     time.Time `bun:"next_sla_check_at,nullzero"`
-	FirstResponseAt    time.Time `bun:"first_response_at,nullzero"`
-	ResolvedAt         time.Time `bun:"resolved_at,nullzero"`
-	ClosedAt           time.Time `bun:"closed_at,nullzero"`
-	Version            int64     `bun:"version"`
-	CreatedAt          time.Time `bun:"created_at"`
-	UpdatedAt          time.Time `bun:"updated_at"`
+	ID                 int64   `bun:"id,pk,autoincrement"`
+	CompanyID          int64   `bun:"company_id"`
+	Number             int64   `bun:"number"`
+	Title              string  `bun:"title"`
+	Description        string  `bun:"description"`
+	Priority           string  `bun:"priority"`
+	Category           string  `bun:"category"`
+	Channel            string  `bun:"channel"`
+	Tags               string  `bun:"tags"`
+	RequesterContactID int64   `bun:"requester_contact_id"`
+	AssigneeUserID     int64   `bun:"assignee_user_id,nullzero"`
+	AssetID            int64   `bun:"asset_id,nullzero"`
+	Status             string  `bun:"status"`
+	ResolutionNote     string  `bun:"resolution_note"`
+	CancelReason       string  `bun:"cancel_reason"`
+	ReopenCount        int     `bun:"reopen_count"`
+	Pauses             string  `bun:"pauses"`
+	SLAState           string  `bun:"sla_state"`
+	ResponseDueAt      rowTime `bun:"response_due_at,nullzero"`
+	ResolutionDueAt    rowTime `bun:"resolution_due_at,nullzero"`
+	SLAFlags           int     `bun:"sla_flags"`
+	NextSLACheckAt     rowTime `bun:"next_sla_check_at,nullzero"`
+	FirstResponseAt    rowTime `bun:"first_response_at,nullzero"`
+	ResolvedAt         rowTime `bun:"resolved_at,nullzero"`
+	ClosedAt           rowTime `bun:"closed_at,nullzero"`
+	Version            int64   `bun:"version"`
+	CreatedAt          rowTime `bun:"created_at"`
+	UpdatedAt          rowTime `bun:"updated_at"`
 }
 
 // pauseJSON is one element of the pauses column: RFC 3339 times, "to"
@@ -83,15 +83,19 @@ func utc(t time.Time) time.Time {
 
 func (r ticketRow) model() (tickets.Ticket, error) {
 	tags := []string{}
-	if err := json.Unmarshal([]byte(r.Tags), &tags); err != nil {
-		return tickets.Ticket{}, fmt.Errorf("decoding the tags of ticket %d: %w", r.ID, err)
-	}
-	if tags == nil {
-		tags = []string{}
+	if r.Tags != "[]" { // most tickets: a list page decodes 50 of these
+		if err := json.Unmarshal([]byte(r.Tags), &tags); err != nil {
+			return tickets.Ticket{}, fmt.Errorf("decoding the tags of ticket %d: %w", r.ID, err)
+		}
+		if tags == nil {
+			tags = []string{}
+		}
 	}
 	var ps []pauseJSON
-	if err := json.Unmarshal([]byte(r.Pauses), &ps); err != nil {
-		return tickets.Ticket{}, fmt.Errorf("decoding the pauses of ticket %d: %w", r.ID, err)
+	if r.Pauses != "[]" {
+		if err := json.Unmarshal([]byte(r.Pauses), &ps); err != nil {
+			return tickets.Ticket{}, fmt.Errorf("decoding the pauses of ticket %d: %w", r.ID, err)
+		}
 	}
 	pauses := make([]sla.Pause, len(ps))
 	for i, p := range ps {
@@ -105,10 +109,10 @@ func (r ticketRow) model() (tickets.Ticket, error) {
 		Channel: tickets.Channel(r.Channel), Tags: tags, RequesterContactID: tenant.ContactID(r.RequesterContactID),
 		AssigneeUserID: tenant.UserID(r.AssigneeUserID), AssetID: r.AssetID, Status: tickets.Status(r.Status),
 		ResolutionNote: r.ResolutionNote, CancelReason: r.CancelReason, ReopenCount: r.ReopenCount, Pauses: pauses,
-		SLAState: sla.State(r.SLAState), ResponseDueAt: utc(r.ResponseDueAt), ResolutionDueAt: utc(r.ResolutionDueAt),
-		SLAFlags: r.SLAFlags, NextSLACheckAt: utc(r.NextSLACheckAt), FirstResponseAt: utc(r.FirstResponseAt),
-		ResolvedAt: utc(r.ResolvedAt), ClosedAt: utc(r.ClosedAt), Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
+		SLAState: sla.State(r.SLAState), ResponseDueAt: r.ResponseDueAt.time(), ResolutionDueAt: r.ResolutionDueAt.time(),
+		SLAFlags: r.SLAFlags, NextSLACheckAt: r.NextSLACheckAt.time(), FirstResponseAt: r.FirstResponseAt.time(),
+		ResolvedAt: r.ResolvedAt.time(), ClosedAt: r.ClosedAt.time(), Version: r.Version,
+		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time()}, nil
 }
 
 func ticketRowOf(t tickets.Ticket) (ticketRow, error) {
@@ -137,9 +141,9 @@ func ticketRowOf(t tickets.Ticket) (ticketRow, error) {
 		Tags: string(tagsJSON), RequesterContactID: int64(t.RequesterContactID), AssigneeUserID: int64(t.AssigneeUserID),
 		AssetID: t.AssetID, Status: string(t.Status), ResolutionNote: t.ResolutionNote, CancelReason: t.CancelReason,
 		ReopenCount: t.ReopenCount, Pauses: string(pausesJSON), SLAState: string(t.SLAState),
-		ResponseDueAt: utc(t.ResponseDueAt), ResolutionDueAt: utc(t.ResolutionDueAt), SLAFlags: t.SLAFlags,
-		NextSLACheckAt: utc(t.NextSLACheckAt), FirstResponseAt: utc(t.FirstResponseAt), ResolvedAt: utc(t.ResolvedAt),
-		ClosedAt: utc(t.ClosedAt), Version: t.Version, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}, nil
+		ResponseDueAt: rowTimeOf(t.ResponseDueAt), ResolutionDueAt: rowTimeOf(t.ResolutionDueAt), SLAFlags: t.SLAFlags,
+		NextSLACheckAt: rowTimeOf(t.NextSLACheckAt), FirstResponseAt: rowTimeOf(t.FirstResponseAt), ResolvedAt: rowTimeOf(t.ResolvedAt),
+		ClosedAt: rowTimeOf(t.ClosedAt), Version: t.Version, CreatedAt: rowTimeOf(t.CreatedAt), UpdatedAt: rowTimeOf(t.UpdatedAt)}, nil
 }
 
 type commentRow struct {
