@@ -111,6 +111,36 @@ type assetJSON struct {
 	UpdatedAt          timeJSON `json:"updated_at"`
 }
 
+// appendJSON implements jsonAppender.
+func (x *assetJSON) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.int("id", x.ID)
+	o.int("company_id", x.CompanyID)
+	o.int("stock_item_id", x.StockItemID)
+	o.str("serial", x.Serial)
+	o.str("manufacturer_serial", x.ManufacturerSerial)
+	o.str("name", x.Name)
+	o.str("category", x.Category)
+	o.str("manufacturer", x.Manufacturer)
+	o.str("model", x.Model)
+	o.str("status", x.Status)
+	if x.AssigneeContactID != 0 {
+		o.int("assignee_contact_id", x.AssigneeContactID)
+	}
+	o.str("location", x.Location)
+	if !x.WarrantyUntil.IsZero() {
+		o.time("warranty_until", x.WarrantyUntil)
+	}
+	if x.RetiredReason != "" {
+		o.str("retired_reason", x.RetiredReason)
+	}
+	o.strs("allowed_transitions", x.AllowedTransitions)
+	o.int("version", x.Version)
+	o.time("created_at", x.CreatedAt)
+	o.time("updated_at", x.UpdatedAt)
+	return o.close()
+}
+
 // assetOf returns the converter of assets as seen by actor.
 func (a *api) assetOf(actor tenant.Actor) func(inventory.Asset) assetJSON {
 	m := a.desk.Inventory.Machine()

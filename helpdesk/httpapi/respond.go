@@ -13,10 +13,15 @@ import (
 	"github.com/sistemaboladao/boladao/storage"
 )
 
-// writeJSON writes v as a JSON response with status.
+// writeJSON writes v as a JSON response with status, followed by a
+// newline as json.Encoder writes it. A jsonAppender writes itself.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if a, ok := v.(jsonAppender); ok {
+		_, _ = w.Write(append(a.appendJSON(make([]byte, 0, 8<<10)), '\n'))
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 

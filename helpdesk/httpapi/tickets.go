@@ -142,6 +142,99 @@ type ticketJSON struct {
 // idAndVersion tells the ticket's ID and version.
 func (t ticketJSON) idAndVersion() (id, version int64) { return t.ID, t.Version }
 
+// appendJSON implements jsonAppender.
+func (t *ticketJSON) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.int("id", t.ID)
+	o.int("company_id", t.CompanyID)
+	o.int("number", t.Number)
+	o.str("title", t.Title)
+	o.str("description", t.Description)
+	o.str("priority", t.Priority)
+	o.str("category", t.Category)
+	o.str("channel", t.Channel)
+	o.strs("tags", t.Tags)
+	o.int("requester_contact_id", t.RequesterContactID)
+	if t.AssigneeUserID != 0 {
+		o.int("assignee_user_id", t.AssigneeUserID)
+	}
+	if t.AssetID != 0 {
+		o.int("asset_id", t.AssetID)
+	}
+	o.str("status", t.Status)
+	if t.ResolutionNote != "" {
+		o.str("resolution_note", t.ResolutionNote)
+	}
+	if t.CancelReason != "" {
+		o.str("cancel_reason", t.CancelReason)
+	}
+	o.int("reopen_count", int64(t.ReopenCount))
+	for _, m := range [...]struct {
+		key string
+		at  timeJSON
+	}{{"first_response_at", t.FirstResponseAt}, {"resolved_at", t.ResolvedAt}, {"closed_at", t.ClosedAt}} {
+		if !m.at.IsZero() {
+			o.time(m.key, m.at)
+		}
+	}
+	o.key("sla")
+	o.b = t.SLA.appendJSON(o.b)
+	if t.NextActions != nil {
+		o.key("next_actions")
+		if *t.NextActions == nil {
+			o.b = append(o.b, "null"...)
+		} else {
+			o.b = append(o.b, '[')
+			for i, n := range *t.NextActions {
+				if i > 0 {
+					o.b = append(o.b, ',')
+				}
+				a := openObject(o.b)
+				a.str("name", n.Name)
+				a.str("status", n.Status)
+				a.strs("required", n.Required)
+				o.b = a.close()
+			}
+			o.b = append(o.b, ']')
+		}
+	}
+	o.int("version", t.Version)
+	o.time("created_at", t.CreatedAt)
+	o.time("updated_at", t.UpdatedAt)
+	return o.close()
+}
+
+// appendJSON writes the SLA as encoding/json does.
+func (s slaJSON) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	o.str("state", s.State)
+	o.key("first_response")
+	o.b = s.FirstResponse.appendJSON(o.b)
+	o.key("resolution")
+	o.b = s.Resolution.appendJSON(o.b)
+	o.bool("paused", s.Paused)
+	return o.close()
+}
+
+// appendJSON writes the target as encoding/json does.
+func (s slaTargetJSON) appendJSON(b []byte) []byte {
+	o := openObject(b)
+	if s.State != "" {
+		o.str("state", s.State)
+	}
+	if s.TargetSeconds != nil {
+		o.int("target_seconds", *s.TargetSeconds)
+	}
+	if s.ElapsedSeconds != nil {
+		o.int("elapsed_seconds", *s.ElapsedSeconds)
+	}
+	o.time("due_at", s.DueAt)
+	if !s.BreachedAt.IsZero() {
+		o.time("breached_at", s.BreachedAt)
+	}
+	return o.close()
+}
+
 // ticketOf is the JSON shape of t as a list item, with its stored SLA
 // summary and no next actions.
 func ticketOf(t tickets.Ticket) ticketJSON {
