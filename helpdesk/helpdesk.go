@@ -175,7 +175,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 func (d *Desk) Now() time.Time { return d.now() }
 
 // Run runs the desk's background workers until ctx is done: the
-// maintenance loop that forgets expired idempotency keys, the SLA check
+// maintenance loop that forgets expired idempotency keys and merges the
+// store's text indexes (SQLite's FTS5 segments), the SLA check
 // that emits ticket.sla_at_risk and ticket.sla_breached, and the outbox
 // relay that hands committed events to the bus (and so to OnEvent
 // handlers). It returns nil on a clean stop.
@@ -193,6 +194,7 @@ func (d *Desk) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 			d.purge(ctx)
+			d.mergeSearchIndexes(ctx)
 		case <-sla.C:
 			d.checkSLA(ctx)
 		}
@@ -204,6 +206,27 @@ func (d *Desk) Run(ctx context.Context) error {
 // late.
 func (d *Desk) checkSLA(ctx context.Context) {
 	_, _ = d.Tickets.CheckSLA(ctx)
+}
+
+// searchIndexMerger is implemented by stores whose text indexes need
+// merging now and then (bunstore on SQLite, whose FTS5 indexes gather a
+// segment per transaction).
+type searchIndexMerger interface {
+	MergeSearchIndexes(ctx context.Context, steps int) (more bool, err error)
+}
+
+// mergeStepsPerTick bounds the index merging of one maintenance tick: a
+// step holds the writer for tens of milliseconds, and what remains is
+// merged on the next tick.
+const mergeStepsPerTick = 200
+
+// mergeSearchIndexes merges the store's text indexes a bounded amount. A
+// failure is retried on the next tick: searches stay correct meanwhile,
+// only slower.
+func (d *Desk) mergeSearchIndexes(ctx context.Context) {
+	if m, ok := d.store.(searchIndexMerger); ok {
+		_, _ = m.MergeSearchIndexes(ctx, mergeStepsPerTick)
+	}
 }
 
 // purge deletes expired idempotency keys. A failure is retried on the next

@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
 	"github.com/sistemaboladao/boladao/storage/memory"
 )
 
@@ -50,4 +52,27 @@ func TestNewRefusesShortSecret(t *testing.T) {
 	require.Error(t, err)
 	_, err = helpdesk.New(nil)
 	require.Error(t, err)
+}
+
+func TestRunMergesSQLiteSearchIndexes(t *testing.T) {
+	t.Parallel()
+	store := bunstoretest.SQLite(t)
+	ctx := t.Context()
+	for i := range 20 { // a segment per transaction
+		require.NoError(t, store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO tickets_fts (rowid, title, description) VALUES (?, ?, '')", i+1, "Impressora")
+			return err
+		}))
+	}
+	segments := func() int {
+		var n int
+		require.NoError(t, store.DB().QueryRowContext(ctx, "SELECT count(DISTINCT segid) FROM tickets_fts_idx").Scan(&n))
+		return n
+	}
+	require.Greater(t, segments(), 1)
+	desk, err := helpdesk.New(store, helpdesk.WithBcryptCost(bcrypt.MinCost), helpdesk.WithMaintenanceInterval(10*time.Millisecond))
+	require.NoError(t, err)
+	runDesk(t, desk)
+	require.Eventually(t, func() bool { return segments() == 1 }, 5*time.Second, 10*time.Millisecond,
+		"the maintenance tick merges the segments")
 }

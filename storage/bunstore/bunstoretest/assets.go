@@ -135,12 +135,8 @@ func SeedAssets(ctx context.Context, s *bunstore.Store, size AssetSeed) (tenant.
 			return 0, fmt.Errorf("seeding assets: %w", err)
 		}
 	}
-	analyze := "ANALYZE"
-	if s.Dialect() == bunstore.Postgres {
-		analyze = "VACUUM ANALYZE assets"
-	}
-	if _, err := s.DB().ExecContext(ctx, analyze); err != nil {
-		return 0, fmt.Errorf("seeding assets: analyzing: %w", err)
+	if err := settle(ctx, s, "assets"); err != nil {
+		return 0, fmt.Errorf("seeding assets: %w", err)
 	}
 	return main, nil
 }

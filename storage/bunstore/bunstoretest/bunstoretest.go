@@ -1,8 +1,10 @@
 package bunstoretest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,4 +74,25 @@ func randomHex(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// settle does after a bulk load what a running server's maintenance does
+// within its first ticks: the planner's statistics (VACUUM ANALYZE table on
+// PostgreSQL, ANALYZE on SQLite) and, on SQLite, the merge of the
+// full-text indexes' segments (Store.MergeSearchIndexes).
+func settle(ctx context.Context, s *bunstore.Store, table string) error {
+	analyze := "ANALYZE"
+	if s.Dialect() == bunstore.Postgres {
+		analyze = "VACUUM ANALYZE " + table
+	}
+	if _, err := s.DB().ExecContext(ctx, analyze); err != nil {
+		return fmt.Errorf("analyzing: %w", err)
+	}
+	for more := true; more; {
+		var err error
+		if more, err = s.MergeSearchIndexes(ctx, 100); err != nil {
+			return err
+		}
+	}
+	return nil
 }

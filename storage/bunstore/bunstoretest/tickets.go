@@ -191,12 +191,8 @@ ON CONFLICT (company_id) DO UPDATE SET next_number = excluded.next_number`, int6
 	if err != nil {
 		return SeededTickets{}, fmt.Errorf("seeding tickets: counters: %w", err)
 	}
-	analyze := "ANALYZE"
-	if s.Dialect() == bunstore.Postgres {
-		analyze = "VACUUM ANALYZE tickets"
-	}
-	if _, err := s.DB().ExecContext(ctx, analyze); err != nil {
-		return SeededTickets{}, fmt.Errorf("seeding tickets: analyzing: %w", err)
+	if err := settle(ctx, s, "tickets"); err != nil {
+		return SeededTickets{}, fmt.Errorf("seeding tickets: %w", err)
 	}
 	return SeededTickets{Company: main, Requester: contacts[main], Agents: agents}, nil
 }
