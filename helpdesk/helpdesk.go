@@ -216,8 +216,8 @@ type searchIndexMerger interface {
 }
 
 // mergeStepsPerTick bounds the index merging of one maintenance tick: a
-// step holds the writer for tens of milliseconds, and what remains is
-// merged on the next tick.
+// step holds the writer up to about a tenth of a second, other writers
+// run between steps, and what remains is merged on the next tick.
 const mergeStepsPerTick = 200
 
 // mergeSearchIndexes merges the store's text indexes a bounded amount. A
