@@ -169,13 +169,10 @@ func (s *series) snapshot() (map[int]uint64, histogram) {
 // sorted returns the series by route, then method.
 func (m *metrics) sorted() ([]seriesKey, []*series) {
 	m.mu.RLock()
-	keys := slices.Collect(maps.Keys(m.series))
-	m.mu.RUnlock()
-	slices.SortFunc(keys, func(a, b seriesKey) int {
+	keys := slices.SortedFunc(maps.Keys(m.series), func(a, b seriesKey) int {
 		return cmp.Or(cmp.Compare(a.route, b.route), cmp.Compare(a.method, b.method))
 	})
 	out := make([]*series, len(keys))
-	m.mu.RLock()
 	for i, k := range keys {
 		out[i] = m.series[k]
 	}
