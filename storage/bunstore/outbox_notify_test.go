@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -66,4 +67,48 @@ func TestOutboxNotifyWakesTheRelayOfAnotherProcess(t *testing.T) {
 		}
 	}
 	t.Fatal("no commit of the other store woke the relay within 10 s")
+}
+
+// TestOutboxNotifyIsThrottled commits a burst of units of work with events
+// and counts the NOTIFYs a listener receives: far fewer than the commits,
+// and the last arrives after the last commit, so that no commit is left
+// unannounced.
+func TestOutboxNotifyIsThrottled(t *testing.T) {
+	t.Parallel()
+	s := newPostgres(t)
+	ln := pgdriver.NewListener(s.DB())
+	t.Cleanup(func() { _ = ln.Close() })
+	require.NoError(t, ln.Listen(t.Context(), "boladao_outbox"))
+	notes := ln.Channel()
+
+	const commits = 200
+	start := time.Now()
+	var lastCommit time.Time
+	for i := range commits {
+		ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
+		require.NoError(t, err)
+		require.NoError(t, s.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error {
+			return tx.AppendEvents(ctx, ev)
+		}))
+		lastCommit = time.Now()
+	}
+	burst := lastCommit.Sub(start)
+
+	received, last := 0, time.Time{}
+	for quiet := time.After(time.Second); ; {
+		select {
+		case <-notes:
+			received++
+			last = time.Now()
+			continue
+		case <-quiet:
+		}
+		break
+	}
+	require.Positive(t, received)
+	require.True(t, last.After(lastCommit), "the last commit was announced")
+	// At most one NOTIFY at the start of each 5 ms interval of the burst,
+	// and one for its tail.
+	require.LessOrEqual(t, received, int(burst/(5*time.Millisecond))+2, "%d NOTIFYs for %d commits in %v", received, commits, burst)
+	require.Less(t, received, commits/2, "%d NOTIFYs for %d commits in %v", received, commits, burst)
 }

@@ -62,6 +62,15 @@ func (h *relayHub) notify() {
 	}
 }
 
+// announceInterval is the least time between two NOTIFYs of one store.
+// The first commit after a quiet spell is announced at once; the commits
+// that follow within the interval share one NOTIFY at its end. A relay
+// that wakes keeps claiming while there are events, so under load the
+// other processes lose nothing, and the store sends at most 200 NOTIFYs a
+// second instead of one a commit (which cost a tenth of the ticket
+// creation rate at 8 clients on PostgreSQL, measured with boladao-bench).
+const announceInterval = 5 * time.Millisecond
+
 // announce makes the store send NOTIFY outboxChannel soon, on its own
 // connection and outside any unit of work: a transaction that notifies
 // holds the server's notification lock through its commit, which would
@@ -82,6 +91,11 @@ func (h *relayHub) announce(db *bun.DB) {
 				// A failed NOTIFY only delays the other relays until
 				// their next poll.
 				_, _ = db.ExecContext(ctx, "SELECT pg_notify(?, '')", outboxChannel)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(announceInterval):
+				}
 			}
 		}()
 	})
