@@ -25,7 +25,11 @@ type outboxRow struct {
 }
 
 // AppendEvents implements events.Appender: the events are written by the
-// transaction, so they commit or roll back with it.
+// transaction, so they commit or roll back with it. On PostgreSQL their
+// INSERT travels with the COMMIT, in the same round trip (see withCommit):
+// the rows are invisible to everyone until the commit anyway, and an
+// INSERT that fails there fails the commit, with storage.ErrConflict for a
+// duplicate event ID as here.
 func (t *Tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -35,7 +39,15 @@ func (t *Tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 		rows[i] = outboxRow{ID: e.ID, Type: e.Type, CompanyID: int64(e.CompanyID), AggregateType: e.AggregateType,
 			AggregateID: e.AggregateID, OccurredAt: e.OccurredAt.UTC(), ActorUserID: int64(e.ActorUserID), Data: e.Data}
 	}
-	_, err := t.db.NewInsert().Model(&rows).Exec(ctx)
+	var err error
+	if q := t.db.NewInsert().Model(&rows); t.withCommit != nil {
+		var b []byte
+		if b, err = q.AppendQuery(q.DB().QueryGen(), nil); err == nil {
+			t.withCommit.stmts = append(t.withCommit.stmts, string(b))
+		}
+	} else {
+		_, err = q.Exec(ctx)
+	}
 	if err == nil && t.appended != nil {
 		*t.appended = true
 	}

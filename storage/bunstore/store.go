@@ -175,7 +175,7 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*Store, error)
 		}
 		connOpts = append(connOpts, pgdriver.WithConnParams(map[string]any{"search_path": o.schema}))
 	}
-	sqldb := sql.OpenDB(pgdriver.NewConnector(connOpts...))
+	sqldb := sql.OpenDB(pgConnector{pgdriver.NewConnector(connOpts...)})
 	sqldb.SetMaxOpenConns(o.maxConns)
 	sqldb.SetMaxIdleConns(o.maxConns)
 	db := bun.NewDB(sqldb, pgdialect.New())
@@ -299,9 +299,17 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]Migration, error) {
 // inTx runs fn in a transaction on the writer.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	appended := false
+	var wc *withCommit
+	if s.dialect == Postgres {
+		wc = &withCommit{}
+		ctx = context.WithValue(ctx, withCommitKey{}, wc)
+	}
 	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}, appended: &appended})
+		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}, withCommit: wc, appended: &appended})
 	})
+	if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
+		err = translate(ce.err, "appending events")
+	}
 	if err == nil && appended {
 		s.relay.notify()
 		if s.dialect == Postgres {
@@ -318,6 +326,8 @@ type Tx struct {
 	// appended is set when the unit of work wrote events, so that its
 	// commit wakes the outbox relay.
 	appended *bool
+	// withCommit, on PostgreSQL, takes the statements sent with COMMIT.
+	withCommit *withCommit
 }
 
 // Directory returns the store as the directory package sees it.

@@ -1,0 +1,75 @@
+package bunstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/storage/bunstore"
+)
+
+// TestAppendedEventsCommitWithTheUnitOfWork covers the outbox rows that a
+// PostgreSQL unit of work sends with its COMMIT (and SQLite writes at once):
+// they commit with the rest, a unit of work that fails after appending
+// writes none, and a duplicate event ID fails the whole unit of work with
+// storage.ErrConflict and leaves the connection usable. The pool has one
+// connection, so every unit of work reuses it.
+func TestAppendedEventsCommitWithTheUnitOfWork(t *testing.T) {
+	t.Parallel()
+	for _, be := range benchBackends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			s := be.open(t, bunstore.WithMaxConns(1))
+			ctx := t.Context()
+			event := func(i int) events.Event {
+				ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
+				require.NoError(t, err)
+				return ev
+			}
+			companyWithEvent := func(name string, evs ...events.Event) (tenant.CompanyID, error) {
+				now := time.Now().UTC()
+				c := directory.Company{Name: name, Timezone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}
+				err := s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+					if err := tx.InsertCompany(ctx, &c); err != nil {
+						return err
+					}
+					return tx.AppendEvents(ctx, evs...)
+				})
+				return c.ID, err
+			}
+			count := func(table string) string { return queryRows(t, s.DB(), "SELECT count(*) FROM "+table)[0] }
+
+			first, second := event(1), event(2)
+			_, err := companyWithEvent("Acme", first, second)
+			require.NoError(t, err)
+			got, err := s.OutboxEvents(ctx, events.OutboxQuery{})
+			require.NoError(t, err)
+			require.Equal(t, []string{first.ID, second.ID}, []string{got[0].ID, got[1].ID})
+
+			boom := errors.New("boom")
+			err = s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+				require.NoError(t, tx.AppendEvents(ctx, event(3)))
+				return boom
+			})
+			require.ErrorIs(t, err, boom)
+
+			_, err = companyWithEvent("Dup", event(4), first)
+			require.ErrorIs(t, err, storage.ErrConflict)
+			require.Equal(t, "1", count("companies"), "the company of the failed unit of work was rolled back")
+			require.Equal(t, "2", count("outbox"))
+
+			// The connection went back to the pool clean.
+			_, err = companyWithEvent("Globex", event(5))
+			require.NoError(t, err)
+			require.Equal(t, "2", count("companies"))
+			require.Equal(t, "3", count("outbox"))
+		})
+	}
+}
