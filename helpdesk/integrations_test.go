@@ -41,9 +41,10 @@ func TestRunAppliesAIToNewTickets(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	go func() { done <- desk.Run(runCtx) }()
 
-	tk, err := desk.Tickets.Create(ctx, admin, tickets.CreateInput{Title: "Impressora não imprime",
+	created, err := desk.Tickets.Create(ctx, admin, tickets.CreateInput{Title: "Impressora não imprime",
 		Description: "A impressora do financeiro parou de imprimir", RequesterContactID: ana.ID})
 	require.NoError(t, err)
+	tk := created.Ticket
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		page, err := desk.Tickets.Comments(ctx, admin, tk.ID, storage.PageRequest{})
 		assert.NoError(c, err)

@@ -149,23 +149,34 @@ func cleanTags(b *validation.Builder, tags []string) []string {
 }
 
 // Create opens a ticket. It needs tenant.PermTicketsCreate and emits
-// ticket.created.
-func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput) (Ticket, error) {
+// ticket.created. Like Get, it returns the ticket with its SLA state and
+// the actor's next actions, from what the unit of work read; an actor who
+// may open tickets but not read them (an intake token) gets the ticket
+// alone, with nil NextActions.
+func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput) (Details, error) {
 	// The permission and the fields are checked before the unit of work,
 	// so that a refusal never waits for (or holds) the writer.
 	t, err := s.newTicket(actor, in)
 	if err != nil {
-		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+		return Details{}, fmt.Errorf("creating ticket: %w", err)
 	}
-	var out Ticket
+	var (
+		out Ticket
+		c   directory.Company
+	)
 	err = s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		out = t // a unit of work run again starts from the unnumbered ticket
-		return s.insertTicket(ctx, tx, actor, &out)
+		var err error
+		c, err = s.insertTicket(ctx, tx, actor, &out)
+		return err
 	})
 	if err != nil {
-		return Ticket{}, fmt.Errorf("creating ticket: %w", err)
+		return Details{}, fmt.Errorf("creating ticket: %w", err)
 	}
-	return out, nil
+	if requireRead(actor) != nil {
+		return Details{Ticket: out}, nil
+	}
+	return s.describe(actor, out, c), nil
 }
 
 // CreateTx is Create inside the caller's unit of work (service orders open
@@ -176,7 +187,7 @@ func (s *Service) CreateTx(ctx context.Context, tx Tx, actor tenant.Actor, in Cr
 	if err != nil {
 		return Ticket{}, err
 	}
-	if err := s.insertTicket(ctx, tx, actor, &t); err != nil {
+	if _, err := s.insertTicket(ctx, tx, actor, &t); err != nil {
 		return Ticket{}, err
 	}
 	return t, nil
@@ -223,41 +234,41 @@ func (s *Service) newTicket(actor tenant.Actor, in CreateInput) (Ticket, error) 
 }
 
 // insertTicket checks t's company, requester and asset in tx, sets its SLA
-// clocks, numbers and inserts it and emits ticket.created.
-func (s *Service) insertTicket(ctx context.Context, tx Tx, actor tenant.Actor, t *Ticket) error {
-	c, err := tx.CompanyByID(ctx, actor.CompanyID)
+// clocks, numbers and inserts it and emits ticket.created. It returns the
+// company it read.
+func (s *Service) insertTicket(ctx context.Context, tx Tx, actor tenant.Actor, t *Ticket) (directory.Company, error) {
+	c, requester, err := tx.CompanyAndContact(ctx, actor.CompanyID, t.RequesterContactID)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if !c.Active {
-		return fmt.Errorf("company %d is deactivated: %w", c.ID, storage.ErrConflict)
+		return c, fmt.Errorf("company %d is deactivated: %w", c.ID, storage.ErrConflict)
 	}
-	if err := checkContact(ctx, tx, actor.CompanyID, t.RequesterContactID, "requester_contact_id"); err != nil {
-		return err
+	if err := usableContact(requester, t.RequesterContactID, "requester_contact_id"); err != nil {
+		return c, err
 	}
 	if t.AssetID != 0 {
 		if _, err := tx.AssetByID(ctx, actor.CompanyID, t.AssetID); errors.Is(err, storage.ErrNotFound) {
-			return validation.Field("asset_id", "no asset %d in this company", t.AssetID)
+			return c, validation.Field("asset_id", "no asset %d in this company", t.AssetID)
 		} else if err != nil {
-			return err
+			return c, err
 		}
 	}
 	s.refreshSLA(t, c, t.CreatedAt)
 	// Number 0: InsertTicket takes the company's next number.
 	if err := tx.InsertTicket(ctx, t); err != nil {
-		return err
+		return c, err
 	}
-	return emit(ctx, tx, actor, "ticket.created", *t, t.CreatedAt, nil)
+	return c, emit(ctx, tx, actor, "ticket.created", *t, t.CreatedAt, nil)
 }
 
-func checkContact(ctx context.Context, q Queries, company tenant.CompanyID, id tenant.ContactID, field string) error {
-	c, err := q.ContactByID(ctx, company, id)
-	if errors.Is(err, storage.ErrNotFound) {
+// usableContact refuses, as a field error, a contact c read for id that is
+// not the company's (zero) or is deactivated.
+func usableContact(c directory.Contact, id tenant.ContactID, field string) error {
+	switch {
+	case c.ID == 0:
 		return validation.Field(field, "no contact %d in this company", id)
-	} else if err != nil {
-		return err
-	}
-	if !c.Active {
+	case !c.Active:
 		return validation.Field(field, "contact %d is deactivated", id)
 	}
 	return nil
@@ -340,6 +351,12 @@ func (s *Service) details(ctx context.Context, actor tenant.Actor, t Ticket) (De
 	if err != nil {
 		return Details{}, err
 	}
+	return s.describe(actor, t, c), nil
+}
+
+// describe is t with its SLA state now, under the calendar and policy of
+// its company c, and actor's next actions.
+func (s *Service) describe(actor tenant.Actor, t Ticket, c directory.Company) Details {
 	cal, pol := s.slaConfig(c)
 	d := Details{Ticket: t, SLA: sla.Evaluate(slaInput(t, cal, pol, s.clock())), NextActions: []NextAction{}}
 	for _, tr := range s.machine.AllowedTransitions(actor, t.Status) {
@@ -347,7 +364,7 @@ func (s *Service) details(ctx context.Context, actor tenant.Actor, t Ticket) (De
 			d.NextActions = append(d.NextActions, NextAction{Name: tr.Name, Status: tr.To, Required: tr.Required})
 		}
 	}
-	return d, nil
+	return d
 }
 
 // mayTransition applies the rules a table cannot express: requesters act

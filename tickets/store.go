@@ -33,6 +33,11 @@ type Queries interface {
 
 	CompanyByID(ctx context.Context, id tenant.CompanyID) (directory.Company, error)
 	ContactByID(ctx context.Context, company tenant.CompanyID, id tenant.ContactID) (directory.Contact, error)
+	// CompanyAndContact reads a company and one of its contacts at once
+	// (one query on the SQL backends; a ticket's creation needs both):
+	// storage.ErrNotFound when there is no such company, a zero Contact
+	// when the company has no such contact.
+	CompanyAndContact(ctx context.Context, company tenant.CompanyID, contact tenant.ContactID) (directory.Company, directory.Contact, error)
 	UserByID(ctx context.Context, company tenant.CompanyID, id tenant.UserID) (directory.User, error)
 	AssetByID(ctx context.Context, company tenant.CompanyID, id int64) (inventory.Asset, error)
 }
@@ -43,12 +48,15 @@ type Tx interface {
 	events.Appender
 
 	// NextTicketNumber allocates the company's next ticket number (1, 2,
-	// ...), gapless: a rolled-back unit of work gives its number back.
+	// ...). Numbers are unique per company and grow in the order they are
+	// drawn. A backend may draw them so that a company's creations need not
+	// commit one at a time: PostgreSQL draws from a per-company sequence,
+	// and a unit of work that fails after drawing leaves a gap; the memory
+	// and SQLite backends give the number back.
 	NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error)
 	// InsertTicket assigns the ID and sets Version to 1. A ticket whose
 	// Number is zero receives the company's next number, as from
-	// NextTicketNumber; on PostgreSQL in the same statement, so that the
-	// counter row stays locked for one statement less.
+	// NextTicketNumber (on PostgreSQL in the INSERT itself).
 	InsertTicket(ctx context.Context, t *Ticket) error
 	// UpdateTicket writes t where ID, company and Version match, then
 	// increments Version (storage.ErrStale / storage.ErrNotFound otherwise).

@@ -153,11 +153,11 @@ func (s *Service) inboundMessage(ctx context.Context, company tenant.CompanyID, 
 			item.Outcome = OutcomeCommented
 		}
 	case errors.Is(err, storage.ErrNotFound):
-		var t tickets.Ticket
-		t, err = s.tickets.Create(ctx, actor, tickets.CreateInput{Title: title(rec.Body),
+		var d tickets.Details
+		d, err = s.tickets.Create(ctx, actor, tickets.CreateInput{Title: title(rec.Body),
 			Description: truncate(rec.Body, tickets.MaxDescriptionLength), Channel: tickets.ChannelWhatsApp,
 			RequesterContactID: contact.ID, Tags: []string{"whatsapp"}})
-		ticketID = t.ID
+		ticketID = d.Ticket.ID
 		if err == nil {
 			item.Outcome = OutcomeTicketOpened
 		}

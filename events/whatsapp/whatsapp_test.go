@@ -405,8 +405,9 @@ func TestHandshake(t *testing.T) {
 // ticketCreated opens a ticket for the contact and returns its event.
 func (w *world) ticketCreated(t *testing.T, title string) events.Event {
 	t.Helper()
-	tk, err := w.tk.Create(t.Context(), w.admin, tickets.CreateInput{Title: title, RequesterContactID: w.contact.ID})
+	created, err := w.tk.Create(t.Context(), w.admin, tickets.CreateInput{Title: title, RequesterContactID: w.contact.ID})
 	require.NoError(t, err)
+	tk := created.Ticket
 	evs, err := w.store.OutboxEvents(t.Context(), events.OutboxQuery{CompanyID: w.company.ID, Type: "ticket.created"})
 	require.NoError(t, err)
 	for _, e := range evs {
@@ -585,8 +586,9 @@ func TestNotifierReadsTheTicketAndSkipsInternalNotes(t *testing.T) {
 	_, err := w.wa.CreateRule(ctx, w.admin, whatsapp.RuleInput{EventType: "ticket.commented", TemplateName: "ticket_reply",
 		Language: "pt_BR", Parameters: []string{"ticket.number", "ticket.status", "body"}})
 	require.NoError(t, err)
-	tk, err := w.tk.Create(ctx, w.admin, tickets.CreateInput{Title: "Mouse", RequesterContactID: w.contact.ID})
+	created, err := w.tk.Create(ctx, w.admin, tickets.CreateInput{Title: "Mouse", RequesterContactID: w.contact.ID})
 	require.NoError(t, err)
+	tk := created.Ticket
 	_, err = w.tk.AddComment(ctx, w.admin, tk.ID, "nota interna", true)
 	require.NoError(t, err)
 	_, err = w.tk.AddComment(ctx, w.admin, tk.ID, "Trocamos o mouse", false)

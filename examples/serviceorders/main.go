@@ -66,11 +66,12 @@ func main() {
 		log.Fatal(err)
 	}
 
-	t, err := desk.Tickets.Create(ctx, tech, tickets.CreateInput{Title: "Servidor reiniciando sozinho",
+	opened, err := desk.Tickets.Create(ctx, tech, tickets.CreateInput{Title: "Servidor reiniciando sozinho",
 		AssetID: assets[0].ID, RequesterContactID: customer.ID})
 	if err != nil {
 		log.Fatal(err)
 	}
+	t := opened.Ticket
 	fmt.Printf("ticket #%d %q about %s\n", t.Number, t.Title, assets[0].Serial)
 
 	o, err := desk.ServiceOrders.CreateFromTicket(ctx, tech, t, serviceorders.CreateInput{Type: serviceorders.TypeCorrective,

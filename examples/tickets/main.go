@@ -66,13 +66,14 @@ func main() {
 	}
 	status := func(s tickets.Status) *tickets.Status { return &s }
 
-	t, err := desk.Tickets.Create(ctx, agent, tickets.CreateInput{
+	opened, err := desk.Tickets.Create(ctx, agent, tickets.CreateInput{
 		Title: "Impressora não imprime", Priority: sla.PriorityHigh, RequesterContactID: customer.ID, Channel: tickets.ChannelWhatsApp})
 	if err != nil {
 		log.Fatal(err)
 	}
+	t := opened.Ticket
 	fmt.Printf("ticket #%d, high priority: 4 business hours to answer, 24 to resolve (Mon–Fri 08:00–18:00)\n", t.Number)
-	show("opened", must(desk.Tickets.Get(ctx, agent, t.ID)))
+	show("opened", opened)
 
 	now = now.Add(90 * time.Minute) // Friday 17:30
 	show("no answer yet", must(desk.Tickets.Get(ctx, agent, t.ID)))

@@ -285,7 +285,7 @@ func newDesk(t *testing.T, history int) *desk {
 		tk, err := d.tk.Create(ctx, d.admin, tickets.CreateInput{Title: s.Title, Description: s.Description,
 			Category: s.Category, Priority: s.Priority, RequesterContactID: d.contact})
 		require.NoError(t, err)
-		_, err = d.tk.Update(ctx, d.admin, tk.ID, tickets.Patch{Status: ptr(tickets.StatusResolved), ResolutionNote: "ok"})
+		_, err = d.tk.Update(ctx, d.admin, tk.Ticket.ID, tickets.Patch{Status: ptr(tickets.StatusResolved), ResolutionNote: "ok"})
 		require.NoError(t, err)
 	}
 	return d
@@ -296,8 +296,9 @@ func ptr[T any](v T) *T { return &v }
 // open creates a ticket and returns it with its ticket.created event.
 func (d *desk) open(t *testing.T, title, description string) (tickets.Ticket, events.Event) {
 	t.Helper()
-	tk, err := d.tk.Create(t.Context(), d.admin, tickets.CreateInput{Title: title, Description: description, RequesterContactID: d.contact})
+	created, err := d.tk.Create(t.Context(), d.admin, tickets.CreateInput{Title: title, Description: description, RequesterContactID: d.contact})
 	require.NoError(t, err)
+	tk := created.Ticket
 	evs, err := d.store.OutboxEvents(t.Context(), events.OutboxQuery{CompanyID: tk.CompanyID, Type: "ticket.created"})
 	require.NoError(t, err)
 	for _, e := range evs {

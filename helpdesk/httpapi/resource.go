@@ -90,10 +90,11 @@ func (a *api) idempotentReplay(location func(id int64) string, member string, h 
 	}
 }
 
-// writeCreated answers 201 for a resource just created with the given id:
-// the resource read back with get and shown with details (so that it
-// carries what a GET shows, next actions included), or conv(t) when the
-// caller may create but not read; Location is location(id).
+// writeCreated answers 201 for a resource just created with the given id,
+// for services whose creation returns less than a GET shows: the resource
+// read back with get and shown with details (next actions included), or
+// conv(t) when the caller may create but not read; Location is
+// location(id).
 func writeCreated[T, D any, J resourceJSON](w http.ResponseWriter, r *http.Request, p helpdesk.Principal, t T, id int64,
 	conv func(T) J, get func(context.Context, tenant.Actor, int64) (D, error), details func(D) J, location func(int64) string) {
 	body := conv(t)

@@ -289,14 +289,21 @@ func (a *api) createTicket(w http.ResponseWriter, r *http.Request, p helpdesk.Pr
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
 		return err
 	}
-	t, err := a.desk.Tickets.Create(r.Context(), p.Actor, tickets.CreateInput{
+	d, err := a.desk.Tickets.Create(r.Context(), p.Actor, tickets.CreateInput{
 		Title: in.Title, Description: in.Description, Priority: sla.Priority(strings.TrimSpace(in.Priority)),
 		Category: in.Category, Channel: tickets.Channel(strings.TrimSpace(in.Channel)), Tags: in.Tags,
 		AssetID: in.AssetID, RequesterContactID: tenant.ContactID(in.RequesterContactID)})
 	if err != nil {
 		return err
 	}
-	writeCreated(w, r, p, t, t.ID, ticketOf, a.desk.Tickets.Get, ticketDetailsOf, ticketLocation)
+	// Create answers what Get would, next actions included, without a
+	// read; a caller who may not read tickets gets the stored summary.
+	body := ticketOf(d.Ticket)
+	if d.NextActions != nil {
+		body = ticketDetailsOf(d)
+	}
+	w.Header().Set("Location", ticketLocation(d.Ticket.ID))
+	writeResource(w, http.StatusCreated, d.Ticket.Version, body)
 	return nil
 }
 

@@ -21,6 +21,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // Backup formats, as BackupInfo.Format names them.
@@ -431,7 +433,10 @@ func (s *Store) Restore(ctx context.Context, file string) error {
 		if _, err := io.Copy(io.Discard, zr); err != nil { // reaches the gzip CRC check
 			return fmt.Errorf("bunstore: restore: %s is damaged: %w", file, err)
 		}
-		return resetIdentities(ctx, tx)
+		if err := resetIdentities(ctx, tx); err != nil {
+			return err
+		}
+		return resetTicketNumbers(ctx, tx)
 	})
 }
 
@@ -473,6 +478,31 @@ func resetIdentities(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max(?) FROM ?), 0) + 1, false)",
 			quoteIdent(c.Table), c.Column, bun.Ident(c.Column), bun.Ident(c.Table)); err != nil {
 			return fmt.Errorf("bunstore: restore: resetting the sequence of %s.%s: %w", c.Table, c.Column, err)
+		}
+	}
+	return nil
+}
+
+// resetTicketNumbers creates the ticket number sequence of every restored
+// company (see ticketSequence) and moves it past the company's highest
+// ticket number.
+func resetTicketNumbers(ctx context.Context, tx bun.Tx) error {
+	var last []struct {
+		Company int64 `bun:"id"`
+		Number  int64 `bun:"number"`
+	}
+	if err := tx.NewRaw(`SELECT id, COALESCE((SELECT max(number) FROM tickets WHERE company_id = companies.id), 0) AS number
+		FROM companies ORDER BY id`).Scan(ctx, &last); err != nil {
+		return fmt.Errorf("bunstore: restore: reading the last ticket numbers: %w", err)
+	}
+	for _, l := range last {
+		seq := ticketSequence(tenant.CompanyID(l.Company))
+		if _, err := tx.ExecContext(ctx, "CREATE SEQUENCE IF NOT EXISTS ?", bun.Ident(seq)); err != nil {
+			return fmt.Errorf("bunstore: restore: creating %s: %w", seq, err)
+		}
+		// setval(s, n, false): the next nextval returns n.
+		if _, err := tx.ExecContext(ctx, "SELECT setval(?, ?, false)", seq, l.Number+1); err != nil {
+			return fmt.Errorf("bunstore: restore: moving %s: %w", seq, err)
 		}
 	}
 	return nil

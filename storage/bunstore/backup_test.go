@@ -19,6 +19,8 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
 	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
+	"github.com/sistemaboladao/boladao/tickets"
+	"github.com/sistemaboladao/boladao/tickets/sla"
 )
 
 // backupTables are compared row by row after a restore.
@@ -177,6 +179,16 @@ func TestBackupRestorePostgres(t *testing.T) {
 	t.Parallel()
 	src := bunstoretest.Postgres(t)
 	fillForBackup(t, src)
+	acme := insertContact(t, src, 1, "Bia")
+	newTicket := func(s *bunstore.Store, company tenant.CompanyID, contact tenant.ContactID) int64 {
+		now := time.Now().UTC()
+		tk := tickets.Ticket{CompanyID: company, Title: "x", Priority: sla.PriorityLow, Channel: tickets.ChannelWeb,
+			RequesterContactID: contact, Status: tickets.StatusNew, SLAState: sla.StateOnTrack, CreatedAt: now, UpdatedAt: now}
+		require.NoError(t, s.Tickets().InTx(t.Context(), func(ctx context.Context, tx tickets.Tx) error { return tx.InsertTicket(ctx, &tk) }))
+		return tk.Number
+	}
+	require.EqualValues(t, 1, newTicket(src, 1, acme))
+	require.EqualValues(t, 2, newTicket(src, 1, acme))
 	want := dumpTables(t, src)
 
 	info, err := src.Backup(t.Context(), t.TempDir())
@@ -199,9 +211,13 @@ func TestBackupRestorePostgres(t *testing.T) {
 	require.NoError(t, dst.Restore(t.Context(), info.Path))
 	require.Equal(t, want, dumpTables(t, dst))
 
-	// Identity sequences continue after the restored rows.
+	// Identity sequences continue after the restored rows, and so do the
+	// companies' ticket numbers.
 	id := insertCompany(t, dst, "After")
 	require.EqualValues(t, 3, id)
+	require.EqualValues(t, 3, newTicket(dst, 1, acme))
+	require.EqualValues(t, 1, newTicket(dst, 2, insertContact(t, dst, 2, "Caio")))
+	require.EqualValues(t, 1, newTicket(dst, id, insertContact(t, dst, id, "Duda")))
 
 	// A database with rows is refused, and so is a damaged file.
 	require.ErrorContains(t, dst.Restore(t.Context(), info.Path), "already has rows")

@@ -182,6 +182,30 @@ func (q queries) ContactByID(ctx context.Context, company tenant.CompanyID, id t
 	return r.model(), translate(err, fmt.Sprintf("contact %d", id))
 }
 
+// CompanyAndContact implements tickets.Queries with one query: the
+// company, and the contact joined to it when it is the company's.
+func (q queries) CompanyAndContact(ctx context.Context, company tenant.CompanyID, contact tenant.ContactID) (directory.Company, directory.Contact, error) {
+	var r struct {
+		companyRow
+		Contact contactRow `bun:"embed:contact__"`
+	}
+	err := q.db.NewSelect().Model(&r).ModelTableExpr("companies AS company_row").ColumnExpr("company_row.*").
+		ColumnExpr("ct.id AS contact__id, ct.company_id AS contact__company_id, ct.name AS contact__name, "+
+			"ct.email AS contact__email, ct.phone AS contact__phone, ct.whatsapp_opt_in AS contact__whatsapp_opt_in, "+
+			"ct.active AS contact__active, ct.version AS contact__version, ct.created_at AS contact__created_at, "+
+			"ct.updated_at AS contact__updated_at").
+		Join("LEFT JOIN contacts AS ct ON ct.company_id = company_row.id AND ct.id = ?", int64(contact)).
+		Where("company_row.id = ?", int64(company)).Scan(ctx)
+	if err != nil {
+		return directory.Company{}, directory.Contact{}, translate(err, fmt.Sprintf("company %d", company))
+	}
+	var ct directory.Contact
+	if r.Contact.ID != 0 {
+		ct = r.Contact.model()
+	}
+	return r.companyRow.model(), ct, nil
+}
+
 // ListContacts implements directory.Queries.
 func (q queries) ListContacts(ctx context.Context, company tenant.CompanyID, f directory.ContactFilter, p storage.PageRequest) (storage.Page[directory.Contact], error) {
 	var rows []contactRow
@@ -274,6 +298,9 @@ func (t *Tx) InsertCompany(ctx context.Context, c *directory.Company) error {
 		return err
 	}
 	c.ID = tenant.CompanyID(r.ID)
+	if t.dialect == Postgres {
+		return createTicketSequence(ctx, t.db, c.ID)
+	}
 	return nil
 }
 

@@ -76,6 +76,25 @@ func (r reader) ContactByID(ctx context.Context, company tenant.CompanyID, id te
 	return c, nil
 }
 
+// CompanyAndContact reads a company and one of its contacts: a zero
+// Contact when the company has no such contact.
+func (r reader) CompanyAndContact(ctx context.Context, company tenant.CompanyID, contact tenant.ContactID) (directory.Company, directory.Contact, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return directory.Company{}, directory.Contact{}, err
+	}
+	defer release()
+	co, ok := r.s.t.companies.get(company)
+	if !ok {
+		return directory.Company{}, directory.Contact{}, fmt.Errorf("memory: company %d: %w", company, storage.ErrNotFound)
+	}
+	ct, ok := r.s.t.contacts.get(contact)
+	if !ok || ct.CompanyID != company {
+		ct = directory.Contact{}
+	}
+	return co, ct, nil
+}
+
 // ListContacts lists the contacts of company by ascending ID.
 func (r reader) ListContacts(ctx context.Context, company tenant.CompanyID, f directory.ContactFilter, p storage.PageRequest) (storage.Page[directory.Contact], error) {
 	p = p.Normalize()

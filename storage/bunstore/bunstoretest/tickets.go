@@ -180,8 +180,13 @@ func SeedTickets(ctx context.Context, s *bunstore.Store, size TicketSeed) (Seede
 	// creations continue the sequences.
 	err = s.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for company, last := range seq {
-			_, err := tx.ExecContext(ctx, `INSERT INTO ticket_counters (company_id, next_number) VALUES (?, ?)
+			var err error
+			if s.Dialect() == bunstore.Postgres {
+				_, err = tx.ExecContext(ctx, "SELECT setval(?, ?)", fmt.Sprintf("ticket_numbers_%d", company), last)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO ticket_counters (company_id, next_number) VALUES (?, ?)
 ON CONFLICT (company_id) DO UPDATE SET next_number = excluded.next_number`, int64(company), last+1)
+			}
 			if err != nil {
 				return err
 			}
