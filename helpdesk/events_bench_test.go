@@ -163,15 +163,12 @@ func benchOutbox(b *testing.B, store helpdesk.Store, rate int) {
 			}
 		})
 	}
-	var tick <-chan time.Time
-	if rate > 0 {
-		t := time.NewTicker(time.Second / time.Duration(rate))
-		defer t.Stop()
-		tick = t.C
-	}
 	for n := range b.N {
-		if tick != nil {
-			<-tick
+		// Event n is due at start + n/rate: a schedule, not a ticker, which
+		// drops the ticks it cannot deliver in time (at 2,000/s a 500 µs
+		// ticker offered about 1,740 events a second on a 2-core machine).
+		if rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(n) * time.Second / time.Duration(rate))))
 		}
 		jobs <- n
 	}

@@ -2,11 +2,13 @@ package bunstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -73,3 +75,61 @@ func TestAppendedEventsCommitWithTheUnitOfWork(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresTransactionsBeginWithTheirFirstStatement checks the pool's
+// transactions: BEGIN travels with the first statement (whose statement
+// and transaction start times are then the same message's), a transaction
+// that sends nothing commits and rolls back without a word, one with an
+// isolation level begins at once with it, and a failed first statement
+// aborts the transaction, which is rolled back so that the pool's one
+// connection serves the next unit of work.
+func TestPostgresTransactionsBeginWithTheirFirstStatement(t *testing.T) {
+	t.Parallel()
+	s := openPostgresWith(t, bunstore.WithMaxConns(1))
+	ctx := t.Context()
+	db := s.DB()
+
+	var sameMessage bool
+	require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT statement_timestamp() = transaction_timestamp()").Scan(&sameMessage)
+	}))
+	require.True(t, sameMessage, "BEGIN and the first statement came in one message")
+
+	var inBlock, later bool
+	require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE probe (n int)"); err != nil {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+		// A second statement runs in the same transaction: now() stays at
+		// its start.
+		return tx.QueryRowContext(ctx, "SELECT now() < statement_timestamp(), now() = transaction_timestamp()").Scan(&later, &inBlock)
+	}))
+	require.True(t, later)
+	require.True(t, inBlock)
+
+	require.NoError(t, db.RunInTx(ctx, nil, func(context.Context, bun.Tx) error { return nil }))
+	require.ErrorIs(t, db.RunInTx(ctx, nil, func(context.Context, bun.Tx) error { return errBoom }), errBoom)
+
+	var level string
+	require.NoError(t, db.RunInTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(ctx context.Context, tx bun.Tx) error {
+		return tx.QueryRowContext(ctx, "SHOW transaction_isolation").Scan(&level)
+	}))
+	require.Equal(t, "serializable", level)
+
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "SELECT 1/0")
+		require.Error(t, err)
+		_, err = tx.ExecContext(ctx, "SELECT 1")
+		require.ErrorContains(t, err, "current transaction is aborted")
+		return err
+	})
+	require.Error(t, err)
+	var one int
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT 1").Scan(&one), "the connection went back to the pool clean")
+	var status string
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT CASE WHEN now() = statement_timestamp() THEN 'autocommit' ELSE 'in a transaction' END").Scan(&status))
+	require.Equal(t, "autocommit", status)
+}
+
+var errBoom = errors.New("boom")
