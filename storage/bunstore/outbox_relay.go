@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -158,14 +159,19 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 	fn func(ctx context.Context, recs []events.OutboxRecord) []events.OutboxOutcome) (int, error) {
 	if s.dialect == Postgres {
 		n := 0
-		err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// The delivered rows are marked with the COMMIT (see withCommit).
+		wc := &withCommit{}
+		err := s.write.RunInTx(context.WithValue(ctx, withCommitKey{}, wc), nil, func(ctx context.Context, tx bun.Tx) error {
 			recs, err := claimRows(ctx, tx, now, limit, true)
 			if err != nil || len(recs) == 0 {
 				return err
 			}
 			n = len(recs)
-			return recordOutcomes(ctx, tx, now, fn(ctx, recs))
+			return recordOutcomes(ctx, tx, wc, now, fn(ctx, recs))
 		})
+		if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
+			err = ce.err
+		}
 		return n, translate(err, "claiming outbox events")
 	}
 	s.relay.claim.Lock()
@@ -176,7 +182,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 	}
 	outcomes := fn(ctx, recs)
 	err = s.write.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
-		return recordOutcomes(ctx, tx, now, outcomes)
+		return recordOutcomes(ctx, tx, nil, now, outcomes)
 	})
 	return len(recs), translate(err, "recording outbox outcomes")
 }
@@ -224,7 +230,9 @@ func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock b
 	return recs, nil
 }
 
-func recordOutcomes(ctx context.Context, tx bun.Tx, now time.Time, outcomes []events.OutboxOutcome) error {
+// recordOutcomes writes the outcomes of a claim in tx; the marking of the
+// delivered rows goes with the COMMIT when wc is not nil.
+func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Time, outcomes []events.OutboxOutcome) error {
 	now = now.UTC()
 	var done []string
 	for _, o := range outcomes {
@@ -244,13 +252,17 @@ func recordOutcomes(ctx context.Context, tx bun.Tx, now time.Time, outcomes []ev
 			}
 		}
 	}
-	if len(done) > 0 {
-		if _, err := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).
-			Where("id IN (?)", bun.In(done)).Exec(ctx); err != nil {
-			return err
-		}
+	if len(done) == 0 {
+		return nil
 	}
-	return nil
+	q := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("id IN (?)", bun.In(done))
+	if wc != nil {
+		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+		wc.stmts = append(wc.stmts, string(b))
+		return err
+	}
+	_, err := q.Exec(ctx)
+	return err
 }
 
 // PendingOutbox implements events.RelayStore.
