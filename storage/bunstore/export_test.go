@@ -7,6 +7,9 @@ import (
 	"github.com/uptrace/bun/migrate"
 )
 
+// OutboxChannel is the store's NOTIFY channel, for the external tests.
+func (s *Store) OutboxChannel() string { return s.relay.channel }
+
 // MigrateFirst exposes migrateFirst to the external tests.
 func (s *Store) MigrateFirst(ctx context.Context, n int) ([]string, error) {
 	return s.migrateFirst(ctx, n)

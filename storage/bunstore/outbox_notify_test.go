@@ -78,7 +78,7 @@ func TestOutboxNotifyIsThrottled(t *testing.T) {
 	s := newPostgres(t)
 	ln := pgdriver.NewListener(s.DB())
 	t.Cleanup(func() { _ = ln.Close() })
-	require.NoError(t, ln.Listen(t.Context(), "boladao_outbox"))
+	require.NoError(t, ln.Listen(t.Context(), s.OutboxChannel()))
 	notes := ln.Channel()
 
 	const commits = 200

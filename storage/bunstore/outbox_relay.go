@@ -2,6 +2,8 @@ package bunstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +22,17 @@ var (
 	_ events.OutboxNotifier = (*Store)(nil)
 )
 
-// outboxChannel is the PostgreSQL NOTIFY channel that wakes the relays of
-// every process after commits that appended events.
-const outboxChannel = "boladao_outbox"
+// outboxChannel names the PostgreSQL NOTIFY channel that wakes the relays
+// of every process after commits that appended events: boladao_outbox, or
+// for a store in a schema of its own (WithSchema) a name derived from the
+// schema, since channels are shared by the whole database.
+func outboxChannel(schema string) string {
+	if schema == "" {
+		return "boladao_outbox"
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return "boladao_outbox_" + hex.EncodeToString(sum[:8])
+}
 
 // relayHub wakes the relays of this process after commits that appended
 // events, tells the other processes on PostgreSQL, and serialises SQLite
@@ -31,6 +41,8 @@ type relayHub struct {
 	claim   sync.Mutex
 	mu      sync.Mutex
 	waiters map[*func()]struct{}
+	// channel is the store's outboxChannel (PostgreSQL).
+	channel string
 
 	// PostgreSQL: announce sends NOTIFY outboxChannel, one at a time;
 	// pending coalesces the commits that come while one is on its way.
@@ -91,7 +103,7 @@ func (h *relayHub) announce(db *bun.DB) {
 				}
 				// A failed NOTIFY only delays the other relays until
 				// their next poll.
-				_, _ = db.ExecContext(ctx, "SELECT pg_notify(?, '')", outboxChannel)
+				_, _ = db.ExecContext(ctx, "SELECT pg_notify(?, '')", h.channel)
 				select {
 				case <-ctx.Done():
 					return
@@ -303,8 +315,8 @@ func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {
 	}
 	ln := pgdriver.NewListener(s.write)
 	defer ln.Close()
-	if err := ln.Listen(ctx, outboxChannel); err != nil {
-		return fmt.Errorf("bunstore: LISTEN %s: %w", outboxChannel, err)
+	if err := ln.Listen(ctx, s.relay.channel); err != nil {
+		return fmt.Errorf("bunstore: LISTEN %s: %w", s.relay.channel, err)
 	}
 	ch := ln.Channel() // reconnects and pings by itself
 	for {
@@ -313,9 +325,9 @@ func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {
 			return nil
 		case n, ok := <-ch:
 			if !ok {
-				return fmt.Errorf("bunstore: the %s listener closed", outboxChannel)
+				return fmt.Errorf("bunstore: the %s listener closed", s.relay.channel)
 			}
-			if n.Channel == outboxChannel {
+			if n.Channel == s.relay.channel {
 				wake()
 			}
 		}

@@ -135,11 +135,10 @@ func (t *pgTx) Commit() error {
 	return errors.Join(&errWithCommit{err}, rerr)
 }
 
-// Rollback implements driver.Tx.
+// Rollback implements driver.Tx. It leaves the withCommit alone: it belongs
+// to the unit of work, whose goroutine may still be appending to it when
+// database/sql rolls back on the cancellation of its context.
 func (t *pgTx) Rollback() error {
-	if t.wc != nil {
-		t.wc.stmts = nil
-	}
 	if t.cn.begin {
 		t.cn.begin = false
 		return nil

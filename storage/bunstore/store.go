@@ -179,7 +179,9 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*Store, error)
 	sqldb.SetMaxOpenConns(o.maxConns)
 	sqldb.SetMaxIdleConns(o.maxConns)
 	db := bun.NewDB(sqldb, pgdialect.New())
-	return &Store{dialect: Postgres, read: db, write: db, queries: queries{db: db, dialect: Postgres}}, nil
+	s := &Store{dialect: Postgres, read: db, write: db, queries: queries{db: db, dialect: Postgres}}
+	s.relay.channel = outboxChannel(o.schema)
+	return s, nil
 }
 
 func createSchema(ctx context.Context, rawURL, schema string) error {
