@@ -32,7 +32,6 @@ type Queries interface {
 	Analytics(ctx context.Context, company tenant.CompanyID, q AnalyticsQuery) (Analytics, error)
 
 	CompanyByID(ctx context.Context, id tenant.CompanyID) (directory.Company, error)
-	ContactByID(ctx context.Context, company tenant.CompanyID, id tenant.ContactID) (directory.Contact, error)
 	// CompanyAndContact reads a company and one of its contacts at once
 	// (one query on the SQL backends; a ticket's creation needs both):
 	// storage.ErrNotFound when there is no such company, a zero Contact

@@ -124,16 +124,10 @@ func (x *assetJSON) appendJSON(b []byte) []byte {
 	o.str("manufacturer", x.Manufacturer)
 	o.str("model", x.Model)
 	o.str("status", x.Status)
-	if x.AssigneeContactID != 0 {
-		o.int("assignee_contact_id", x.AssigneeContactID)
-	}
+	o.optInt("assignee_contact_id", x.AssigneeContactID)
 	o.str("location", x.Location)
-	if !x.WarrantyUntil.IsZero() {
-		o.time("warranty_until", x.WarrantyUntil)
-	}
-	if x.RetiredReason != "" {
-		o.str("retired_reason", x.RetiredReason)
-	}
+	o.optTime("warranty_until", x.WarrantyUntil)
+	o.optStr("retired_reason", x.RetiredReason)
 	o.strs("allowed_transitions", x.AllowedTransitions)
 	o.int("version", x.Version)
 	o.time("created_at", x.CreatedAt)

@@ -84,6 +84,27 @@ func (o *jsonObject) bool(k string, v bool) {
 	o.b = strconv.AppendBool(o.b, v)
 }
 
+// The opt methods write a member tagged omitempty (omitzero for times):
+// nothing for the zero value.
+
+func (o *jsonObject) optStr(k, v string) {
+	if v != "" {
+		o.str(k, v)
+	}
+}
+
+func (o *jsonObject) optInt(k string, v int64) {
+	if v != 0 {
+		o.int(k, v)
+	}
+}
+
+func (o *jsonObject) optTime(k string, t timeJSON) {
+	if !t.IsZero() {
+		o.time(k, t)
+	}
+}
+
 // time writes t as time.Time's MarshalText does: RFC 3339 with up to
 // nanoseconds.
 func (o *jsonObject) time(k string, t timeJSON) {

@@ -155,28 +155,15 @@ func (t *ticketJSON) appendJSON(b []byte) []byte {
 	o.str("channel", t.Channel)
 	o.strs("tags", t.Tags)
 	o.int("requester_contact_id", t.RequesterContactID)
-	if t.AssigneeUserID != 0 {
-		o.int("assignee_user_id", t.AssigneeUserID)
-	}
-	if t.AssetID != 0 {
-		o.int("asset_id", t.AssetID)
-	}
+	o.optInt("assignee_user_id", t.AssigneeUserID)
+	o.optInt("asset_id", t.AssetID)
 	o.str("status", t.Status)
-	if t.ResolutionNote != "" {
-		o.str("resolution_note", t.ResolutionNote)
-	}
-	if t.CancelReason != "" {
-		o.str("cancel_reason", t.CancelReason)
-	}
+	o.optStr("resolution_note", t.ResolutionNote)
+	o.optStr("cancel_reason", t.CancelReason)
 	o.int("reopen_count", int64(t.ReopenCount))
-	for _, m := range [...]struct {
-		key string
-		at  timeJSON
-	}{{"first_response_at", t.FirstResponseAt}, {"resolved_at", t.ResolvedAt}, {"closed_at", t.ClosedAt}} {
-		if !m.at.IsZero() {
-			o.time(m.key, m.at)
-		}
-	}
+	o.optTime("first_response_at", t.FirstResponseAt)
+	o.optTime("resolved_at", t.ResolvedAt)
+	o.optTime("closed_at", t.ClosedAt)
 	o.key("sla")
 	o.b = t.SLA.appendJSON(o.b)
 	if t.NextActions != nil {
@@ -219,9 +206,7 @@ func (s slaJSON) appendJSON(b []byte) []byte {
 // appendJSON writes the target as encoding/json does.
 func (s slaTargetJSON) appendJSON(b []byte) []byte {
 	o := openObject(b)
-	if s.State != "" {
-		o.str("state", s.State)
-	}
+	o.optStr("state", s.State)
 	if s.TargetSeconds != nil {
 		o.int("target_seconds", *s.TargetSeconds)
 	}
@@ -229,9 +214,7 @@ func (s slaTargetJSON) appendJSON(b []byte) []byte {
 		o.int("elapsed_seconds", *s.ElapsedSeconds)
 	}
 	o.time("due_at", s.DueAt)
-	if !s.BreachedAt.IsZero() {
-		o.time("breached_at", s.BreachedAt)
-	}
+	o.optTime("breached_at", s.BreachedAt)
 	return o.close()
 }
 

@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -190,10 +191,7 @@ func (q queries) CompanyAndContact(ctx context.Context, company tenant.CompanyID
 		Contact contactRow `bun:"embed:contact__"`
 	}
 	err := q.db.NewSelect().Model(&r).ModelTableExpr("companies AS company_row").ColumnExpr("company_row.*").
-		ColumnExpr("ct.id AS contact__id, ct.company_id AS contact__company_id, ct.name AS contact__name, "+
-			"ct.email AS contact__email, ct.phone AS contact__phone, ct.whatsapp_opt_in AS contact__whatsapp_opt_in, "+
-			"ct.active AS contact__active, ct.version AS contact__version, ct.created_at AS contact__created_at, "+
-			"ct.updated_at AS contact__updated_at").
+		ColumnExpr(embeddedColumns[contactRow](q.db, "ct", "contact__")).
 		Join("LEFT JOIN contacts AS ct ON ct.company_id = company_row.id AND ct.id = ?", int64(contact)).
 		Where("company_row.id = ?", int64(company)).Scan(ctx)
 	if err != nil {
@@ -204,6 +202,19 @@ func (q queries) CompanyAndContact(ctx context.Context, company tenant.CompanyID
 		ct = r.Contact.model()
 	}
 	return r.companyRow.model(), ct, nil
+}
+
+// embeddedColumns selects every column of row type R from the table
+// aliased alias, named for a struct field of type R tagged embed:prefix.
+func embeddedColumns[R any](db bun.IDB, alias, prefix string) string {
+	var b strings.Builder
+	for i, f := range db.Dialect().Tables().Get(reflect.TypeFor[R]()).Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s.%s AS %s%s", alias, f.Name, prefix, f.Name)
+	}
+	return b.String()
 }
 
 // ListContacts implements directory.Queries.

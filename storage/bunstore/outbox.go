@@ -39,15 +39,7 @@ func (t *Tx) AppendEvents(ctx context.Context, evs ...events.Event) error {
 		rows[i] = outboxRow{ID: e.ID, Type: e.Type, CompanyID: int64(e.CompanyID), AggregateType: e.AggregateType,
 			AggregateID: e.AggregateID, OccurredAt: e.OccurredAt.UTC(), ActorUserID: int64(e.ActorUserID), Data: e.Data}
 	}
-	var err error
-	if q := t.db.NewInsert().Model(&rows); t.withCommit != nil {
-		var b []byte
-		if b, err = q.AppendQuery(q.DB().QueryGen(), nil); err == nil {
-			t.withCommit.stmts = append(t.withCommit.stmts, string(b))
-		}
-	} else {
-		_, err = q.Exec(ctx)
-	}
+	err := execAtCommit(ctx, t.withCommit, t.db.NewInsert().Model(&rows))
 	if err == nil && t.appended != nil {
 		*t.appended = true
 	}

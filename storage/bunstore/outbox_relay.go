@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -172,8 +171,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 	if s.dialect == Postgres {
 		n := 0
 		// The delivered rows are marked with the COMMIT (see withCommit).
-		wc := &withCommit{}
-		err := s.write.RunInTx(context.WithValue(ctx, withCommitKey{}, wc), nil, func(ctx context.Context, tx bun.Tx) error {
+		err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx, wc *withCommit) error {
 			recs, err := claimRows(ctx, tx, now, limit, true)
 			if err != nil || len(recs) == 0 {
 				return err
@@ -181,9 +179,6 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 			n = len(recs)
 			return recordOutcomes(ctx, tx, wc, now, fn(ctx, recs))
 		})
-		if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
-			err = ce.err
-		}
 		return n, translate(err, "claiming outbox events")
 	}
 	s.relay.claim.Lock()
@@ -267,14 +262,7 @@ func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Tim
 	if len(done) == 0 {
 		return nil
 	}
-	q := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("id IN (?)", bun.In(done))
-	if wc != nil {
-		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
-		wc.stmts = append(wc.stmts, string(b))
-		return err
-	}
-	_, err := q.Exec(ctx)
-	return err
+	return execAtCommit(ctx, wc, tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("id IN (?)", bun.In(done)))
 }
 
 // PendingOutbox implements events.RelayStore.

@@ -2,11 +2,14 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"strings"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/uptrace/bun/schema"
 )
 
 // The PostgreSQL pool saves round trips on every transaction:
@@ -23,11 +26,44 @@ import (
 // aborted, and is rolled back as usual.
 
 // withCommit holds the statements a unit of work sends with its COMMIT.
-// inTx puts one in the context it begins the transaction with, where
-// pgConn.BeginTx finds it.
+// Store.runTx puts one in the context it begins the transaction with,
+// where pgConn.BeginTx finds it.
 type withCommit struct{ stmts []string }
 
 type withCommitKey struct{}
+
+// runTx runs fn in a transaction on the writer. On PostgreSQL fn gets the
+// transaction's withCommit (nil on SQLite), and a failure of its
+// statements is reported as theirs, translated.
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, wc *withCommit) error) error {
+	var wc *withCommit
+	if s.dialect == Postgres {
+		wc = &withCommit{}
+		ctx = context.WithValue(ctx, withCommitKey{}, wc)
+	}
+	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, wc) })
+	if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
+		return translate(ce.err, "committing")
+	}
+	return err
+}
+
+// execAtCommit sends q with wc's COMMIT, or runs it now when wc is nil.
+func execAtCommit(ctx context.Context, wc *withCommit, q interface {
+	schema.QueryAppender
+	DB() *bun.DB
+	Exec(ctx context.Context, dest ...any) (sql.Result, error)
+}) error {
+	if wc == nil {
+		_, err := q.Exec(ctx)
+		return err
+	}
+	b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+	if err == nil {
+		wc.stmts = append(wc.stmts, string(b))
+	}
+	return err
+}
 
 // pgConnector makes the connections of the PostgreSQL pool: pgdriver's,
 // with the transactions described above. Driver returns pgdriver's driver,

@@ -301,17 +301,9 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]Migration, error) {
 // inTx runs fn in a transaction on the writer.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	appended := false
-	var wc *withCommit
-	if s.dialect == Postgres {
-		wc = &withCommit{}
-		ctx = context.WithValue(ctx, withCommitKey{}, wc)
-	}
-	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+	err := s.runTx(ctx, func(ctx context.Context, btx bun.Tx, wc *withCommit) error {
 		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}, withCommit: wc, appended: &appended})
 	})
-	if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
-		err = translate(ce.err, "appending events")
-	}
 	if err == nil && appended {
 		s.relay.notify()
 		if s.dialect == Postgres {
@@ -328,7 +320,8 @@ type Tx struct {
 	// appended is set when the unit of work wrote events, so that its
 	// commit wakes the outbox relay.
 	appended *bool
-	// withCommit, on PostgreSQL, takes the statements sent with COMMIT.
+	// withCommit, on PostgreSQL, takes the statements sent with COMMIT
+	// (see execAtCommit).
 	withCommit *withCommit
 }
 

@@ -385,7 +385,7 @@ func testTicketsCompanyAndContact(t *testing.T, b Backend) {
 	f := newTkFixture(t, b, "Acme")
 	other := f.sibling(t, "Other")
 	s := b.Tickets()
-	wantContact, err := s.ContactByID(ctx(t), f.co.ID, f.req.ContactID)
+	wantContact, err := b.Directory().ContactByID(ctx(t), f.co.ID, f.req.ContactID)
 	require.NoError(t, err)
 
 	co, ct, err := s.CompanyAndContact(ctx(t), f.co.ID, f.req.ContactID)
