@@ -81,7 +81,10 @@ type RelayConfig struct {
 	// (default 0: retry forever; a bus that is down must not lose events).
 	Attempts int
 	// Concurrency is how many aggregates are published at once (default
-	// 16).
+	// 64). Subscribers that write what they receive, such as the
+	// webhooks service, group the events that arrive together into one
+	// statement: the more aggregates at once, the fewer statements a
+	// batch costs.
 	Concurrency int
 	// Retention is how long delivered events are kept (default 7 days);
 	// PruneInterval is how often they are pruned (default 1 h).
@@ -118,7 +121,7 @@ func (c *RelayConfig) defaults(notifies bool) {
 		c.MaxBackoff = time.Minute
 	}
 	if c.Concurrency == 0 {
-		c.Concurrency = 16
+		c.Concurrency = 64
 	}
 	if c.Retention == 0 {
 		c.Retention = 7 * 24 * time.Hour

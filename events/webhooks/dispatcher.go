@@ -116,21 +116,128 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	if _, err := s.store.EnqueueDeliveries(ctx, ds); err != nil {
+	// A running dispatcher sends what it may send at once (handOff);
+	// without one, everything waits for ProcessDue.
+	s.mu.Lock()
+	running := s.runCtx != nil
+	s.mu.Unlock()
+	lease := time.Duration(0)
+	if running {
+		lease = s.lease()
+	}
+	if _, err := s.store.EnqueueDeliveries(ctx, ds, lease); err != nil {
 		return err
 	}
-	// An endpoint being served is claimed again when its worker ends:
-	// waking the dispatcher for it would only repeat a fruitless claim.
-	s.mu.Lock()
-	idle := false
+	var held []Delivery
+	waiting := map[int64]bool{} // endpoints with deliveries left for a claim
 	for _, d := range ds {
-		idle = idle || !s.inflight[d.EndpointID]
+		switch {
+		case d.ID == 0: // enqueued before
+		case d.NextAttemptAt.After(now):
+			held = append(held, d)
+		default:
+			waiting[d.EndpointID] = true
+		}
+	}
+	s.handOff(ctx, held, waiting)
+	return nil
+}
+
+// handOff gives the deliveries that EnqueueDeliveries claimed to their
+// endpoints' workers, so that they are sent without waiting for a claim:
+// a new worker for an idle endpoint, the queue of a busy one. What the
+// dispatcher cannot take (it stopped, or the queue is full) is released.
+// Endpoints in waiting have deliveries that only a claim can take: their
+// workers claim them, or the dispatcher is woken for idle ones.
+func (s *Service) handOff(ctx context.Context, held []Delivery, waiting map[int64]bool) {
+	var release []Delivery
+	wake := false
+	s.mu.Lock()
+	for id, ds := range byEndpoint(held) {
+		w := s.inflight[id]
+		switch {
+		case s.runCtx == nil:
+			release = append(release, ds...)
+		case w == nil:
+			s.startWorker(s.runCtx, &s.workers, id, ds)
+		case len(w.queued)+len(ds) > s.cfg.BatchSize:
+			release = append(release, ds...)
+			w.dirty = true
+		default:
+			w.queued = append(w.queued, ds...)
+		}
+	}
+	for id := range waiting {
+		if w := s.inflight[id]; w != nil {
+			w.dirty = true
+		} else {
+			wake = true
+		}
 	}
 	s.mu.Unlock()
-	if idle {
+	s.release(ctx, release)
+	if wake || len(release) > 0 {
 		s.Wake()
 	}
-	return nil
+}
+
+// byEndpoint groups deliveries by endpoint, keeping their order.
+func byEndpoint(ds []Delivery) map[int64][]Delivery {
+	out := map[int64][]Delivery{}
+	for _, d := range ds {
+		out[d.EndpointID] = append(out[d.EndpointID], d)
+	}
+	return out
+}
+
+// endpointWork is the state of an endpoint being served: the deliveries
+// handed to it while it was busy, and whether it may have due deliveries
+// that only a claim can take.
+type endpointWork struct {
+	queued []Delivery
+	dirty  bool
+}
+
+// startWorker serves endpoint id, beginning with ds, until it has nothing
+// more to send. s.mu must be held.
+func (s *Service) startWorker(ctx context.Context, wg *sync.WaitGroup, id int64, ds []Delivery) {
+	s.inflight[id] = &endpointWork{}
+	wg.Go(func() {
+		for len(ds) > 0 {
+			s.serveEndpoint(ctx, ds)
+			ds = s.next(ctx, id)
+		}
+	})
+}
+
+// next returns what endpoint id's worker sends next: the deliveries handed
+// to it meanwhile and, if it may have some, those a claim finds due. With
+// nothing left it ends the endpoint's turn.
+func (s *Service) next(ctx context.Context, id int64) []Delivery {
+	for {
+		s.mu.Lock()
+		w := s.inflight[id]
+		ds, dirty := w.queued, w.dirty
+		w.queued, w.dirty = nil, false
+		if ctx.Err() != nil || (len(ds) == 0 && !dirty) {
+			delete(s.inflight, id)
+			s.mu.Unlock()
+			s.release(ctx, ds)
+			return nil
+		}
+		s.mu.Unlock()
+		if dirty {
+			more, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(),
+				Limit: s.cfg.BatchSize, Endpoint: id})
+			if err != nil && ctx.Err() == nil {
+				s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "endpoint_id", id, "error", err)
+			}
+			ds = append(ds, more...)
+		}
+		if len(ds) > 0 {
+			return ds
+		}
+	}
 }
 
 // Wake makes a running dispatcher look for due deliveries now.
@@ -142,16 +249,29 @@ func (s *Service) Wake() {
 }
 
 // Run sends due deliveries until ctx is done, then waits for the requests
-// in flight and returns nil.
+// in flight and returns nil. While it runs, HandleEvent's deliveries are
+// sent at once rather than at the next claim.
 func (s *Service) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.runCtx != nil {
+		s.mu.Unlock()
+		return errors.New("webhooks: the dispatcher is running already")
+	}
+	s.runCtx = ctx
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.runCtx = nil // no worker starts after this
+		s.mu.Unlock()
+		s.workers.Wait()
+	}()
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
 	prune := time.NewTicker(time.Hour)
 	defer prune.Stop()
-	defer s.workers.Wait()
 	s.prune(ctx)
 	for {
-		if _, err := s.dispatch(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.dispatch(ctx, &s.workers); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "error", err)
 		}
 		select {
@@ -175,11 +295,12 @@ func (s *Service) prune(ctx context.Context) {
 // ProcessDue sends every delivery that is due now and waits for the
 // answers; it returns how many deliveries it attempted.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
+	var wg sync.WaitGroup
 	total := 0
 	for {
-		n, err := s.dispatch(ctx)
+		n, err := s.dispatch(ctx, &wg)
 		total += n
-		s.workers.Wait()
+		wg.Wait()
 		if err != nil || n == 0 {
 			return total, err
 		}
@@ -187,42 +308,30 @@ func (s *Service) ProcessDue(ctx context.Context) (int, error) {
 }
 
 // dispatch claims a batch of due deliveries of the endpoints that are not
-// being served, and starts one worker per endpoint.
-func (s *Service) dispatch(ctx context.Context) (int, error) {
+// being served, and starts a worker (in wg) for each of their endpoints.
+// The workers of the endpoints being served claim theirs at the end of
+// their current pass.
+func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup) (int, error) {
 	s.mu.Lock()
 	exclude := make([]int64, 0, len(s.inflight))
-	for id := range s.inflight {
+	for id, w := range s.inflight {
 		exclude = append(exclude, id)
+		w.dirty = true
 	}
 	s.mu.Unlock()
-	ds, err := s.store.ClaimDeliveries(ctx, s.cfg.Now().UTC(), s.lease(), s.cfg.BatchSize, exclude)
+	ds, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(), Limit: s.cfg.BatchSize, Exclude: exclude})
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	byEndpoint := map[int64][]Delivery{}
-	var order []int64
-	for _, d := range ds {
-		if _, ok := byEndpoint[d.EndpointID]; !ok {
-			order = append(order, d.EndpointID)
-		}
-		byEndpoint[d.EndpointID] = append(byEndpoint[d.EndpointID], d)
-	}
 	s.mu.Lock()
-	for _, id := range order {
-		s.inflight[id] = true
+	for id, eds := range byEndpoint(ds) {
+		if w := s.inflight[id]; w != nil { // a hand-off started it meanwhile
+			w.queued = append(w.queued, eds...)
+			continue
+		}
+		s.startWorker(ctx, wg, id, eds)
 	}
 	s.mu.Unlock()
-	for _, id := range order {
-		s.workers.Go(func() {
-			defer func() {
-				s.mu.Lock()
-				delete(s.inflight, id)
-				s.mu.Unlock()
-				s.Wake() // more may be waiting for this endpoint
-			}()
-			s.serveEndpoint(ctx, byEndpoint[id])
-		})
-	}
 	return len(ds), nil
 }
 
@@ -233,7 +342,7 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 func (s *Service) serveEndpoint(ctx context.Context, ds []Delivery) {
 	d0 := ds[0]
 	ep, err := s.store.EndpointByID(ctx, d0.CompanyID, d0.EndpointID)
-	if err != nil {
+	if err != nil || !ep.Active { // deliveries of inactive endpoints wait
 		s.release(ctx, ds)
 		return
 	}

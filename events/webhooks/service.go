@@ -145,8 +145,9 @@ type Service struct {
 	wake   chan struct{}
 
 	mu       sync.Mutex
-	inflight map[int64]bool // endpoints being served
-	workers  sync.WaitGroup
+	inflight map[int64]*endpointWork // endpoints being served
+	runCtx   context.Context         // Run's, while it runs
+	workers  sync.WaitGroup          // Run's workers
 
 	// Group commit of HandleEvent (see dispatcher.go).
 	gmu      sync.Mutex
@@ -180,7 +181,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &Service{store: store, cfg: cfg, guard: g, client: client, wake: make(chan struct{}, 1),
-		inflight: map[int64]bool{}}, nil
+		inflight: map[int64]*endpointWork{}}, nil
 }
 
 // EndpointInput is a new endpoint.
@@ -423,7 +424,7 @@ func (s *Service) SendTest(ctx context.Context, actor tenant.Actor, id int64) (D
 		return Delivery{}, err
 	}
 	ds := []Delivery{d}
-	if _, err := s.store.EnqueueDeliveries(ctx, ds); err != nil {
+	if _, err := s.store.EnqueueDeliveries(ctx, ds, 0); err != nil {
 		return Delivery{}, err
 	}
 	return s.attemptAndRecord(ctx, ep, ds[0])

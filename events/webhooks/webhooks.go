@@ -122,6 +122,17 @@ type AttemptRecord struct {
 	Now      time.Time
 }
 
+// Claim says which deliveries Store.ClaimDeliveries takes.
+type Claim struct {
+	Now   time.Time
+	Lease time.Duration
+	Limit int
+	// Endpoint, when not zero, limits the claim to that endpoint;
+	// Exclude skips the endpoints it lists.
+	Endpoint int64
+	Exclude  []int64
+}
+
 // Store is what the webhooks service needs from a storage backend.
 // Company-scoped methods treat another company's rows as missing
 // (storage.ErrNotFound).
@@ -141,14 +152,21 @@ type Store interface {
 	// already has a delivery of the same event, and returns how many it
 	// inserted. IDs are assigned in order and set in ds (zero for the
 	// skipped ones).
-	EnqueueDeliveries(ctx context.Context, ds []Delivery) (int, error)
-	// ClaimDeliveries takes up to limit pending deliveries of active
-	// endpoints that are due at now, oldest first, skipping endpoints in
-	// exclude and deliveries that have an earlier pending delivery of the
-	// same endpoint and aggregate that is not due; the claimed deliveries'
-	// next attempt moves to now+lease, so that no other dispatcher takes
-	// them meanwhile, and they are returned with that new time.
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, exclude []int64) ([]Delivery, error)
+	//
+	// With lease > 0 it also claims, for the caller to send at once, each
+	// inserted delivery whose endpoint had no pending delivery of the same
+	// aggregate before the call: its next attempt moves on by lease (in ds
+	// too), as ClaimDeliveries would have moved it. Deliveries of the same
+	// endpoint and aggregate within ds are claimed alike, and the caller
+	// sends them in order.
+	EnqueueDeliveries(ctx context.Context, ds []Delivery, lease time.Duration) (int, error)
+	// ClaimDeliveries takes up to c.Limit pending deliveries of active
+	// endpoints that are due at c.Now, oldest first, skipping deliveries
+	// that have an earlier pending delivery of the same endpoint and
+	// aggregate that is not due; the claimed deliveries' next attempt
+	// moves to Now+Lease, so that no other dispatcher takes them
+	// meanwhile, and they are returned with that new time.
+	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
 	// ReleaseDeliveries makes claimed deliveries due at the given time.
 	ReleaseDeliveries(ctx context.Context, ids []int64, at time.Time) error
 	// RecordAttempts writes attempts, in order and in one unit of work:

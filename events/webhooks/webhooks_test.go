@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -522,4 +523,75 @@ func TestEndpointManagement(t *testing.T) {
 	require.NoError(t, f.svc.DeleteEndpoint(t.Context(), f.admin, ep.ID))
 	_, err = f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
 	require.True(t, errors.Is(err, storage.ErrNotFound))
+}
+
+// countingStore counts the claims of the store it wraps.
+type countingStore struct {
+	webhooks.Store
+	claims atomic.Int64
+}
+
+func (s *countingStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
+	s.claims.Add(1)
+	return s.Store.ClaimDeliveries(ctx, c)
+}
+
+func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{})
+	store := &countingStore{Store: f.store.Webhooks()}
+	// Polls an hour apart: what arrives here is sent at once, or claimed
+	// by the busy endpoint's worker.
+	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Schedule: []time.Duration{time.Second},
+		PollInterval: time.Hour, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	rcv := newReceiver(t)
+	gate := make(chan struct{})
+	rcv.answer = func(n int, w http.ResponseWriter) {
+		if n == 6 {
+			<-gate
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	ep, err := svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: rcv.srv.URL, Events: []string{"ticket.*"}})
+	require.NoError(t, err)
+	rcv.secret = ep.Secret
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	require.Eventually(t, func() bool { return store.claims.Load() == 1 }, time.Second, time.Millisecond, "Run claims once as it starts")
+	require.ErrorContains(t, svc.Run(ctx), "running already")
+
+	publish := func(agg string, n int) events.Event {
+		ev, err := events.New("ticket.updated", f.admin.CompanyID, "ticket", agg, f.admin, f.clock.now(), map[string]any{"n": n})
+		require.NoError(t, err)
+		require.NoError(t, svc.HandleEvent(t.Context(), ev))
+		return ev
+	}
+	for i := range 5 {
+		publish(fmt.Sprint("t", i), i)
+	}
+	require.Eventually(t, func() bool { return len(rcv.received()) == 5 }, 2*time.Second, time.Millisecond)
+	require.EqualValues(t, 1, store.claims.Load(), "events of idle aggregates are sent without a claim")
+
+	// The sixth request hangs: a later event of its aggregate must wait for it
+	// (a claim takes it), while another aggregate's event is queued.
+	first := publish("a", 6)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 6 }, 2*time.Second, time.Millisecond)
+	second := publish("a", 7)
+	other := publish("b", 8)
+	time.Sleep(50 * time.Millisecond)
+	require.Len(t, rcv.received(), 6, "nothing passes the request in flight")
+	close(gate)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 8 }, 2*time.Second, time.Millisecond,
+		"the waiting delivery is claimed by the endpoint's worker, not left for the next poll")
+	var order []string
+	for _, r := range rcv.received()[5:] {
+		require.NoError(t, r.verified)
+		order = append(order, r.id)
+	}
+	require.Equal(t, first.ID, order[0])
+	require.ElementsMatch(t, []string{second.ID, other.ID}, order[1:])
+	cancel()
+	require.NoError(t, <-done)
 }

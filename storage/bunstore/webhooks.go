@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -192,12 +193,22 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 	return out, nil
 }
 
-func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery) (int, error) {
+func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
+	var waiting map[aggregate]bool
+	if lease > 0 {
+		var err error
+		if waiting, err = w.waitingAggregates(ctx, ds); err != nil {
+			return 0, translate(err, "enqueueing webhook deliveries")
+		}
+	}
 	rows := make([]webhookDeliveryRow, len(ds))
 	for i, d := range ds {
+		if lease > 0 && !waiting[aggregateOf(d)] {
+			d.NextAttemptAt = d.NextAttemptAt.Add(lease)
+		}
 		rows[i] = deliveryRowOf(d)
 		rows[i].ID = 0
 	}
@@ -225,22 +236,67 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		ids[key{r.EndpointID, r.EventID}] = r.ID
 	}
 	for i := range ds {
-		ds[i].ID = ids[key{ds[i].EndpointID, ds[i].EventID}]
+		if ds[i].ID = ids[key{ds[i].EndpointID, ds[i].EventID}]; ds[i].ID != 0 {
+			ds[i].NextAttemptAt = rows[i].NextAttemptAt
+		}
 	}
 	return len(ret), nil
 }
 
-// ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
-// over a subquery that, on PostgreSQL, locks FOR UPDATE SKIP LOCKED.
-func (w webhookStore) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, exclude []int64) ([]webhooks.Delivery, error) {
-	now = now.UTC()
-	args := []any{now.Add(lease), now, now}
-	excl := ""
-	if len(exclude) > 0 {
-		excl = "AND d.endpoint_id NOT IN (?)"
-		args = append(args, bun.In(exclude))
+// aggregate is an endpoint's aggregate, whose deliveries go in order.
+type aggregate struct {
+	company, endpoint int64
+	key               string
+}
+
+func aggregateOf(d webhooks.Delivery) aggregate {
+	return aggregate{int64(d.CompanyID), d.EndpointID, d.AggregateKey}
+}
+
+// waitingAggregates reads which aggregates of ds have a pending delivery
+// to their endpoint (webhook_deliveries_aggregate_idx).
+func (w webhookStore) waitingAggregates(ctx context.Context, ds []webhooks.Delivery) (map[aggregate]bool, error) {
+	companies, endpoints, keys := map[int64]bool{}, map[int64]bool{}, map[string]bool{}
+	for _, d := range ds {
+		companies[int64(d.CompanyID)], endpoints[d.EndpointID], keys[d.AggregateKey] = true, true, true
 	}
-	args = append(args, limit)
+	var rows []struct {
+		CompanyID  int64  `bun:"company_id"`
+		EndpointID int64  `bun:"endpoint_id"`
+		Key        string `bun:"aggregate_key"`
+	}
+	err := w.s.read.NewSelect().Table("webhook_deliveries").Distinct().Column("company_id", "endpoint_id", "aggregate_key").
+		Where("status = 'pending'").Where("company_id IN (?)", bun.In(slices.Collect(maps.Keys(companies)))).
+		Where("endpoint_id IN (?)", bun.In(slices.Collect(maps.Keys(endpoints)))).
+		Where("aggregate_key IN (?)", bun.In(slices.Collect(maps.Keys(keys)))).Scan(ctx, &rows)
+	waiting := make(map[aggregate]bool, len(rows))
+	for _, r := range rows {
+		waiting[aggregate{r.CompanyID, r.EndpointID, r.Key}] = true
+	}
+	return waiting, err
+}
+
+// ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
+// over a subquery that, on PostgreSQL, locks FOR UPDATE SKIP LOCKED. The
+// check for an earlier delivery of the aggregate is a scalar subquery, not
+// NOT EXISTS: PostgreSQL runs it per candidate as a probe of
+// webhook_deliveries_aggregate_idx on all four columns, where an anti-join
+// planned from the statistics of a table that just filled up filtered
+// every pending delivery of the endpoint for every candidate (200 ms for
+// 200 candidates among 4,000).
+func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
+	now := c.Now.UTC()
+	args := []any{now.Add(c.Lease), now, now}
+	filter := ""
+	if c.Endpoint != 0 {
+		filter = "AND d.endpoint_id = ?"
+		args = append(args, c.Endpoint)
+	}
+	if len(c.Exclude) > 0 {
+		filter += " AND d.endpoint_id NOT IN (?)"
+		args = append(args, bun.In(c.Exclude))
+	}
+	args = append(args, c.Limit)
 	lock := ""
 	if w.s.dialect == Postgres {
 		lock = "FOR UPDATE OF d SKIP LOCKED"
@@ -249,9 +305,10 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, now time.Time, lease 
 		SELECT d.id FROM webhook_deliveries AS d
 		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
 		  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.company_id = d.company_id AND e.id = d.endpoint_id AND e.active)
-		  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id
-		      AND p.aggregate_key = d.aggregate_key AND p.status = 'pending' AND p.id < d.id AND p.next_attempt_at > ?)
-		  ` + excl + `
+		  AND (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id
+		      AND p.aggregate_key = d.aggregate_key AND p.status = 'pending' AND p.id < d.id AND p.next_attempt_at > ?
+		      LIMIT 1) IS NULL
+		  ` + filter + `
 		ORDER BY d.next_attempt_at, d.id LIMIT ? ` + lock + `
 	) RETURNING *`
 	var rows []webhookDeliveryRow

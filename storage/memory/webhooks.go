@@ -180,12 +180,22 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 	return out, nil
 }
 
-func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery) (int, error) {
+func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
 	t, unlock, err := w.lock(ctx, "enqueueing webhook deliveries")
 	if err != nil {
 		return 0, err
 	}
 	defer unlock()
+	var waiting map[aggKey]bool // pending before the call
+	if lease > 0 {
+		waiting = map[aggKey]bool{}
+		t.deliveries.scan(0, func(d webhooks.Delivery) bool {
+			if d.Status == webhooks.StatusPending {
+				waiting[aggKey{d.EndpointID, d.AggregateKey}] = true
+			}
+			return true
+		})
+	}
 	n := 0
 	for i := range ds {
 		d := &ds[i]
@@ -198,6 +208,9 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		if _, dup := t.byEvent[k]; dup {
 			continue
 		}
+		if lease > 0 && !waiting[aggKey{d.EndpointID, d.AggregateKey}] {
+			d.NextAttemptAt = d.NextAttemptAt.Add(lease)
+		}
 		d.ID = t.deliveries.allocate()
 		t.deliveries.put(d.ID, cloneDelivery(*d))
 		t.byEvent[k] = d.ID
@@ -206,20 +219,23 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 	return n, nil
 }
 
-func (w webhookStore) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int, exclude []int64) ([]webhooks.Delivery, error) {
+// aggKey is an endpoint's aggregate, whose deliveries go in order.
+type aggKey struct {
+	endpoint int64
+	key      string
+}
+
+func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
 	t, unlock, err := w.lock(ctx, "claiming webhook deliveries")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	type aggKey struct {
-		endpoint int64
-		key      string
-	}
 	blocked := map[aggKey]bool{}
 	var out []webhooks.Delivery
 	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
-		if d.Status != webhooks.StatusPending || slices.Contains(exclude, d.EndpointID) {
+		if d.Status != webhooks.StatusPending || slices.Contains(c.Exclude, d.EndpointID) ||
+			(c.Endpoint != 0 && d.EndpointID != c.Endpoint) {
 			return true
 		}
 		ep, ok := t.endpoints.get(d.EndpointID)
@@ -227,17 +243,17 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, now time.Time, lease 
 			return true
 		}
 		k := aggKey{d.EndpointID, d.AggregateKey}
-		if d.NextAttemptAt.After(now) {
+		if d.NextAttemptAt.After(c.Now) {
 			blocked[k] = true
 			return true
 		}
 		if blocked[k] {
 			return true
 		}
-		d.NextAttemptAt = now.Add(lease)
+		d.NextAttemptAt = c.Now.Add(c.Lease)
 		t.deliveries.put(d.ID, d)
 		out = append(out, cloneDelivery(d))
-		return len(out) < limit
+		return len(out) < c.Limit
 	})
 	return out, nil
 }

@@ -18,6 +18,7 @@ var webhookCases = []struct {
 }{
 	{"WebhookEndpointRoundTripAndIsolation", testWebhookEndpoints},
 	{"WebhookDeliveriesClaimInOrder", testWebhookClaim},
+	{"WebhookEnqueueClaimsWhatMayGoAtOnce", testWebhookEnqueueClaims},
 	{"WebhookAttemptsDisableAndStats", testWebhookAttempts},
 }
 
@@ -98,24 +99,24 @@ func testWebhookClaim(t *testing.T, b Backend) {
 
 	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at),
 		delivery(off, "e1", "t:1", at)}
-	n, err := w.EnqueueDeliveries(ctx(t), ds)
+	n, err := w.EnqueueDeliveries(ctx(t), ds, 0)
 	require.NoError(t, err)
 	require.Equal(t, 4, n)
 	require.Less(t, ds[0].ID, ds[1].ID)
 	again := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e4", "t:3", at.Add(time.Hour))}
-	n, err = w.EnqueueDeliveries(ctx(t), again)
+	n, err = w.EnqueueDeliveries(ctx(t), again, 0)
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the same event is enqueued once per endpoint")
 	require.Zero(t, again[0].ID)
 	require.NotZero(t, again[1].ID)
 
 	lease := time.Minute
-	claimed, err := w.ClaimDeliveries(ctx(t), at, lease, 10, nil)
+	claimed, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, deliveryIDs(ds[:3]), deliveryIDs(claimed), "due deliveries of active endpoints, oldest first")
 	require.True(t, claimed[0].NextAttemptAt.Equal(at.Add(lease)))
 	require.Equal(t, []byte(`{"id":"e1"}`), claimed[0].Payload)
-	none, err := w.ClaimDeliveries(ctx(t), at, lease, 10, nil)
+	none, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, none, "claimed deliveries are leased")
 
@@ -142,13 +143,13 @@ func testWebhookClaim(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Len(t, log, 1, "a batch with a bad record writes nothing")
 
-	none, err = w.ClaimDeliveries(ctx(t), at.Add(time.Minute), lease, 10, nil)
+	none, err = w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at.Add(time.Minute), Lease: lease, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, none, "e2 waits behind e1, e4 is not due")
-	later, err := w.ClaimDeliveries(ctx(t), at.Add(2*time.Hour), lease, 10, []int64{off.ID})
+	later, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at.Add(2 * time.Hour), Lease: lease, Limit: 10, Exclude: []int64{off.ID}})
 	require.NoError(t, err)
 	require.Equal(t, []int64{ds[0].ID, ds[1].ID, again[1].ID}, deliveryIDs(later))
-	excluded, err := w.ClaimDeliveries(ctx(t), at.Add(5*time.Hour), lease, 10, []int64{ep.ID})
+	excluded, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at.Add(5 * time.Hour), Lease: lease, Limit: 10, Exclude: []int64{ep.ID}})
 	require.NoError(t, err)
 	require.Empty(t, excluded, "excluded endpoints are skipped")
 
@@ -170,6 +171,49 @@ func testWebhookClaim(t *testing.T, b Backend) {
 	require.Equal(t, 1, reset.Attempts)
 }
 
+func testWebhookEnqueueClaims(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	ep2 := newEndpoint(t, b, co.ID, "https://example.com/two")
+	first := []webhooks.Delivery{delivery(ep, "e1", "t:1", at)}
+	_, err := w.EnqueueDeliveries(ctx(t), first, 0)
+	require.NoError(t, err)
+	require.True(t, first[0].NextAttemptAt.Equal(at), "without a lease nothing is claimed")
+
+	lease := time.Minute
+	ds := []webhooks.Delivery{delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at), delivery(ep, "e4", "t:2", at),
+		delivery(ep2, "e5", "t:1", at), delivery(ep, "e1", "t:1", at)}
+	n, err := w.EnqueueDeliveries(ctx(t), ds, lease)
+	require.NoError(t, err)
+	require.Equal(t, 4, n)
+	require.Zero(t, ds[4].ID, "e1 was enqueued before")
+	for i, want := range []time.Time{at, at.Add(lease), at.Add(lease), at.Add(lease), at} {
+		require.True(t, ds[i].NextAttemptAt.Equal(want), "delivery %d: next attempt %v, want %v", i, ds[i].NextAttemptAt, want)
+	}
+	for _, d := range ds[:4] {
+		stored, err := w.DeliveryByID(ctx(t), co.ID, d.EndpointID, d.ID)
+		require.NoError(t, err)
+		require.True(t, stored.NextAttemptAt.Equal(d.NextAttemptAt), "%s is stored as returned", d.EventID)
+	}
+
+	// e2 waits for the earlier e1 (a claim takes both, in order); e3 and
+	// e4 (a new aggregate) and e5 (another endpoint) are the caller's.
+	claimed, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10})
+	require.NoError(t, err)
+	require.Equal(t, []int64{first[0].ID, ds[0].ID}, deliveryIDs(claimed))
+
+	late := []webhooks.Delivery{delivery(ep2, "e6", "t:9", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), late, 0)
+	require.NoError(t, err)
+	none, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10, Endpoint: ep.ID})
+	require.NoError(t, err)
+	require.Empty(t, none, "a claim for one endpoint leaves the others' deliveries")
+	mine, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10, Endpoint: ep2.ID})
+	require.NoError(t, err)
+	require.Equal(t, []int64{late[0].ID}, deliveryIDs(mine))
+}
+
 func testWebhookAttempts(t *testing.T, b Backend) {
 	w := b.Webhooks()
 	co := newCompany(t, b.Directory(), "A", "")
@@ -178,7 +222,7 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 	for _, id := range []string{"e1", "e2", "e3"} {
 		ds = append(ds, delivery(ep, id, "t:"+id, at))
 	}
-	_, err := w.EnqueueDeliveries(ctx(t), ds)
+	_, err := w.EnqueueDeliveries(ctx(t), ds, 0)
 	require.NoError(t, err)
 	disabledEv, err := events.New(webhooks.DisabledEventType, co.ID, "webhook_endpoint", ep.ID, tenant.System(), at, map[string]any{})
 	require.NoError(t, err)
@@ -250,7 +294,7 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 	require.Empty(t, page.Items)
 
 	pending := delivery(ep, "e4", "t:e4", at)
-	_, err = w.EnqueueDeliveries(ctx(t), []webhooks.Delivery{pending})
+	_, err = w.EnqueueDeliveries(ctx(t), []webhooks.Delivery{pending}, 0)
 	require.NoError(t, err)
 	n, err := w.PruneDeliveries(ctx(t), at)
 	require.NoError(t, err)
