@@ -28,8 +28,10 @@ type config struct {
 	// (the lists and the analytics).
 	latencyClients int
 	// orders is the service orders of the benchmark company.
-	orders     int
-	cpuProfile string
+	orders int
+	// webhookRate is the events a second of the paced webhook scenario.
+	webhookRate int
+	cpuProfile  string
 	// only lists the scenario groups to run; empty: all of them.
 	only []string
 }
@@ -66,6 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.ticketCompanies, "ticket-companies", 10, "companies holding -tickets tickets each, the benchmark company included")
 	fs.IntVar(&c.latencyClients, "latency-clients", 1, "clients of the scenarios with latency targets (lists, analytics)")
 	fs.IntVar(&c.orders, "orders", 20_000, "service orders seeded in the benchmark company, created over two years")
+	fs.IntVar(&c.webhookRate, "webhook-rate", 2000, "events a second offered by the paced event → webhook scenario (open loop); 0 skips it")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	only := fs.String("only", "", "comma-separated scenario groups to run ("+strings.Join(scenarioGroups, ", ")+"); default all")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +115,8 @@ func (c config) resolve(getenv func(string) string) (config, error) {
 		return config{}, errors.New("-latency-clients must be between 1 and 1024")
 	case c.orders < 0 || c.orders > 1_000_000:
 		return config{}, errors.New("-orders must be between 0 and 1000000")
+	case c.webhookRate < 0 || c.webhookRate > maxOpsPerSecond:
+		return config{}, fmt.Errorf("-webhook-rate must be between 0 and %d", maxOpsPerSecond)
 	}
 	switch c.db {
 	case "sqlite":

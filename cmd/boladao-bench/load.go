@@ -63,15 +63,21 @@ const rounds = 5
 // per worker each) for d apiece, alternating in rounds: latencies, CPU from
 // getrusage and peak RSS.
 func measurePair(ctx context.Context, ops, raw []op, d time.Duration) (loadResult, loadResult) {
+	return measurePairAt(ctx, ops, raw, d, 0)
+}
+
+// measurePairAt is measurePair at a fixed rate of ops a second (open loop,
+// see drive); 0 runs the workers closed loop, each as fast as it goes.
+func measurePairAt(ctx context.Context, ops, raw []op, d time.Duration, rate float64) (loadResult, loadResult) {
 	warm := min(d/10, maxWarmup)
 	for _, o := range [][]op{raw, ops} {
-		drive(ctx, o, warm, newWorkers(len(o), capacityFor(warm, len(o))))
+		drive(ctx, o, warm, newWorkers(len(o), capacityFor(warm, len(o))), rate)
 	}
 	realRun := newRun(len(ops), capacityFor(d, len(ops)))
 	rawRun := newRun(len(raw), capacityFor(d, len(raw)))
 	for range rounds {
-		rawRun.segment(ctx, raw, d/rounds)
-		realRun.segment(ctx, ops, d/rounds)
+		rawRun.segment(ctx, raw, d/rounds, rate)
+		realRun.segment(ctx, ops, d/rounds, rate)
 	}
 	return realRun.result(), rawRun.result()
 }
@@ -90,12 +96,13 @@ func newRun(workers, perWorker int) *loadRun {
 	return &loadRun{workers: newWorkers(workers, perWorker)}
 }
 
-// segment drives ops for d, adding to what the run recorded.
-func (r *loadRun) segment(ctx context.Context, ops []op, d time.Duration) {
+// segment drives ops for d (at rate, see drive), adding to what the run
+// recorded.
+func (r *loadRun) segment(ctx context.Context, ops []op, d time.Duration, rate float64) {
 	runtime.GC()
 	resetPeakRSS()
 	before := cpuTime()
-	r.elapsed += drive(ctx, ops, d, r.workers)
+	r.elapsed += drive(ctx, ops, d, r.workers, rate)
 	r.cpu += cpuTime() - before
 	r.peakRSS = max(r.peakRSS, peakRSS())
 }
@@ -133,7 +140,12 @@ type workerResult struct {
 // has passed, the worker's latency slice is full, or ctx is done. An op in
 // flight at the deadline may finish within stopGrace; after that its
 // context is cancelled. drive returns the wall time of the run.
-func drive(ctx context.Context, ops []op, d time.Duration, results []workerResult) time.Duration {
+//
+// With rate > 0 the workers run open loop: together they start rate ops a
+// second on a fixed schedule (worker i's k-th op is op k·n+i of the run),
+// whether or not the earlier ones finished, and an op's latency counts
+// from when it was due, so that time spent behind the schedule counts too.
+func drive(ctx context.Context, ops []op, d time.Duration, results []workerResult, rate float64) time.Duration {
 	var (
 		wg    sync.WaitGroup
 		start = make(chan struct{})
@@ -143,9 +155,15 @@ func drive(ctx context.Context, ops []op, d time.Duration, results []workerResul
 	runCtx, cancel := context.WithDeadline(ctx, deadline.Add(stopGrace))
 	defer cancel()
 	for i, o := range ops {
+		var due func(k int) time.Time
+		if rate > 0 {
+			due = func(k int) time.Time {
+				return t0.Add(time.Duration(float64(k*len(ops)+i) / rate * float64(time.Second)))
+			}
+		}
 		wg.Go(func() {
 			<-start
-			work(runCtx, o, deadline, &results[i])
+			work(runCtx, o, deadline, due, &results[i])
 		})
 	}
 	close(start)
@@ -157,10 +175,17 @@ func drive(ctx context.Context, ops []op, d time.Duration, results []workerResul
 const stopGrace = 10 * time.Second
 
 // work is the loop of one worker. It stops by itself at deadline, when its
-// latency slice is full or when ctx is done.
-func work(ctx context.Context, o op, deadline time.Time, r *workerResult) {
-	for len(r.latencies) < cap(r.latencies) && ctx.Err() == nil {
+// latency slice is full or when ctx is done. When due is not nil, the k-th
+// op waits for due(k) and its latency counts from then.
+func work(ctx context.Context, o op, deadline time.Time, due func(k int) time.Time, r *workerResult) {
+	for k := 0; len(r.latencies) < cap(r.latencies) && ctx.Err() == nil; k++ {
 		t0 := time.Now()
+		if due != nil {
+			if t0 = due(k); !t0.Before(deadline) {
+				return
+			}
+			time.Sleep(time.Until(t0))
+		}
 		if !t0.Before(deadline) {
 			return
 		}

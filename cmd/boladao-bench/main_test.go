@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"slices"
 	"strings"
@@ -29,7 +30,7 @@ func TestRun(t *testing.T) {
 			// 8,000 assets: a dozen full pages of the filtered list (7.5%).
 			// 1,000 tickets a company: a dozen full pages of closed tickets.
 			args := append(b.args, "-duration", "300ms", "-clients", "2", "-seed", "20", "-assets", "8000",
-				"-tickets", "1000", "-ticket-companies", "3", "-orders", "300")
+				"-tickets", "1000", "-ticket-companies", "3", "-orders", "300", "-webhook-rate", "200")
 			var stdout, stderr bytes.Buffer
 			rep, err := run(t.Context(), args, os.Getenv, &stdout, &stderr)
 			t.Logf("output:\n%s%s", stdout.String(), stderr.String())
@@ -48,7 +49,7 @@ func checkReport(t *testing.T, rep report, out string) {
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
 		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
-		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName, webhookScenarioName}
+		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName, webhookScenarioName, webhookRateScenarioName(200)}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}
@@ -104,6 +105,7 @@ func TestConfig(t *testing.T) {
 		{name: "negative tickets", args: []string{"-tickets", "-1"}, wantErr: "-tickets"},
 		{name: "no ticket company", args: []string{"-ticket-companies", "0"}, wantErr: "-ticket-companies"},
 		{name: "no latency client", args: []string{"-latency-clients", "0"}, wantErr: "-latency-clients"},
+		{name: "negative webhook rate", args: []string{"-webhook-rate", "-1"}, wantErr: "-webhook-rate"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 		{name: "some groups", args: []string{"-only", "tickets, auth"}, wantOnly: []string{"tickets", "auth"}},
 		{name: "unknown group", args: []string{"-only", "tickets,frobs"}, wantErr: `no scenario group "frobs"`},
@@ -133,7 +135,7 @@ func TestConfig(t *testing.T) {
 				}
 			}
 			if tt.args == nil && (cfg.duration != 10*time.Second || cfg.clients != 8 || cfg.seed != 1000 || cfg.assets != 10_000 || cfg.assetsTotal != 20_000 || cfg.assetCompanies != 2 ||
-				cfg.tickets != 10_000 || cfg.ticketCompanies != 10 || cfg.latencyClients != 1) {
+				cfg.tickets != 10_000 || cfg.ticketCompanies != 10 || cfg.latencyClients != 1 || cfg.webhookRate != 2000) {
 				t.Errorf("defaults = %+v", cfg)
 			}
 		})
@@ -155,5 +157,34 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile(nil, 99); got != 0 {
 		t.Errorf("p99 of nothing = %d, want 0", got)
+	}
+}
+
+// TestDriveAtARate checks the open loop: ops start on the schedule, not as
+// fast as they go, and an op that falls behind it counts the lag.
+func TestDriveAtARate(t *testing.T) {
+	t.Parallel()
+	quick := func(context.Context) error { return nil }
+	results := newWorkers(4, 1024)
+	elapsed := drive(t.Context(), []op{quick, quick, quick, quick}, 200*time.Millisecond, results, 200)
+	res := summarize(results)
+	if res.ops != 40 {
+		t.Errorf("%d ops in 200 ms at 200/s, want 40", res.ops)
+	}
+	if elapsed < 190*time.Millisecond {
+		t.Errorf("the run took %v: the ops did not wait for their turn", elapsed)
+	}
+
+	// One worker, an op every 10 ms, each taking 30 ms: the tenth is due
+	// at 90 ms but starts at about 270 ms.
+	slow := func(context.Context) error { time.Sleep(30 * time.Millisecond); return nil }
+	results = newWorkers(1, 1024)
+	drive(t.Context(), []op{slow}, 100*time.Millisecond, results, 100)
+	lat := results[0].latencies
+	if len(lat) != 10 {
+		t.Fatalf("%d ops, want 10", len(lat))
+	}
+	if lat[9] < 200*time.Millisecond {
+		t.Errorf("the last op's latency is %v: the time behind the schedule is missing", lat[9])
 	}
 }

@@ -85,6 +85,10 @@ func (s scenarioResult) verdict() string {
 		targets = append(targets, fmt.Sprintf(">= %.1fx", s.target))
 		pass = pass && s.ratio() >= s.target
 	}
+	if s.minOpsPerSec != 0 {
+		targets = append(targets, fmt.Sprintf(">= %.0f ops/s", s.minOpsPerSec))
+		pass = pass && s.real.opsPerSec() >= s.minOpsPerSec
+	}
 	if s.maxP50 != 0 {
 		targets = append(targets, "p50 <= "+s.maxP50.String())
 		pass = pass && s.real.p50 <= s.maxP50
@@ -157,7 +161,9 @@ func baselineName(scenario string) string {
 		return "bun.RunInTx ticket + outbox rows"
 	case scenario == orderCreateScenarioName:
 		return "bun.RunInTx counter + service order + daily totals + outbox rows"
-	case scenario == webhookScenarioName:
+	case strings.HasPrefix(scenario, "event → webhook at "):
+		return webhookBaselineName + ", same rate"
+	case strings.HasPrefix(scenario, "event → webhook"):
 		return webhookBaselineName
 	}
 	return "bun.RunInTx contact + outbox rows"

@@ -37,6 +37,8 @@ type scenarioResult struct {
 	target float64
 	// maxP50 and maxP99 are latency targets of the scenario; 0 for none.
 	maxP50, maxP99 time.Duration
+	// minOpsPerSec is a throughput target; 0 for none.
+	minOpsPerSec float64
 	// page1 names the scenario this one (a deeper page of the same list)
 	// must be no slower than; empty for none.
 	page1 string
@@ -77,7 +79,7 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 		res = append(res, serviceOrderScenarios(ctx, e, cfg)...)
 	}
 	if cfg.runs("webhooks") {
-		res = append(res, webhookScenario(ctx, e, cfg))
+		res = append(res, webhookScenarios(ctx, e, cfg)...)
 	}
 	return res
 }

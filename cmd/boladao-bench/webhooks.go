@@ -22,6 +22,16 @@ import (
 // webhookScenarioName is the outbox → webhook scenario's line.
 const webhookScenarioName = "event → webhook (end to end)"
 
+// webhookRateScenarioName is the line of the same path at a fixed rate.
+func webhookRateScenarioName(rate int) string {
+	return fmt.Sprintf("event → webhook at %d/s (open loop)", rate)
+}
+
+// pacedWorkers is how many workers offer the fixed rate: enough that each
+// has rate/pacedWorkers ops a second, and an op may take that long before
+// the worker falls behind (which counts as latency).
+const pacedWorkers = 512
+
 // webhookBaselineName is the raw baseline's line.
 const webhookBaselineName = "bun.RunInTx outbox row, then a signed POST by the worker"
 
@@ -90,48 +100,75 @@ func (r *receiver) wait(ctx context.Context, id string) error {
 	}
 }
 
-// webhookScenario measures an event from its commit to a local receiver
+// webhookScenarios measure an event from its commit to a local receiver
 // (one unit of work writes it; the relay hands it to the bus, the webhook
 // service enqueues, signs and POSTs it) against its raw baseline: the same
 // outbox row written by bun.RunInTx, then signed and POSTed by the worker
 // itself. Each op waits for the receiver, so its latency is end to end.
-func webhookScenario(ctx context.Context, e *env, cfg config) scenarioResult {
-	res := scenarioResult{name: webhookScenarioName, maxP99: webhookMaxP99}
+// The first scenario runs the clients closed loop; the second offers
+// cfg.webhookRate events a second on a schedule (open loop): on
+// PostgreSQL, its targets are that throughput with the latency target.
+func webhookScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
+	closed := scenarioResult{name: webhookScenarioName, maxP99: webhookMaxP99}
+	paced := scenarioResult{name: webhookRateScenarioName(cfg.webhookRate)}
+	if cfg.db == "postgres" { // the rate is a target on PostgreSQL (with NOTIFY) only
+		paced.maxP99, paced.minOpsPerSec = webhookMaxP99, pacedRateShare*float64(cfg.webhookRate)
+	}
+	out := []scenarioResult{closed}
+	if cfg.webhookRate > 0 {
+		out = append(out, paced)
+	}
+	fail := func(err error) []scenarioResult {
+		for i := range out {
+			out[i].real = loadResult{errors: 1, samples: []string{err.Error()}}
+		}
+		return out
+	}
 	rcv := &receiver{waiting: map[string]chan struct{}{}}
 	srv, err := startServer(rcv)
 	if err != nil {
-		res.real = loadResult{errors: 1, samples: []string{err.Error()}}
-		return res
+		return fail(err)
 	}
 	defer srv.close()
 	rcv.srv = srv
 	actor := e.admin.Actor()
 	ep, err := e.desk.Webhooks.CreateEndpoint(ctx, actor, webhooks.EndpointInput{URL: srv.url + "/hook", Events: []string{"custom.*"}})
 	if err != nil {
-		res.real = loadResult{errors: 1, samples: []string{"creating the endpoint: " + err.Error()}}
-		return res
+		return fail(fmt.Errorf("creating the endpoint: %w", err))
 	}
 	rcv.secret = ep.Secret
 	defer func() { _ = e.desk.Webhooks.DeleteEndpoint(context.WithoutCancel(ctx), actor, ep.ID) }()
 	// The earlier scenarios left events behind: relay them first, so that
 	// the measured window carries this scenario's events only.
 	if _, err := e.desk.Relay().Drain(ctx); err != nil {
-		res.real = loadResult{errors: 1, samples: []string{"draining the outbox: " + err.Error()}}
-		return res
+		return fail(fmt.Errorf("draining the outbox: %w", err))
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- e.desk.Run(runCtx) }()
 	defer func() { stop(); <-done }()
 
-	ops, raw := make([]op, cfg.clients), make([]op, cfg.clients)
-	for i := range cfg.clients {
-		ops[i] = publishOp(e, rcv, i)
-		raw[i] = rawDeliverOp(e, rcv, ep.Secret, srv.url+"/hook", i)
+	pairs := func(n int) ([]op, []op) {
+		ops, raw := make([]op, n), make([]op, n)
+		for i := range n {
+			ops[i] = publishOp(e, rcv, i)
+			raw[i] = rawDeliverOp(e, rcv, ep.Secret, srv.url+"/hook", i)
+		}
+		return ops, raw
 	}
-	res.real, res.raw = measurePair(ctx, ops, raw, cfg.duration)
-	return res
+	ops, raw := pairs(cfg.clients)
+	out[0].real, out[0].raw = measurePair(ctx, ops, raw, cfg.duration)
+	if cfg.webhookRate > 0 {
+		ops, raw = pairs(pacedWorkers)
+		out[1].real, out[1].raw = measurePairAt(ctx, ops, raw, cfg.duration, float64(cfg.webhookRate))
+	}
+	return out
 }
+
+// pacedRateShare is the share of the offered rate that a paced run must
+// complete a second: its elapsed time includes the ops still in flight at
+// the end of each round.
+const pacedRateShare = 0.95
 
 // publishOp publishes a custom event through the desk and waits for it.
 func publishOp(e *env, rcv *receiver, worker int) op {

@@ -7,7 +7,13 @@
 //
 // The Service subscribes to the bus (HandleEvent): for each event it writes
 // one delivery per active endpoint whose filter matches, so that a delivery
-// survives restarts. Run then sends the due deliveries: only 2xx counts as
+// survives restarts. While Run runs, a delivery whose endpoint has nothing
+// pending for the same aggregate is written already claimed and handed
+// straight to the endpoint's worker, so it is sent without waiting for a
+// claim; the others (behind an earlier delivery of their aggregate, or
+// due for a retry) are claimed from the store when they may go, by Run or
+// by the worker of an endpoint that is busy. Without Run, ProcessDue sends
+// what is due. Only 2xx counts as
 // success, redirects are not followed, 410 Gone disables the endpoint, 429
 // and 503 honour Retry-After, and failures are retried on a schedule (by
 // default the specification's: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,

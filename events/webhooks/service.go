@@ -431,8 +431,10 @@ func (s *Service) SendTest(ctx context.Context, actor tenant.Actor, id int64) (D
 }
 
 // lease is how long a claimed delivery stays with its dispatcher before
-// another one may take it (should the first one die).
+// another one may take it (should the first one die): long enough for a
+// pass of BatchSize deliveries that all time out and for as many queued
+// behind it.
 func (s *Service) lease() time.Duration {
 	per := (s.cfg.BatchSize + s.cfg.PerEndpoint - 1) / s.cfg.PerEndpoint
-	return s.cfg.Timeout*time.Duration(per+1) + time.Minute
+	return s.cfg.Timeout*time.Duration(2*per+1) + time.Minute
 }
