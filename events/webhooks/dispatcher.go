@@ -97,7 +97,7 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 		eps, ok := endpoints[r.ev.CompanyID]
 		if !ok {
 			var err error
-			if eps, err = s.store.ActiveEndpoints(ctx, r.ev.CompanyID); err != nil {
+			if eps, err = s.endpoints.get(ctx, r.ev.CompanyID, s.store.ActiveEndpoints); err != nil {
 				return err
 			}
 			endpoints[r.ev.CompanyID] = eps
@@ -421,6 +421,7 @@ func (r *recorder) flush() {
 	for i, d := range disabled {
 		if d {
 			r.stopped.Store(true)
+			r.s.endpoints.forget(batch[i].Delivery.CompanyID)
 			r.s.cfg.Logger.WarnContext(r.ctx, "webhooks: endpoint disabled", "endpoint_id", batch[i].Delivery.EndpointID,
 				"company_id", batch[i].Delivery.CompanyID, "reason", cmp.Or(batch[i].Disable, "too many failed attempts in a row"))
 		}

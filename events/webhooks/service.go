@@ -144,6 +144,8 @@ type Service struct {
 	client *http.Client
 	wake   chan struct{}
 
+	endpoints endpointCache // active endpoints, for HandleEvent
+
 	mu       sync.Mutex
 	inflight map[int64]*endpointWork // endpoints being served
 	runCtx   context.Context         // Run's, while it runs
@@ -252,6 +254,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, actor tenant.Actor, in End
 	if err := s.store.InsertEndpoint(ctx, &ep); err != nil {
 		return Endpoint{}, fmt.Errorf("webhooks: creating endpoint: %w", err)
 	}
+	s.endpoints.forget(ep.CompanyID)
 	return ep, nil
 }
 
@@ -314,6 +317,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor tenant.Actor, id, ve
 	if err := s.store.UpdateEndpoint(ctx, &ep); err != nil {
 		return Endpoint{}, err
 	}
+	s.endpoints.forget(ep.CompanyID)
 	ep.Secret = ""
 	if ep.Active {
 		s.Wake()
@@ -326,7 +330,11 @@ func (s *Service) DeleteEndpoint(ctx context.Context, actor tenant.Actor, id int
 	if err := actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
 		return err
 	}
-	return s.store.DeleteEndpoint(ctx, actor.CompanyID, id)
+	if err := s.store.DeleteEndpoint(ctx, actor.CompanyID, id); err != nil {
+		return err
+	}
+	s.endpoints.forget(actor.CompanyID)
+	return nil
 }
 
 // RotateSecret gives the endpoint a new secret and returns the endpoint

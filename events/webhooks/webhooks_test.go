@@ -595,3 +595,65 @@ func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// readsStore counts the reads of active endpoints of the store it wraps.
+type readsStore struct {
+	webhooks.Store
+	reads atomic.Int64
+}
+
+func (s *readsStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	s.reads.Add(1)
+	return s.Store.ActiveEndpoints(ctx, company)
+}
+
+func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{})
+	store := &readsStore{Store: f.store.Webhooks()}
+	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	n := 0
+	handle := func() {
+		t.Helper()
+		n++
+		ev, err := events.New("ticket.created", f.admin.CompanyID, "ticket", fmt.Sprint(n), f.admin, f.clock.now(), map[string]any{"n": n})
+		require.NoError(t, err)
+		require.NoError(t, svc.HandleEvent(t.Context(), ev))
+	}
+	deliveries := func(ep webhooks.Endpoint) int {
+		t.Helper()
+		page, err := svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Limit: 100})
+		require.NoError(t, err)
+		return len(page.Items)
+	}
+
+	handle()
+	handle()
+	require.EqualValues(t, 1, store.reads.Load(), "the second event uses the endpoints read for the first")
+	ep, err := svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: "http://127.0.0.1:1/hook", Events: []string{"ticket.*"}})
+	require.NoError(t, err)
+	handle()
+	require.Equal(t, 1, deliveries(ep), "a new endpoint gets the next event")
+	off := false
+	_, err = svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{Active: &off})
+	require.NoError(t, err)
+	handle()
+	require.Equal(t, 1, deliveries(ep), "a deactivated endpoint gets nothing more")
+
+	// A change made by another process shows within the cache's lifetime.
+	on := true
+	_, err = svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{Active: &on})
+	require.NoError(t, err)
+	handle()
+	require.Equal(t, 2, deliveries(ep))
+	elsewhere, err := f.store.Webhooks().EndpointByID(t.Context(), f.admin.CompanyID, ep.ID)
+	require.NoError(t, err)
+	elsewhere.Active = false
+	require.NoError(t, f.store.Webhooks().UpdateEndpoint(t.Context(), &elsewhere))
+	require.Eventually(t, func() bool {
+		before := deliveries(ep)
+		handle()
+		return deliveries(ep) == before
+	}, 3*time.Second, 100*time.Millisecond)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -193,34 +192,42 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 	return out, nil
 }
 
+// EnqueueDeliveries implements webhooks.Store in one statement. With a
+// lease, the INSERT reads its rows from a VALUES list and sets each one's
+// next attempt by whether its endpoint and aggregate had a pending
+// delivery: the subquery sees the table as it was before the statement,
+// on both dialects (SQLite computes an INSERT ... SELECT that reads its own
+// table before it writes), so deliveries of one aggregate within ds are
+// claimed alike.
 func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
-	var waiting map[aggregate]bool
-	if lease > 0 {
-		var err error
-		if waiting, err = w.waitingAggregates(ctx, ds); err != nil {
-			return 0, translate(err, "enqueueing webhook deliveries")
-		}
-	}
-	rows := make([]webhookDeliveryRow, len(ds))
+	rows := make([]deliveryValues, len(ds))
 	for i, d := range ds {
-		if lease > 0 && !waiting[aggregateOf(d)] {
-			d.NextAttemptAt = d.NextAttemptAt.Add(lease)
-		}
-		rows[i] = deliveryRowOf(d)
-		rows[i].ID = 0
+		rows[i] = deliveryValues{webhookDeliveryRow: deliveryRowOf(d), HeldUntil: d.NextAttemptAt.Add(lease).UTC()}
 	}
-	// One statement: skipped duplicates return no row, so the IDs are
-	// matched back by endpoint and event.
+	// Skipped duplicates return no row, so the IDs are matched back by
+	// endpoint and event.
 	var ret []struct {
-		ID         int64  `bun:"id"`
-		EndpointID int64  `bun:"endpoint_id"`
-		EventID    string `bun:"event_id"`
+		ID            int64     `bun:"id"`
+		EndpointID    int64     `bun:"endpoint_id"`
+		EventID       string    `bun:"event_id"`
+		NextAttemptAt time.Time `bun:"next_attempt_at"`
 	}
-	_, err := w.s.write.NewInsert().Model(&rows).On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
-		Returning("id, endpoint_id, event_id").Exec(ctx, &ret)
+	var err error
+	if lease > 0 {
+		values := w.s.write.NewValues(&rows).Column(append(slices.Clone(deliveryColumns), "held_until")...).WithOrder()
+		err = w.s.write.NewRaw(claimingInsert, values).Scan(ctx, &ret)
+	} else {
+		plain := make([]webhookDeliveryRow, len(rows))
+		for i, r := range rows {
+			plain[i] = r.webhookDeliveryRow
+		}
+		_, err = w.s.write.NewInsert().Model(&plain).Column(deliveryColumns...).
+			On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
+			Returning("id, endpoint_id, event_id, next_attempt_at").Exec(ctx, &ret)
+	}
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return 0, fmt.Errorf("enqueueing webhook deliveries: an endpoint: %w", storage.ErrNotFound)
@@ -231,50 +238,54 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		endpoint int64
 		event    string
 	}
-	ids := make(map[key]int64, len(ret))
+	type inserted struct {
+		id  int64
+		due time.Time
+	}
+	byKey := make(map[key]inserted, len(ret))
 	for _, r := range ret {
-		ids[key{r.EndpointID, r.EventID}] = r.ID
+		byKey[key{r.EndpointID, r.EventID}] = inserted{r.ID, r.NextAttemptAt}
 	}
 	for i := range ds {
-		if ds[i].ID = ids[key{ds[i].EndpointID, ds[i].EventID}]; ds[i].ID != 0 {
-			ds[i].NextAttemptAt = rows[i].NextAttemptAt
+		if in, ok := byKey[key{ds[i].EndpointID, ds[i].EventID}]; ok {
+			ds[i].ID, ds[i].NextAttemptAt = in.id, in.due.UTC()
+		} else {
+			ds[i].ID = 0
 		}
 	}
 	return len(ret), nil
 }
 
-// aggregate is an endpoint's aggregate, whose deliveries go in order.
-type aggregate struct {
-	company, endpoint int64
-	key               string
+// deliveryValues is a row of a claiming insert's VALUES list: a delivery
+// and its next attempt should it be claimed.
+type deliveryValues struct {
+	webhookDeliveryRow
+	HeldUntil time.Time `bun:"held_until"`
 }
 
-func aggregateOf(d webhooks.Delivery) aggregate {
-	return aggregate{int64(d.CompanyID), d.EndpointID, d.AggregateKey}
-}
+// deliveryColumns are the columns a new delivery writes (all but id).
+var deliveryColumns = []string{"company_id", "endpoint_id", "event_id", "event_type", "aggregate_key", "payload", "status",
+	"attempts", "next_attempt_at", "last_status_code", "last_error", "created_at", "updated_at", "delivered_at"}
 
-// waitingAggregates reads which aggregates of ds have a pending delivery
-// to their endpoint (webhook_deliveries_aggregate_idx).
-func (w webhookStore) waitingAggregates(ctx context.Context, ds []webhooks.Delivery) (map[aggregate]bool, error) {
-	companies, endpoints, keys := map[int64]bool{}, map[int64]bool{}, map[string]bool{}
-	for _, d := range ds {
-		companies[int64(d.CompanyID)], endpoints[d.EndpointID], keys[d.AggregateKey] = true, true, true
+// claimingInsert is EnqueueDeliveries' statement with a lease; its
+// argument is the VALUES list (deliveryColumns, held_until, _order).
+var claimingInsert = func() string {
+	sel := make([]string, len(deliveryColumns))
+	for i, c := range deliveryColumns {
+		sel[i] = "v." + c
+		if c == "next_attempt_at" {
+			sel[i] = `CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = v.company_id
+			    AND p.endpoint_id = v.endpoint_id AND p.aggregate_key = v.aggregate_key AND p.status = 'pending')
+			  THEN v.next_attempt_at ELSE v.held_until END`
+		}
 	}
-	var rows []struct {
-		CompanyID  int64  `bun:"company_id"`
-		EndpointID int64  `bun:"endpoint_id"`
-		Key        string `bun:"aggregate_key"`
-	}
-	err := w.s.read.NewSelect().Table("webhook_deliveries").Distinct().Column("company_id", "endpoint_id", "aggregate_key").
-		Where("status = 'pending'").Where("company_id IN (?)", bun.In(slices.Collect(maps.Keys(companies)))).
-		Where("endpoint_id IN (?)", bun.In(slices.Collect(maps.Keys(endpoints)))).
-		Where("aggregate_key IN (?)", bun.In(slices.Collect(maps.Keys(keys)))).Scan(ctx, &rows)
-	waiting := make(map[aggregate]bool, len(rows))
-	for _, r := range rows {
-		waiting[aggregate{r.CompanyID, r.EndpointID, r.Key}] = true
-	}
-	return waiting, err
-}
+	cols := strings.Join(deliveryColumns, ", ")
+	return `WITH v (` + cols + `, held_until, _order) AS (?)
+		INSERT INTO webhook_deliveries (` + cols + `)
+		SELECT ` + strings.Join(sel, ", ") + ` FROM v ORDER BY v._order
+		ON CONFLICT (company_id, endpoint_id, event_id) DO NOTHING
+		RETURNING id, endpoint_id, event_id, next_attempt_at`
+}()
 
 // ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
 // over a subquery that, on PostgreSQL, locks FOR UPDATE SKIP LOCKED. The
