@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ func newDelivery(ep Endpoint, ev events.Event, due time.Time) (Delivery, error) 
 // Concurrent calls are grouped: the first caller writes its event and
 // every event that arrives meanwhile in one statement (group commit), so
 // a relay publishing many aggregates at once pays one commit per group.
+// The first caller yields the processor once before it writes, so that
+// calls started together (a relay's publishers) make one group rather
+// than one of a single event and one of the rest.
 func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
 	req := &enqueueReq{ev: ev, done: make(chan error, 1)}
 	s.gmu.Lock()
@@ -65,6 +69,9 @@ func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
 		}
 	}
 	s.flushing = true
+	s.gmu.Unlock()
+	runtime.Gosched()
+	s.gmu.Lock()
 	for {
 		batch := s.queue
 		s.queue = nil
@@ -231,6 +238,13 @@ func (s *Service) next(ctx context.Context, id int64) []Delivery {
 				Limit: s.cfg.BatchSize, Endpoint: id})
 			if err != nil && ctx.Err() == nil {
 				s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "endpoint_id", id, "error", err)
+			}
+			if len(more) == 0 && len(ds) > 0 {
+				// What waits may be behind what was handed over: claim
+				// again once that is sent.
+				s.mu.Lock()
+				w.dirty = true
+				s.mu.Unlock()
 			}
 			ds = append(ds, more...)
 		}

@@ -657,3 +657,33 @@ func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
 		return deliveries(ep) == before
 	}, 3*time.Second, 100*time.Millisecond)
 }
+
+func TestDeliveryWaitingBehindAQueuedOneIsClaimedAfterIt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{PollInterval: time.Hour})
+	rcv := newReceiver(t)
+	gate := make(chan struct{})
+	rcv.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			<-gate
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	f.endpoint(t, rcv)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.svc.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // Run's first claim finds nothing
+
+	f.event(t, "ticket.created", "x", 0) // sent at once; its answer waits
+	require.Eventually(t, func() bool { return len(rcv.received()) == 1 }, 2*time.Second, time.Millisecond)
+	a1 := f.event(t, "ticket.created", "a", 1) // queued behind it
+	a2 := f.event(t, "ticket.updated", "a", 2) // waits for a1: only a claim takes it
+	close(gate)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 3 }, 2*time.Second, time.Millisecond,
+		"the delivery behind a queued one is claimed once that one is sent, not at the next poll")
+	got := rcv.received()
+	require.Equal(t, []string{a1.ID, a2.ID}, []string{got[1].id, got[2].id})
+	cancel()
+	require.NoError(t, <-done)
+}

@@ -621,10 +621,11 @@ func fileSHA256(path string) (string, int64, error) {
 }
 
 // PoolStats reports the statistics of the store's connection pools, by
-// name: "write" and "read" on SQLite, "main" on PostgreSQL (one pool).
+// name: "write" and "read" on SQLite, "main" and "delivery" (the relay's
+// and the webhook dispatcher's) on PostgreSQL.
 func (s *Store) PoolStats() map[string]sql.DBStats {
 	if s.read == s.write {
-		return map[string]sql.DBStats{"main": s.write.Stats()}
+		return map[string]sql.DBStats{"main": s.write.Stats(), "delivery": s.delivery.Stats()}
 	}
 	return map[string]sql.DBStats{"write": s.write.Stats(), "read": s.read.Stats()}
 }

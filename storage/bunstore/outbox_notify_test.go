@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/sistemaboladao/boladao/events"
+	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
@@ -111,4 +112,43 @@ func TestOutboxNotifyIsThrottled(t *testing.T) {
 	// and one for its tail.
 	require.LessOrEqual(t, received, int(burst/(5*time.Millisecond))+2, "%d NOTIFYs for %d commits in %v", received, commits, burst)
 	require.Less(t, received, commits/2, "%d NOTIFYs for %d commits in %v", received, commits, burst)
+}
+
+// TestEventDeliveryHasAPoolOfItsOwn holds every connection of the
+// application's pool in open transactions, as a busy server would, and
+// checks that the relay and the webhook dispatcher still reach the
+// database: on PostgreSQL they use a pool of their own.
+func TestEventDeliveryHasAPoolOfItsOwn(t *testing.T) {
+	t.Parallel()
+	s := openPostgresWith(t, bunstore.WithMaxConns(2))
+	ev, err := events.New("thing.happened", 1, "thing", 1, tenant.System(), time.Now(), map[string]int{"i": 1})
+	require.NoError(t, err)
+	require.NoError(t, s.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error {
+		return tx.AppendEvents(ctx, ev)
+	}))
+	for range 2 {
+		tx, err := s.DB().BeginTx(t.Context(), nil)
+		require.NoError(t, err)
+		_, err = tx.ExecContext(t.Context(), "SELECT 1")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback() })
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var got []string
+	n, err := s.ClaimOutbox(ctx, time.Now(), 10, func(_ context.Context, recs []events.OutboxRecord) []events.OutboxOutcome {
+		var out []events.OutboxOutcome
+		for _, r := range recs {
+			got = append(got, r.ID)
+			out = append(out, events.OutboxOutcome{ID: r.ID, Delivered: true})
+		}
+		return out
+	})
+	require.NoError(t, err, "the relay claims while the application's pool is busy")
+	require.Equal(t, 1, n)
+	require.Equal(t, []string{ev.ID}, got)
+	_, err = s.Webhooks().ActiveEndpoints(ctx, 1)
+	require.NoError(t, err)
+	_, err = s.Webhooks().ClaimDeliveries(ctx, webhooks.Claim{Now: time.Now(), Lease: time.Minute, Limit: 10})
+	require.NoError(t, err, "the dispatcher claims while the application's pool is busy")
 }

@@ -171,7 +171,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 	if s.dialect == Postgres {
 		n := 0
 		// The delivered rows are marked with the COMMIT (see withCommit).
-		err := s.runTx(ctx, func(ctx context.Context, tx bun.Tx, wc *withCommit) error {
+		err := s.runTx(ctx, s.delivery, func(ctx context.Context, tx bun.Tx, wc *withCommit) error {
 			recs, err := claimRows(ctx, tx, now, limit, true)
 			if err != nil || len(recs) == 0 {
 				return err

@@ -35,13 +35,13 @@ type withCommitKey struct{}
 // runTx runs fn in a transaction on the writer. On PostgreSQL fn gets the
 // transaction's withCommit (nil on SQLite), and a failure of its
 // statements is reported as theirs, translated.
-func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, wc *withCommit) error) error {
+func (s *Store) runTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx, wc *withCommit) error) error {
 	var wc *withCommit
 	if s.dialect == Postgres {
 		wc = &withCommit{}
 		ctx = context.WithValue(ctx, withCommitKey{}, wc)
 	}
-	err := s.write.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, wc) })
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, wc) })
 	if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
 		return translate(ce.err, "committing")
 	}

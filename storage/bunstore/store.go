@@ -43,6 +43,12 @@ type Store struct {
 	// read serves reads outside transactions; write runs units of work. On
 	// PostgreSQL both are the same pool.
 	read, write *bun.DB
+	// delivery serves the outbox relay and the webhook dispatcher on
+	// PostgreSQL: a small pool of their own (deliveryConns), so that an
+	// application that keeps its pool busy does not keep event delivery
+	// waiting for connections. It is nil on SQLite, whose single writer
+	// serves everything (see deliveryDB).
+	delivery *bun.DB
 	queries
 	relay relayHub // see outbox_relay.go
 }
@@ -69,7 +75,8 @@ func WithoutMigrations() Option { return func(o *options) { o.migrate = false } 
 func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
 
 // WithMaxConns sets the size of the PostgreSQL pool or of the SQLite reader
-// pool (default 8).
+// pool (default 8). On PostgreSQL the outbox relay and the webhook
+// dispatcher use deliveryConns more connections, in a pool of their own.
 func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
 
 // Open opens the database named by rawURL and, unless WithoutMigrations is
@@ -175,11 +182,14 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*Store, error)
 		}
 		connOpts = append(connOpts, pgdriver.WithConnParams(map[string]any{"search_path": o.schema}))
 	}
-	sqldb := sql.OpenDB(pgConnector{pgdriver.NewConnector(connOpts...)})
-	sqldb.SetMaxOpenConns(o.maxConns)
-	sqldb.SetMaxIdleConns(o.maxConns)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	s := &Store{dialect: Postgres, read: db, write: db, queries: queries{db: db, dialect: Postgres}}
+	pool := func(n int) *bun.DB {
+		sqldb := sql.OpenDB(pgConnector{pgdriver.NewConnector(connOpts...)})
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+		return bun.NewDB(sqldb, pgdialect.New())
+	}
+	db := pool(o.maxConns)
+	s := &Store{dialect: Postgres, read: db, write: db, delivery: pool(deliveryConns), queries: queries{db: db, dialect: Postgres}}
 	s.relay.channel = outboxChannel(o.schema)
 	return s, nil
 }
@@ -220,7 +230,29 @@ func (s *Store) Close() error {
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
 	}
+	if s.delivery != nil {
+		err = errors.Join(err, s.delivery.Close())
+	}
 	return err
+}
+
+// deliveryConns is the size of the PostgreSQL pool of event delivery: the
+// relay's claim, the webhook service's group of deliveries and two more
+// for the endpoints' workers, which each use a connection for a moment
+// between requests.
+const deliveryConns = 4
+
+// deliveryDB is the pool that the outbox relay and the webhook dispatcher
+// use for reads (write false) or for writes: the delivery pool on
+// PostgreSQL, the reader pool or the single writer on SQLite.
+func (s *Store) deliveryDB(write bool) *bun.DB {
+	switch {
+	case s.delivery != nil:
+		return s.delivery
+	case write:
+		return s.write
+	}
+	return s.read
 }
 
 // migrator returns a bun migrator over the first n migrations of the store's
@@ -300,14 +332,19 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]Migration, error) {
 
 // inTx runs fn in a transaction on the writer.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.inTxOn(ctx, s.write, fn)
+}
+
+// inTxOn is inTx on the pool db.
+func (s *Store) inTxOn(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx *Tx) error) error {
 	appended := false
-	err := s.runTx(ctx, func(ctx context.Context, btx bun.Tx, wc *withCommit) error {
+	err := s.runTx(ctx, db, func(ctx context.Context, btx bun.Tx, wc *withCommit) error {
 		return fn(ctx, &Tx{queries: queries{db: btx, dialect: s.dialect}, withCommit: wc, appended: &appended})
 	})
 	if err == nil && appended {
 		s.relay.notify()
 		if s.dialect == Postgres {
-			s.relay.announce(s.write)
+			s.relay.announce(s.delivery)
 		}
 	}
 	return err

@@ -152,7 +152,7 @@ func (w webhookStore) DeleteEndpoint(ctx context.Context, company tenant.Company
 
 func (w webhookStore) EndpointByID(ctx context.Context, company tenant.CompanyID, id int64) (webhooks.Endpoint, error) {
 	var r webhookEndpointRow
-	if err := w.s.read.NewSelect().Model(&r).Where("company_id = ? AND id = ?", int64(company), id).Scan(ctx); err != nil {
+	if err := w.s.deliveryDB(false).NewSelect().Model(&r).Where("company_id = ? AND id = ?", int64(company), id).Scan(ctx); err != nil {
 		return webhooks.Endpoint{}, translate(err, fmt.Sprintf("reading webhook endpoint %d", id))
 	}
 	return r.model()
@@ -178,7 +178,7 @@ func (w webhookStore) ListEndpoints(ctx context.Context, company tenant.CompanyI
 
 func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
 	var rows []webhookEndpointRow
-	if err := w.s.read.NewSelect().Model(&rows).Where("company_id = ? AND active", int64(company)).OrderExpr("id").
+	if err := w.s.deliveryDB(false).NewSelect().Model(&rows).Where("company_id = ? AND active", int64(company)).OrderExpr("id").
 		Scan(ctx); err != nil {
 		return nil, translate(err, "listing active webhook endpoints")
 	}
@@ -217,14 +217,14 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 	}
 	var err error
 	if lease > 0 {
-		values := w.s.write.NewValues(&rows).Column(append(slices.Clone(deliveryColumns), "held_until")...).WithOrder()
-		err = w.s.write.NewRaw(claimingInsert, values).Scan(ctx, &ret)
+		values := w.s.deliveryDB(true).NewValues(&rows).Column(append(slices.Clone(deliveryColumns), "held_until")...).WithOrder()
+		err = w.s.deliveryDB(true).NewRaw(claimingInsert, values).Scan(ctx, &ret)
 	} else {
 		plain := make([]webhookDeliveryRow, len(rows))
 		for i, r := range rows {
 			plain[i] = r.webhookDeliveryRow
 		}
-		_, err = w.s.write.NewInsert().Model(&plain).Column(deliveryColumns...).
+		_, err = w.s.deliveryDB(true).NewInsert().Model(&plain).Column(deliveryColumns...).
 			On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
 			Returning("id, endpoint_id, event_id, next_attempt_at").Exec(ctx, &ret)
 	}
@@ -323,7 +323,7 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 		ORDER BY d.next_attempt_at, d.id LIMIT ? ` + lock + `
 	) RETURNING *`
 	var rows []webhookDeliveryRow
-	if err := w.s.write.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+	if err := w.s.deliveryDB(true).NewRaw(query, args...).Scan(ctx, &rows); err != nil {
 		return nil, translate(err, "claiming webhook deliveries")
 	}
 	slices.SortFunc(rows, func(a, b webhookDeliveryRow) int { return int(a.ID - b.ID) })
@@ -338,7 +338,7 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := w.s.write.NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", at.UTC()).
+	_, err := w.s.deliveryDB(true).NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", at.UTC()).
 		Where("id IN (?)", bun.In(ids)).Where("status = 'pending'").Exec(ctx)
 	return translate(err, "releasing webhook deliveries")
 }
@@ -352,7 +352,7 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 	if len(recs) == 0 {
 		return disabled, nil
 	}
-	err := w.s.inTx(ctx, func(ctx context.Context, tx *Tx) error {
+	err := w.s.inTxOn(ctx, w.s.deliveryDB(true), func(ctx context.Context, tx *Tx) error {
 		rows := make([]webhookAttemptRow, len(recs))
 		for i, rec := range recs {
 			d, a := rec.Delivery, rec.Attempt
