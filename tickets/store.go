@@ -50,8 +50,10 @@ type Tx interface {
 	// ...). Numbers are unique per company and grow in the order they are
 	// drawn. A backend may draw them so that a company's creations need not
 	// commit one at a time: PostgreSQL draws from a per-company sequence,
-	// and a unit of work that fails after drawing leaves a gap; the memory
-	// and SQLite backends give the number back.
+	// and a unit of work that fails after drawing leaves a gap, and two
+	// creations that race may draw their IDs and numbers in opposite
+	// orders; the memory and SQLite backends give the number back and
+	// number in ID order.
 	NextTicketNumber(ctx context.Context, company tenant.CompanyID) (int64, error)
 	// InsertTicket assigns the ID and sets Version to 1. A ticket whose
 	// Number is zero receives the company's next number, as from
