@@ -172,32 +172,32 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int,
 		n := 0
 		// The delivered rows are marked with the COMMIT (see withCommit).
 		err := s.runTx(ctx, s.delivery, func(ctx context.Context, tx bun.Tx, wc *withCommit) error {
-			recs, err := claimRows(ctx, tx, now, limit, true)
+			recs, seqs, err := claimRows(ctx, tx, now, limit, true)
 			if err != nil || len(recs) == 0 {
 				return err
 			}
 			n = len(recs)
-			return recordOutcomes(ctx, tx, wc, now, fn(ctx, recs))
+			return recordOutcomes(ctx, tx, wc, now, seqs, fn(ctx, recs))
 		})
 		return n, translate(err, "claiming outbox events")
 	}
 	s.relay.claim.Lock()
 	defer s.relay.claim.Unlock()
-	recs, err := claimRows(ctx, s.read, now, limit, false)
+	recs, seqs, err := claimRows(ctx, s.read, now, limit, false)
 	if err != nil || len(recs) == 0 {
 		return 0, translate(err, "claiming outbox events")
 	}
 	outcomes := fn(ctx, recs)
 	err = s.write.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
-		return recordOutcomes(ctx, tx, nil, now, outcomes)
+		return recordOutcomes(ctx, tx, nil, now, seqs, outcomes)
 	})
 	return len(recs), translate(err, "recording outbox outcomes")
 }
 
 // claimRows reads the due pending rows and drops those whose aggregate has
 // an earlier pending row outside the batch (not due yet, or locked by
-// another relay).
-func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock bool) ([]events.OutboxRecord, error) {
+// another relay). It returns the records with their rows' seq by event ID.
+func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock bool) ([]events.OutboxRecord, map[string]int64, error) {
 	var rows []outboxRelayRow
 	q := db.NewSelect().Model(&rows).
 		Where("delivered_at IS NULL").
@@ -207,7 +207,7 @@ func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock b
 		q = q.For("UPDATE SKIP LOCKED")
 	}
 	if err := q.Scan(ctx); err != nil || len(rows) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	seqs := make([]int64, len(rows))
 	for i, r := range rows {
@@ -217,7 +217,7 @@ func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock b
 	if err := db.NewSelect().Model(&earlier).Column("company_id", "aggregate_type", "aggregate_id").
 		Where("delivered_at IS NULL").Where("seq < ?", rows[len(rows)-1].Seq).Where("seq NOT IN (?)", bun.In(seqs)).
 		Scan(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type agg struct {
 		company int64
@@ -228,33 +228,41 @@ func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock b
 		blocked[agg{e.CompanyID, e.AggregateType, e.AggregateID}] = true
 	}
 	recs := make([]events.OutboxRecord, 0, len(rows))
+	bySeq := make(map[string]int64, len(rows))
 	for _, r := range rows {
 		if blocked[agg{r.CompanyID, r.AggregateType, r.AggregateID}] {
 			continue
 		}
 		recs = append(recs, r.record())
+		bySeq[r.ID] = r.Seq
 	}
-	return recs, nil
+	return recs, bySeq, nil
 }
 
-// recordOutcomes writes the outcomes of a claim in tx; the marking of the
-// delivered rows goes with the COMMIT when wc is not nil.
-func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Time, outcomes []events.OutboxOutcome) error {
+// recordOutcomes writes the outcomes of a claim in tx, finding the rows by
+// their primary key (seqs, from claimRows); the marking of the delivered
+// rows goes with the COMMIT when wc is not nil.
+func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Time, seqs map[string]int64,
+	outcomes []events.OutboxOutcome) error {
 	now = now.UTC()
-	var done []string
+	var done []int64
 	for _, o := range outcomes {
+		seq, ok := seqs[o.ID]
+		if !ok {
+			return fmt.Errorf("an outcome for event %s, which the claim did not hand over", o.ID)
+		}
 		switch {
 		case o.Delivered && !o.Dead:
-			done = append(done, o.ID)
+			done = append(done, seq)
 		case o.Dead:
 			if _, err := tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Set("dead_at = ?", now).
-				Set("last_error = ?", o.Err).Where("id = ?", o.ID).Exec(ctx); err != nil {
+				Set("last_error = ?", o.Err).Where("seq = ?", seq).Exec(ctx); err != nil {
 				return err
 			}
 		default:
 			if _, err := tx.NewUpdate().Table("outbox").Set("attempts = attempts + 1").
 				Set("next_attempt_at = ?", o.RetryAt.UTC()).Set("last_error = ?", o.Err).
-				Where("id = ?", o.ID).Exec(ctx); err != nil {
+				Where("seq = ?", seq).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -262,7 +270,7 @@ func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Tim
 	if len(done) == 0 {
 		return nil
 	}
-	return execAtCommit(ctx, wc, tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("id IN (?)", bun.In(done)))
+	return execAtCommit(ctx, wc, tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("seq IN (?)", bun.In(done)))
 }
 
 // PendingOutbox implements events.RelayStore.
