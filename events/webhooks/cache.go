@@ -3,15 +3,16 @@ package webhooks
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // endpointCacheTTL is how long HandleEvent trusts the active endpoints it
-// read for a company. The service's own changes to a company's endpoints
-// clear its entry at once; changes made by another process take effect
-// within this time.
+// read for a company, and an endpoint's worker the endpoint (URL, secret)
+// it read. The service's own changes take effect at once; changes made by
+// another process within this time.
 const endpointCacheTTL = time.Second
 
 // endpointCache keeps each company's active endpoints for HandleEvent,
@@ -21,7 +22,13 @@ const endpointCacheTTL = time.Second
 type endpointCache struct {
 	mu        sync.Mutex
 	byCompany map[tenant.CompanyID]cachedEndpoints
+	// changes counts forget calls: the endpoints' workers read their
+	// endpoint again when it moved (see endpointCopy).
+	changes atomic.Uint64
 }
+
+// generation is the number of changes the service made to endpoints.
+func (c *endpointCache) generation() uint64 { return c.changes.Load() }
 
 type cachedEndpoints struct {
 	eps  []Endpoint
@@ -63,6 +70,7 @@ func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID,
 
 // forget drops the company's entry: its endpoints changed.
 func (c *endpointCache) forget(company tenant.CompanyID) {
+	c.changes.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byCompany == nil {

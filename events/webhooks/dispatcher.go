@@ -210,11 +210,40 @@ type endpointWork struct {
 func (s *Service) startWorker(ctx context.Context, wg *sync.WaitGroup, id int64, ds []Delivery) {
 	s.inflight[id] = &endpointWork{}
 	wg.Go(func() {
+		var ep endpointCopy
 		for len(ds) > 0 {
-			s.serveEndpoint(ctx, ds)
+			if err := ep.refresh(ctx, s, ds[0]); err != nil || !ep.Active { // deliveries of inactive endpoints wait
+				s.release(ctx, ds)
+			} else {
+				s.serveEndpoint(ctx, ep.Endpoint, ds)
+			}
 			ds = s.next(ctx, id)
 		}
 	})
+}
+
+// endpointCopy is a worker's copy of its endpoint (URL, secret, active),
+// read again when it is older than endpointCacheTTL or when the service
+// changed an endpoint since.
+type endpointCopy struct {
+	Endpoint
+	at  time.Time
+	gen uint64
+}
+
+func (c *endpointCopy) refresh(ctx context.Context, s *Service, d Delivery) error {
+	gen := s.endpoints.generation()
+	if !c.at.IsZero() && time.Since(c.at) < endpointCacheTTL && gen == c.gen {
+		return nil
+	}
+	at := time.Now()
+	ep, err := s.store.EndpointByID(ctx, d.CompanyID, d.EndpointID)
+	if err != nil {
+		c.at = time.Time{}
+		return err
+	}
+	*c = endpointCopy{Endpoint: ep, at: at, gen: gen}
+	return nil
 }
 
 // next returns what endpoint id's worker sends next: the deliveries handed
@@ -353,13 +382,7 @@ func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup) (int, error)
 // concurrently (PerEndpoint at a time), each aggregate's in order, stopping
 // an aggregate at its first failure. Successes are recorded in batches,
 // failures at once; the endpoint stays claimed until all are recorded.
-func (s *Service) serveEndpoint(ctx context.Context, ds []Delivery) {
-	d0 := ds[0]
-	ep, err := s.store.EndpointByID(ctx, d0.CompanyID, d0.EndpointID)
-	if err != nil || !ep.Active { // deliveries of inactive endpoints wait
-		s.release(ctx, ds)
-		return
-	}
+func (s *Service) serveEndpoint(ctx context.Context, ep Endpoint, ds []Delivery) {
 	var keys []string
 	byKey := map[string][]Delivery{}
 	for _, d := range ds {

@@ -7,8 +7,9 @@
 //
 // The Service subscribes to the bus (HandleEvent): for each event it writes
 // one delivery per active endpoint whose filter matches, so that a delivery
-// survives restarts. It keeps each company's active endpoints for a second
-// (its own changes apply at once; another process's within that second). While Run runs, a delivery whose endpoint has nothing
+// survives restarts. What it reads of the endpoints (which are active, an
+// endpoint's URL and secret) it keeps for a second: its own changes apply
+// at once, another process's within that second. While Run runs, a delivery whose endpoint has nothing
 // pending for the same aggregate is written already claimed and handed
 // straight to the endpoint's worker, so it is sent without waiting for a
 // claim; the others (behind an earlier delivery of their aggregate, or

@@ -352,6 +352,7 @@ func (s *Service) RotateSecret(ctx context.Context, actor tenant.Actor, id int64
 	if err := s.store.UpdateEndpoint(ctx, &ep); err != nil {
 		return Endpoint{}, err
 	}
+	s.endpoints.forget(ep.CompanyID) // the workers sign with the new secret
 	return ep, nil
 }
 

@@ -687,3 +687,35 @@ func TestDeliveryWaitingBehindAQueuedOneIsClaimedAfterIt(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+func TestBusyWorkerSignsWithARotatedSecretAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{PollInterval: time.Hour})
+	rcv := newReceiver(t)
+	gate := make(chan struct{})
+	rcv.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			<-gate
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	ep := f.endpoint(t, rcv)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.svc.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // Run's first claim finds nothing
+
+	f.event(t, "ticket.created", "a", 1) // its worker waits for the answer
+	require.Eventually(t, func() bool { return len(rcv.received()) == 1 }, 2*time.Second, time.Millisecond)
+	rotated, err := f.svc.RotateSecret(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	rcv.mu.Lock()
+	rcv.secret = rotated.Secret
+	rcv.mu.Unlock()
+	f.event(t, "ticket.created", "b", 2) // queued to the same worker
+	close(gate)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 2 }, 2*time.Second, time.Millisecond)
+	require.NoError(t, rcv.received()[1].verified, "signed with the new secret")
+	cancel()
+	require.NoError(t, <-done)
+}

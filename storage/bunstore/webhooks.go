@@ -346,12 +346,15 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 // RecordAttempts implements webhooks.Store in one transaction: the attempt
 // rows in one INSERT, and runs of successes as one UPDATE per status code
 // (with one reset of the endpoint's run of failures); each failure is
-// written on its own, in order, since it may disable the endpoint.
+// written on its own, in order, since it may disable the endpoint. On
+// PostgreSQL a batch of successes only, the common case, travels whole
+// with its COMMIT: one round trip.
 func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.AttemptRecord) ([]bool, error) {
 	disabled := make([]bool, len(recs))
 	if len(recs) == 0 {
 		return disabled, nil
 	}
+	successes := !slices.ContainsFunc(recs, func(r webhooks.AttemptRecord) bool { return !r.Succeeded })
 	err := w.s.inTxOn(ctx, w.s.deliveryDB(true), func(ctx context.Context, tx *Tx) error {
 		rows := make([]webhookAttemptRow, len(recs))
 		for i, rec := range recs {
@@ -359,10 +362,14 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 			rows[i] = webhookAttemptRow{CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, DeliveryID: d.ID, At: a.At.UTC(),
 				StatusCode: a.StatusCode, LatencyMS: a.LatencyMS, Response: a.Response, Error: a.Error}
 		}
-		if _, err := tx.db.NewInsert().Model(&rows).Exec(ctx); err != nil {
-			if isForeignKeyViolation(err) {
-				return fmt.Errorf("recording webhook attempts: a delivery: %w", storage.ErrNotFound)
+		if successes && tx.withCommit != nil {
+			// A missing delivery fails the attempts' foreign key at COMMIT.
+			if err := execAtCommit(ctx, tx.withCommit, tx.db.NewInsert().Model(&rows)); err != nil {
+				return err
 			}
+			return recordSuccesses(ctx, tx, recs, tx.withCommit)
+		}
+		if _, err := tx.db.NewInsert().Model(&rows).Exec(ctx); err != nil {
 			return err
 		}
 		var run []webhooks.AttemptRecord
@@ -371,7 +378,7 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 				run = append(run, rec)
 				continue
 			}
-			if err := recordSuccesses(ctx, tx, run); err != nil {
+			if err := recordSuccesses(ctx, tx, run, nil); err != nil {
 				return err
 			}
 			run = nil
@@ -380,8 +387,11 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 				return err
 			}
 		}
-		return recordSuccesses(ctx, tx, run)
+		return recordSuccesses(ctx, tx, run, nil)
 	})
+	if err != nil && isForeignKeyViolation(err) {
+		return nil, fmt.Errorf("recording webhook attempts: a delivery: %w", storage.ErrNotFound)
+	}
 	if err != nil {
 		return nil, translate(err, "recording webhook attempts")
 	}
@@ -389,8 +399,10 @@ func (w webhookStore) RecordAttempts(ctx context.Context, recs []webhooks.Attemp
 }
 
 // recordSuccesses marks successful deliveries, one UPDATE per status code,
-// and resets their endpoints' runs of failures.
-func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord) error {
+// and resets their endpoints' runs of failures. With wc the statements go
+// with its COMMIT, and a missing delivery is left to the attempts' foreign
+// key; without, each UPDATE must find all its deliveries.
+func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord, wc *withCommit) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -412,11 +424,18 @@ func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord)
 		endpoints[endpoint{int64(d.CompanyID), d.EndpointID}] = true
 	}
 	for g, list := range ids {
-		res, err := tx.db.NewUpdate().Table("webhook_deliveries").
+		q := tx.db.NewUpdate().Table("webhook_deliveries").
 			Set("status = ?", string(webhooks.StatusSucceeded)).Set("attempts = attempts + 1").
 			Set("last_status_code = ?", g.code).Set("last_error = ''").Set("updated_at = ?", last.UTC()).
 			Set("delivered_at = ?", last.UTC()).
-			Where("company_id = ? AND id IN (?)", g.company, bun.In(list)).Exec(ctx)
+			Where("company_id = ? AND id IN (?)", g.company, bun.In(list))
+		if wc != nil {
+			if err := execAtCommit(ctx, wc, q); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := q.Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -425,8 +444,8 @@ func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord)
 		}
 	}
 	for ep := range endpoints {
-		if _, err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
-			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", ep.company, ep.id).Exec(ctx); err != nil {
+		if err := execAtCommit(ctx, wc, tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
+			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", ep.company, ep.id)); err != nil {
 			return err
 		}
 	}

@@ -139,6 +139,10 @@ func testWebhookClaim(t *testing.T, b Backend) {
 		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204}},
 		{Delivery: missing, Now: at, Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: missing.ID, At: at}}})
 	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d3, Succeeded: true, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d3.ID, At: at, StatusCode: 204}},
+		{Delivery: missing, Succeeded: true, Now: at, Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: missing.ID, At: at, StatusCode: 204}}})
+	require.ErrorIs(t, err, storage.ErrNotFound, "successes only")
 	log, err := w.ListAttempts(ctx(t), co.ID, d3.ID)
 	require.NoError(t, err)
 	require.Len(t, log, 1, "a batch with a bad record writes nothing")
