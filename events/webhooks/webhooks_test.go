@@ -525,15 +525,46 @@ func TestEndpointManagement(t *testing.T) {
 	require.True(t, errors.Is(err, storage.ErrNotFound))
 }
 
-// countingStore counts the claims of the store it wraps.
+// countingStore counts the claims and the reads of active endpoints of
+// the store it wraps.
 type countingStore struct {
 	webhooks.Store
-	claims atomic.Int64
+	claims, reads atomic.Int64
 }
 
 func (s *countingStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
 	s.claims.Add(1)
 	return s.Store.ClaimDeliveries(ctx, c)
+}
+
+func (s *countingStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	s.reads.Add(1)
+	return s.Store.ActiveEndpoints(ctx, company)
+}
+
+// gatedReceiver is a receiver whose request number gated (from 1) waits
+// for gate to close before it is answered.
+func gatedReceiver(t *testing.T, gated int) (*receiver, chan struct{}) {
+	rcv, gate := newReceiver(t), make(chan struct{})
+	rcv.answer = func(n int, w http.ResponseWriter) {
+		if n == gated {
+			<-gate
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return rcv, gate
+}
+
+// running runs svc's dispatcher; stop ends it and checks that Run
+// returned nil.
+func running(t *testing.T, svc *webhooks.Service) (stop func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	return func() {
+		cancel()
+		require.NoError(t, <-done)
+	}
 }
 
 func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
@@ -545,22 +576,13 @@ func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
 	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Schedule: []time.Duration{time.Second},
 		PollInterval: time.Hour, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	rcv := newReceiver(t)
-	gate := make(chan struct{})
-	rcv.answer = func(n int, w http.ResponseWriter) {
-		if n == 6 {
-			<-gate
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}
+	rcv, gate := gatedReceiver(t, 6)
 	ep, err := svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: rcv.srv.URL, Events: []string{"ticket.*"}})
 	require.NoError(t, err)
 	rcv.secret = ep.Secret
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	stop := running(t, svc)
 	require.Eventually(t, func() bool { return store.claims.Load() == 1 }, time.Second, time.Millisecond, "Run claims once as it starts")
-	require.ErrorContains(t, svc.Run(ctx), "running already")
+	require.ErrorContains(t, svc.Run(t.Context()), "running already")
 
 	publish := func(agg string, n int) events.Event {
 		ev, err := events.New("ticket.updated", f.admin.CompanyID, "ticket", agg, f.admin, f.clock.now(), map[string]any{"n": n})
@@ -592,25 +614,13 @@ func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
 	}
 	require.Equal(t, first.ID, order[0])
 	require.ElementsMatch(t, []string{second.ID, other.ID}, order[1:])
-	cancel()
-	require.NoError(t, <-done)
-}
-
-// readsStore counts the reads of active endpoints of the store it wraps.
-type readsStore struct {
-	webhooks.Store
-	reads atomic.Int64
-}
-
-func (s *readsStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
-	s.reads.Add(1)
-	return s.Store.ActiveEndpoints(ctx, company)
+	stop()
 }
 
 func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, webhooks.Config{})
-	store := &readsStore{Store: f.store.Webhooks()}
+	store := &countingStore{Store: f.store.Webhooks()}
 	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	n := 0
@@ -661,18 +671,9 @@ func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
 func TestDeliveryWaitingBehindAQueuedOneIsClaimedAfterIt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, webhooks.Config{PollInterval: time.Hour})
-	rcv := newReceiver(t)
-	gate := make(chan struct{})
-	rcv.answer = func(n int, w http.ResponseWriter) {
-		if n == 1 {
-			<-gate
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}
+	rcv, gate := gatedReceiver(t, 1)
 	f.endpoint(t, rcv)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- f.svc.Run(ctx) }()
+	stop := running(t, f.svc)
 	time.Sleep(50 * time.Millisecond) // Run's first claim finds nothing
 
 	f.event(t, "ticket.created", "x", 0) // sent at once; its answer waits
@@ -684,25 +685,15 @@ func TestDeliveryWaitingBehindAQueuedOneIsClaimedAfterIt(t *testing.T) {
 		"the delivery behind a queued one is claimed once that one is sent, not at the next poll")
 	got := rcv.received()
 	require.Equal(t, []string{a1.ID, a2.ID}, []string{got[1].id, got[2].id})
-	cancel()
-	require.NoError(t, <-done)
+	stop()
 }
 
 func TestBusyWorkerSignsWithARotatedSecretAtOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, webhooks.Config{PollInterval: time.Hour})
-	rcv := newReceiver(t)
-	gate := make(chan struct{})
-	rcv.answer = func(n int, w http.ResponseWriter) {
-		if n == 1 {
-			<-gate
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}
+	rcv, gate := gatedReceiver(t, 1)
 	ep := f.endpoint(t, rcv)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- f.svc.Run(ctx) }()
+	stop := running(t, f.svc)
 	time.Sleep(50 * time.Millisecond) // Run's first claim finds nothing
 
 	f.event(t, "ticket.created", "a", 1) // its worker waits for the answer
@@ -716,6 +707,5 @@ func TestBusyWorkerSignsWithARotatedSecretAtOnce(t *testing.T) {
 	close(gate)
 	require.Eventually(t, func() bool { return len(rcv.received()) == 2 }, 2*time.Second, time.Millisecond)
 	require.NoError(t, rcv.received()[1].verified, "signed with the new secret")
-	cancel()
-	require.NoError(t, <-done)
+	stop()
 }
