@@ -268,9 +268,9 @@ func (s *Service) next(ctx context.Context, id int64) []Delivery {
 			if err != nil && ctx.Err() == nil {
 				s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "endpoint_id", id, "error", err)
 			}
-			if len(more) == 0 && len(ds) > 0 {
-				// What waits may be behind what was handed over: claim
-				// again once that is sent.
+			if len(more) == s.cfg.BatchSize || (len(more) == 0 && len(ds) > 0) {
+				// More may be due, or what waits may be behind what was
+				// handed over: claim again after this pass.
 				s.mu.Lock()
 				w.dirty = true
 				s.mu.Unlock()
@@ -314,8 +314,12 @@ func (s *Service) Run(ctx context.Context) error {
 	defer prune.Stop()
 	s.prune(ctx)
 	for {
-		if _, err := s.dispatch(ctx, &s.workers); err != nil && ctx.Err() == nil {
+		n, err := s.dispatch(ctx, &s.workers)
+		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "error", err)
+		}
+		if n == s.cfg.BatchSize && ctx.Err() == nil {
+			continue // a full batch: more may be due
 		}
 		select {
 		case <-ctx.Done():

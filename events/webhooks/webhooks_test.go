@@ -709,3 +709,23 @@ func TestBusyWorkerSignsWithARotatedSecretAtOnce(t *testing.T) {
 	require.NoError(t, rcv.received()[1].verified, "signed with the new secret")
 	stop()
 }
+
+func TestBacklogDrainsWithoutWaitingForPolls(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{PollInterval: time.Hour, BatchSize: 2})
+	rcv := newReceiver(t)
+	f.endpoint(t, rcv)
+	// A backlog written by another process, whose wakes this one's
+	// dispatcher does not get.
+	other, err := webhooks.NewService(f.store.Webhooks(), webhooks.Config{AllowCIDRs: loopback, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	for i := range 7 {
+		ev, err := events.New("ticket.created", f.admin.CompanyID, "ticket", fmt.Sprint("t", i), f.admin, f.clock.now(), map[string]any{"n": i})
+		require.NoError(t, err)
+		require.NoError(t, other.HandleEvent(t.Context(), ev))
+	}
+	stop := running(t, f.svc)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 7 }, 2*time.Second, time.Millisecond,
+		"full claims are followed by more, not by the next poll")
+	stop()
+}
