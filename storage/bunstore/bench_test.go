@@ -29,6 +29,18 @@ var benchBackends = []struct {
 	{"postgres", openPostgresWith},
 }
 
+// forEachDialect runs fn in a parallel subtest per dialect, on a store of
+// its own opened with opts.
+func forEachDialect(t *testing.T, fn func(t *testing.T, s *bunstore.Store), opts ...bunstore.Option) {
+	t.Helper()
+	for _, be := range benchBackends {
+		t.Run(be.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, be.open(t, opts...))
+		})
+	}
+}
+
 // reportOpsPerSecond adds the throughput column to a benchmark's result.
 func reportOpsPerSecond(b *testing.B) {
 	if s := b.Elapsed().Seconds(); s > 0 {

@@ -25,55 +25,51 @@ import (
 // connection, so every unit of work reuses it.
 func TestAppendedEventsCommitWithTheUnitOfWork(t *testing.T) {
 	t.Parallel()
-	for _, be := range benchBackends {
-		t.Run(be.name, func(t *testing.T) {
-			t.Parallel()
-			s := be.open(t, bunstore.WithMaxConns(1))
-			ctx := t.Context()
-			event := func(i int) events.Event {
-				ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
-				require.NoError(t, err)
-				return ev
-			}
-			companyWithEvent := func(name string, evs ...events.Event) (tenant.CompanyID, error) {
-				now := time.Now().UTC()
-				c := directory.Company{Name: name, Timezone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}
-				err := s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
-					if err := tx.InsertCompany(ctx, &c); err != nil {
-						return err
-					}
-					return tx.AppendEvents(ctx, evs...)
-				})
-				return c.ID, err
-			}
-			count := func(table string) string { return queryRows(t, s.DB(), "SELECT count(*) FROM "+table)[0] }
-
-			first, second := event(1), event(2)
-			_, err := companyWithEvent("Acme", first, second)
+	forEachDialect(t, func(t *testing.T, s *bunstore.Store) {
+		ctx := t.Context()
+		event := func(i int) events.Event {
+			ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
 			require.NoError(t, err)
-			got, err := s.OutboxEvents(ctx, events.OutboxQuery{})
-			require.NoError(t, err)
-			require.Equal(t, []string{first.ID, second.ID}, []string{got[0].ID, got[1].ID})
-
-			boom := errors.New("boom")
-			err = s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
-				require.NoError(t, tx.AppendEvents(ctx, event(3)))
-				return boom
+			return ev
+		}
+		companyWithEvent := func(name string, evs ...events.Event) (tenant.CompanyID, error) {
+			now := time.Now().UTC()
+			c := directory.Company{Name: name, Timezone: "UTC", Active: true, CreatedAt: now, UpdatedAt: now}
+			err := s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+				if err := tx.InsertCompany(ctx, &c); err != nil {
+					return err
+				}
+				return tx.AppendEvents(ctx, evs...)
 			})
-			require.ErrorIs(t, err, boom)
+			return c.ID, err
+		}
+		count := func(table string) string { return queryRows(t, s.DB(), "SELECT count(*) FROM "+table)[0] }
 
-			_, err = companyWithEvent("Dup", event(4), first)
-			require.ErrorIs(t, err, storage.ErrConflict)
-			require.Equal(t, "1", count("companies"), "the company of the failed unit of work was rolled back")
-			require.Equal(t, "2", count("outbox"))
+		first, second := event(1), event(2)
+		_, err := companyWithEvent("Acme", first, second)
+		require.NoError(t, err)
+		got, err := s.OutboxEvents(ctx, events.OutboxQuery{})
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, second.ID}, []string{got[0].ID, got[1].ID})
 
-			// The connection went back to the pool clean.
-			_, err = companyWithEvent("Globex", event(5))
-			require.NoError(t, err)
-			require.Equal(t, "2", count("companies"))
-			require.Equal(t, "3", count("outbox"))
+		boom := errors.New("boom")
+		err = s.Directory().InTx(ctx, func(ctx context.Context, tx directory.Tx) error {
+			require.NoError(t, tx.AppendEvents(ctx, event(3)))
+			return boom
 		})
-	}
+		require.ErrorIs(t, err, boom)
+
+		_, err = companyWithEvent("Dup", event(4), first)
+		require.ErrorIs(t, err, storage.ErrConflict)
+		require.Equal(t, "1", count("companies"), "the company of the failed unit of work was rolled back")
+		require.Equal(t, "2", count("outbox"))
+
+		// The connection went back to the pool clean.
+		_, err = companyWithEvent("Globex", event(5))
+		require.NoError(t, err)
+		require.Equal(t, "2", count("companies"))
+		require.Equal(t, "3", count("outbox"))
+	}, bunstore.WithMaxConns(1))
 }
 
 // TestPostgresTransactionsBeginWithTheirFirstStatement checks the pool's
