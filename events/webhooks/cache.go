@@ -22,8 +22,9 @@ const endpointCacheTTL = time.Second
 type endpointCache struct {
 	mu        sync.Mutex
 	byCompany map[tenant.CompanyID]cachedEndpoints
-	// changes counts forget calls: the endpoints' workers read their
-	// endpoint again when it moved (see endpointCopy).
+	// changes counts forget calls: a read that a change overtook is not
+	// kept, and the endpoints' workers read their endpoint again (see
+	// endpointCopy).
 	changes atomic.Uint64
 }
 
@@ -31,10 +32,8 @@ type endpointCache struct {
 func (c *endpointCache) generation() uint64 { return c.changes.Load() }
 
 type cachedEndpoints struct {
-	eps  []Endpoint
-	at   time.Time
-	gen  uint64 // bumped by forget
-	read bool   // eps holds a read that no forget followed
+	eps []Endpoint
+	at  time.Time
 }
 
 // get returns the company's active endpoints, calling load when the cache
@@ -42,14 +41,12 @@ type cachedEndpoints struct {
 func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID,
 	load func(context.Context, tenant.CompanyID) ([]Endpoint, error)) ([]Endpoint, error) {
 	c.mu.Lock()
-	e := c.byCompany[company]
-	if e.read && time.Since(e.at) < endpointCacheTTL {
-		c.mu.Unlock()
+	e, ok := c.byCompany[company]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < endpointCacheTTL {
 		return e.eps, nil
 	}
-	gen := e.gen
-	c.mu.Unlock()
-	start := time.Now()
+	gen, start := c.generation(), time.Now()
 	eps, err := load(ctx, company)
 	if err != nil {
 		return nil, err
@@ -59,23 +56,19 @@ func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byCompany == nil {
-		c.byCompany = map[tenant.CompanyID]cachedEndpoints{}
-	}
-	if cur := c.byCompany[company]; cur.gen == gen { // no change since the read began
-		c.byCompany[company] = cachedEndpoints{eps: eps, at: start, gen: gen, read: true}
+	if c.generation() == gen { // no change since the read began
+		if c.byCompany == nil {
+			c.byCompany = map[tenant.CompanyID]cachedEndpoints{}
+		}
+		c.byCompany[company] = cachedEndpoints{eps: eps, at: start}
 	}
 	return eps, nil
 }
 
 // forget drops the company's entry: its endpoints changed.
 func (c *endpointCache) forget(company tenant.CompanyID) {
-	c.changes.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byCompany == nil {
-		c.byCompany = map[tenant.CompanyID]cachedEndpoints{}
-	}
-	e := c.byCompany[company]
-	c.byCompany[company] = cachedEndpoints{gen: e.gen + 1}
+	c.changes.Add(1)
+	delete(c.byCompany, company)
 }

@@ -192,13 +192,13 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 	return out, nil
 }
 
-// EnqueueDeliveries implements webhooks.Store in one statement. With a
-// lease, the INSERT reads its rows from a VALUES list and sets each one's
-// next attempt by whether its endpoint and aggregate had a pending
-// delivery: the subquery sees the table as it was before the statement,
-// on both dialects (SQLite computes an INSERT ... SELECT that reads its own
-// table before it writes), so deliveries of one aggregate within ds are
-// claimed alike.
+// EnqueueDeliveries implements webhooks.Store in one statement: the
+// INSERT reads its rows from a VALUES list and sets each one's next attempt
+// by whether its endpoint and aggregate had a pending delivery (claimed
+// for lease when not; with lease 0 both times are the same). The subquery
+// sees the table as it was before the statement, on both dialects (SQLite
+// computes an INSERT ... SELECT that reads its own table before it
+// writes), so deliveries of one aggregate within ds are claimed alike.
 func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
 	if len(ds) == 0 {
 		return 0, nil
@@ -215,19 +215,8 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		EventID       string    `bun:"event_id"`
 		NextAttemptAt time.Time `bun:"next_attempt_at"`
 	}
-	var err error
-	if lease > 0 {
-		values := w.s.deliveryDB(true).NewValues(&rows).Column(append(slices.Clone(deliveryColumns), "held_until")...).WithOrder()
-		err = w.s.deliveryDB(true).NewRaw(claimingInsert, values).Scan(ctx, &ret)
-	} else {
-		plain := make([]webhookDeliveryRow, len(rows))
-		for i, r := range rows {
-			plain[i] = r.webhookDeliveryRow
-		}
-		_, err = w.s.deliveryDB(true).NewInsert().Model(&plain).Column(deliveryColumns...).
-			On("CONFLICT (company_id, endpoint_id, event_id) DO NOTHING").
-			Returning("id, endpoint_id, event_id, next_attempt_at").Exec(ctx, &ret)
-	}
+	db := w.s.deliveryDB(true)
+	err := db.NewRaw(claimingInsert, db.NewValues(&rows).Column(valuesColumns...).WithOrder()).Scan(ctx, &ret)
 	if err != nil {
 		if isForeignKeyViolation(err) {
 			return 0, fmt.Errorf("enqueueing webhook deliveries: an endpoint: %w", storage.ErrNotFound)
@@ -267,8 +256,12 @@ type deliveryValues struct {
 var deliveryColumns = []string{"company_id", "endpoint_id", "event_id", "event_type", "aggregate_key", "payload", "status",
 	"attempts", "next_attempt_at", "last_status_code", "last_error", "created_at", "updated_at", "delivered_at"}
 
-// claimingInsert is EnqueueDeliveries' statement with a lease; its
-// argument is the VALUES list (deliveryColumns, held_until, _order).
+// valuesColumns are the columns of claimingInsert's VALUES list (and
+// _order).
+var valuesColumns = append(slices.Clone(deliveryColumns), "held_until")
+
+// claimingInsert is EnqueueDeliveries' statement; its argument is the
+// VALUES list (valuesColumns, _order).
 var claimingInsert = func() string {
 	sel := make([]string, len(deliveryColumns))
 	for i, c := range deliveryColumns {
