@@ -45,6 +45,19 @@ type Bus interface {
 	Close() error
 }
 
+// Watcher is implemented by buses that can deliver every event to every
+// instance, non-durably. Both buses in this module implement it (LocalBus
+// and natsbus.Bus); live views such as the web console use it, not
+// Subscribe, because a durable subscription shares its events between the
+// instances that use its name.
+type Watcher interface {
+	// Watch calls fn for every event whose type matches pattern (ValidatePattern syntax) published on the bus
+	// from now on, on this instance — with NATS on every instance, each instance seeing every event —
+	// without durability, retries or acknowledgement; fn must not block (hand off to a channel).
+	// Watch registers fn and returns at once; the registration ends when ctx is done or the bus is closed.
+	Watch(ctx context.Context, pattern string, fn func(Event)) error
+}
+
 // DeadLetter is an event a subscriber failed to handle on every attempt.
 type DeadLetter struct {
 	Subscriber string

@@ -48,14 +48,23 @@ func (c *LocalBusConfig) defaults() {
 // (different subscribers concurrently), retrying a failing handler with
 // backoff, and returns when each has succeeded or given up; the events of a
 // subscriber are therefore seen in the order they are published.
-// Subscribers that share a name share the events, round-robin.
+// Subscribers that share a name share the events, round-robin. Watch
+// (events.Watcher) sees every event as well, without retries.
 type LocalBus struct {
 	cfg LocalBusConfig
 
-	mu     sync.RWMutex
-	groups map[string]*localGroup
-	closed bool
-	dead   []DeadLetter
+	mu       sync.RWMutex
+	groups   map[string]*localGroup
+	watchers map[*localWatcher]struct{}
+	closed   bool
+	dead     []DeadLetter
+}
+
+// localWatcher is one Watch registration.
+type localWatcher struct {
+	ctx     context.Context
+	pattern string
+	fn      func(Event)
 }
 
 type localGroup struct {
@@ -66,7 +75,10 @@ type localGroup struct {
 
 type localHandler struct{ h Handler }
 
-var _ Bus = (*LocalBus)(nil)
+var (
+	_ Bus     = (*LocalBus)(nil)
+	_ Watcher = (*LocalBus)(nil)
+)
 
 // NewLocalBus returns an in-process bus.
 func NewLocalBus(cfg LocalBusConfig) (*LocalBus, error) {
@@ -74,7 +86,7 @@ func NewLocalBus(cfg LocalBusConfig) (*LocalBus, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	return &LocalBus{cfg: cfg, groups: map[string]*localGroup{}}, nil
+	return &LocalBus{cfg: cfg, groups: map[string]*localGroup{}, watchers: map[*localWatcher]struct{}{}}, nil
 }
 
 // Subscribe registers h for the events matching sub.Pattern until ctx is
@@ -123,6 +135,46 @@ func (b *LocalBus) remove(name string, lh *localHandler) {
 	}
 }
 
+// Watch calls fn for every event matching pattern that Publish receives from
+// now on, before the subscribers get it, until ctx is done or the bus is
+// closed (see events.Watcher). fn runs on the publishing goroutine, so it
+// must not block; a panic in fn is recovered and ignored. Once ctx is done,
+// fn is not called again.
+func (b *LocalBus) Watch(ctx context.Context, pattern string, fn func(Event)) error {
+	if err := ValidatePattern(pattern); err != nil {
+		return err
+	}
+	if fn == nil {
+		return fmt.Errorf("events: watching %q: fn is nil", pattern)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrBusClosed
+	}
+	w := &localWatcher{ctx: ctx, pattern: pattern, fn: fn}
+	b.watchers[w] = struct{}{}
+	context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		delete(b.watchers, w)
+	})
+	return nil
+}
+
+// notifyWatchers calls the watchers matching ev.
+func notifyWatchers(ws []*localWatcher, ev Event) {
+	for _, w := range ws {
+		if w.ctx.Err() != nil {
+			continue
+		}
+		func() {
+			defer func() { _ = recover() }()
+			w.fn(ev)
+		}()
+	}
+}
+
 // Publish delivers ev to every matching subscriber and waits for them. It
 // returns a *DeadLetterError naming the subscribers that gave up, or the
 // context's error when ctx ends first (the event should then be published
@@ -137,6 +189,12 @@ func (b *LocalBus) Publish(ctx context.Context, ev Event) error {
 		b.mu.Unlock()
 		return ErrBusClosed
 	}
+	var watchers []*localWatcher
+	for w := range b.watchers {
+		if Match(w.pattern, ev.Type) {
+			watchers = append(watchers, w)
+		}
+	}
 	var targets []target
 	for name, g := range b.groups {
 		if len(g.handlers) == 0 || !Match(g.sub.Pattern, ev.Type) {
@@ -147,6 +205,7 @@ func (b *LocalBus) Publish(ctx context.Context, ev Event) error {
 		targets = append(targets, target{name, lh.h})
 	}
 	b.mu.Unlock()
+	notifyWatchers(watchers, ev)
 	if len(targets) == 0 {
 		return nil
 	}
@@ -221,11 +280,12 @@ func (b *LocalBus) DeadLetters() []DeadLetter {
 	return append([]DeadLetter(nil), b.dead...)
 }
 
-// Close stops the bus: Publish and Subscribe fail afterwards.
+// Close stops the bus: Publish, Subscribe and Watch fail afterwards.
 func (b *LocalBus) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
 	b.groups = map[string]*localGroup{}
+	b.watchers = map[*localWatcher]struct{}{}
 	return nil
 }

@@ -124,6 +124,27 @@ func (d *Desk) OnEvent(pattern string, fn events.Handler) error {
 	return nil
 }
 
+// Watch calls fn for every event whose type matches pattern ("ticket.*",
+// ">" for all) that the relay publishes from now on, until ctx is done or
+// the desk is closed; it delegates to the bus (events.Watcher: the
+// in-process bus and natsbus both implement it). Unlike OnEvent, every
+// instance of a deployment sees every event, and nothing is durable,
+// retried or acknowledged: Watch is for live views (the web console), not
+// for work that must happen. fn must not block: hand the event off to a
+// channel. Events reach the bus once Run is running. A bus given with
+// WithBus that is no events.Watcher makes Watch fail with an error
+// wrapping errors.ErrUnsupported.
+func (d *Desk) Watch(ctx context.Context, pattern string, fn func(events.Event)) error {
+	w, ok := d.bus.(events.Watcher)
+	if !ok {
+		return fmt.Errorf("helpdesk: Watch(%q): the bus %T does not implement events.Watcher: %w", pattern, d.bus, errors.ErrUnsupported)
+	}
+	if err := w.Watch(ctx, pattern, fn); err != nil {
+		return fmt.Errorf("helpdesk: Watch(%q): %w", pattern, err)
+	}
+	return nil
+}
+
 // PendingEvents lists the events the relay has not handed over yet and the
 // dead letters, oldest first.
 func (d *Desk) PendingEvents(ctx context.Context, q events.OutboxQuery) ([]events.OutboxRecord, error) {

@@ -70,3 +70,40 @@ func TestOnEventReceivesCommittedEvents(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// busOnly hides every method of a bus but those of events.Bus.
+type busOnly struct{ events.Bus }
+
+func TestWatchSeesCommittedEvents(t *testing.T) {
+	t.Parallel()
+	desk, err := helpdesk.New(memory.New(), helpdesk.WithBcryptCost(4))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = desk.Close() })
+
+	seen := make(chan events.Event, 10)
+	require.NoError(t, desk.Watch(t.Context(), "company.*", func(ev events.Event) { seen <- ev }))
+	require.Error(t, desk.Watch(t.Context(), "bad..pattern", func(events.Event) {}))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- desk.Run(ctx) }()
+
+	co, err := desk.Directory.CreateCompany(t.Context(), tenant.System(), directory.CompanyInput{Name: "Acme"})
+	require.NoError(t, err)
+	select {
+	case ev := <-seen:
+		require.Equal(t, "company.created", ev.Type)
+		require.Equal(t, co.ID, ev.CompanyID)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watcher never saw company.created")
+	}
+	cancel()
+	require.NoError(t, <-done)
+
+	local, err := events.NewLocalBus(events.LocalBusConfig{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = local.Close() })
+	plain, err := helpdesk.New(memory.New(), helpdesk.WithBcryptCost(4), helpdesk.WithBus(busOnly{local}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = plain.Close() })
+	require.ErrorIs(t, plain.Watch(t.Context(), ">", func(events.Event) {}), errors.ErrUnsupported)
+}

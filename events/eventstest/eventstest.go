@@ -51,6 +51,7 @@ func Run(t *testing.T, newBus Factory) {
 		{"DeadLetter", testDeadLetter},
 		{"CancelledSubscriptionStops", testCancel},
 		{"InvalidSubscription", testInvalid},
+		{"Watch", testWatch},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -258,4 +259,53 @@ func testInvalid(t *testing.T, b events.Bus) {
 		require.Error(t, b.Subscribe(t.Context(), sub, h), "%+v", sub)
 	}
 	require.Error(t, b.Subscribe(t.Context(), events.Subscription{Name: "ok", Pattern: ">"}, nil))
+}
+
+// watchRecorder collects the events a Watch function saw.
+type watchRecorder struct{ recorder }
+
+func (r *watchRecorder) fn(ev events.Event) { _ = r.handle(context.Background(), ev) }
+
+func (r *watchRecorder) has(id string) bool {
+	for _, x := range r.ids() {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// testWatch checks events.Watcher on buses that implement it: a watcher
+// sees every matching event, alongside subscribers and without any, and
+// nothing once its context is done.
+func testWatch(t *testing.T, b events.Bus) {
+	w, ok := b.(events.Watcher)
+	if !ok {
+		t.Skipf("%T does not implement events.Watcher", b)
+	}
+	var tickets, all, short watchRecorder
+	require.NoError(t, w.Watch(t.Context(), "ticket.*", tickets.fn))
+	require.NoError(t, w.Watch(t.Context(), ">", all.fn))
+	ctx, cancel := context.WithCancel(t.Context())
+	require.NoError(t, w.Watch(ctx, ">", short.fn))
+	require.Error(t, w.Watch(t.Context(), "ticket..x", tickets.fn), "invalid pattern")
+	require.Error(t, w.Watch(t.Context(), ">", nil), "nil function")
+
+	a := Event(t, "ticket.created", "1", 0)
+	c := Event(t, "asset.created", "1", 1)
+	publish(t, b, a, c) // no subscriber yet: watchers see the events anyway
+	var sub recorder
+	subscribe(t, b, "beside_watchers", "ticket.updated", sub.handle)
+	d := Event(t, "ticket.updated", "1", 2)
+	publish(t, b, d)
+	all.waitFor(t, []string{a.ID, c.ID, d.ID})
+	tickets.waitFor(t, []string{a.ID, d.ID})
+	short.waitFor(t, []string{a.ID, c.ID, d.ID})
+	sub.waitFor(t, []string{d.ID})
+
+	cancel()
+	e := Event(t, "ticket.closed", "1", 3)
+	publish(t, b, e)
+	all.waitFor(t, []string{a.ID, c.ID, d.ID, e.ID})
+	require.False(t, short.has(e.ID), "a watcher whose context is done is not called again")
 }

@@ -97,7 +97,10 @@ type Bus struct {
 	dead     []events.DeadLetter
 }
 
-var _ events.Bus = (*Bus)(nil)
+var (
+	_ events.Bus     = (*Bus)(nil)
+	_ events.Watcher = (*Bus)(nil)
+)
 
 // New returns a bus on nc, creating or updating its stream. The connection
 // stays the caller's: Close does not close it.
@@ -186,6 +189,72 @@ func (b *Bus) Subscribe(ctx context.Context, sub events.Subscription, h events.H
 		return fmt.Errorf("natsbus: consuming %s: %w", sub.Name, err)
 	}
 	b.mu.Lock()
+	b.consumes[&cc] = struct{}{}
+	b.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		cc.Stop()
+		b.mu.Lock()
+		delete(b.consumes, &cc)
+		b.mu.Unlock()
+	})
+	return nil
+}
+
+// Watch calls fn for every event matching pattern stored in the stream from
+// now on, through an ephemeral ordered consumer of this instance: every
+// instance that watches sees every event (unlike Subscribe, whose durable
+// consumer shares the events between instances), once, in stream order,
+// with the duplicates a relay may publish already dropped by JetStream.
+// Nothing is acknowledged or retried; the ordered consumer recreates
+// itself after a reconnect and resumes after the last event it delivered.
+// fn runs on the consumer's goroutine and must not block; a panic in fn is
+// recovered and logged. Once ctx is done, fn is not called again and the
+// consumer stops; the server removes it. See events.Watcher.
+func (b *Bus) Watch(ctx context.Context, pattern string, fn func(events.Event)) error {
+	if err := events.ValidatePattern(pattern); err != nil {
+		return err
+	}
+	if fn == nil {
+		return fmt.Errorf("natsbus: watching %q: fn is nil", pattern)
+	}
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return events.ErrBusClosed
+	}
+	cons, err := b.js.OrderedConsumer(ctx, b.cfg.Stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{b.filterSubject(pattern)}, DeliverPolicy: jetstream.DeliverNewPolicy,
+		InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("natsbus: watching %q on stream %s: %w", pattern, b.cfg.Stream, err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		if ctx.Err() != nil {
+			return
+		}
+		var ev events.Event
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			b.cfg.Logger.WarnContext(ctx, "natsbus: undecodable message skipped by a watcher", "subject", msg.Subject(), "error", err)
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				b.cfg.Logger.ErrorContext(ctx, "natsbus: watcher panicked", "event_id", ev.ID, "panic", r)
+			}
+		}()
+		fn(ev)
+	})
+	if err != nil {
+		return fmt.Errorf("natsbus: watching %q: %w", pattern, err)
+	}
+	b.mu.Lock()
+	if b.closed { // closed while the consumer was being created
+		b.mu.Unlock()
+		cc.Stop()
+		return events.ErrBusClosed
+	}
 	b.consumes[&cc] = struct{}{}
 	b.mu.Unlock()
 	context.AfterFunc(ctx, func() {

@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -42,6 +44,14 @@ func connect(t *testing.T) *nats.Conn {
 func newBus(t *testing.T, nc *nats.Conn) *natsbus.Bus {
 	t.Helper()
 	name := "T" + strings.ToUpper(rand.Text()[:12])
+	return instance(t, nc, name)
+}
+
+// instance returns a bus on the stream name (and its prefix), as one server
+// instance of a deployment would open it; the stream is deleted after the
+// test.
+func instance(t *testing.T, nc *nats.Conn, name string) *natsbus.Bus {
+	t.Helper()
 	b, err := natsbus.New(t.Context(), nc, natsbus.Config{Stream: name, Prefix: "test" + strings.ToLower(name),
 		Attempts: eventstest.Attempts, Backoff: 20 * time.Millisecond, AckWait: 5 * time.Second,
 		Logger: slog.New(slog.DiscardHandler)})
@@ -151,4 +161,63 @@ func TestRelayThroughJetStream(t *testing.T) {
 	pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
+}
+
+// Two instances of one deployment (two connections, one stream) each see
+// every event through Watch, while a durable subscription shared under one
+// name hands each event to one of them only.
+func TestWatchReachesEveryInstance(t *testing.T) {
+	t.Parallel()
+	name := "T" + strings.ToUpper(rand.Text()[:12])
+	a, b := instance(t, connect(t), name), instance(t, connect(t), name)
+	type seen struct {
+		mu  sync.Mutex
+		ids []string
+	}
+	var onA, onB seen
+	watch := func(bus *natsbus.Bus, s *seen) {
+		require.NoError(t, bus.Watch(t.Context(), "ticket.>", func(ev events.Event) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.ids = append(s.ids, ev.ID)
+		}))
+	}
+	watch(a, &onA)
+	watch(b, &onB)
+	shared := make(chan string, 100)
+	for _, bus := range []*natsbus.Bus{a, b} {
+		require.NoError(t, bus.Subscribe(t.Context(), events.Subscription{Name: "shared", Pattern: ">"},
+			func(_ context.Context, ev events.Event) error { shared <- ev.ID; return nil }))
+	}
+	var want []string
+	for i := range 10 {
+		ev := eventstest.Event(t, "ticket.updated", "1", i)
+		want = append(want, ev.ID)
+		publisher := a
+		if i%2 == 1 {
+			publisher = b
+		}
+		require.NoError(t, publisher.Publish(t.Context(), ev))
+		require.NoError(t, publisher.Publish(t.Context(), ev), "a duplicate from a relay is not watched twice")
+	}
+	require.NoError(t, a.Publish(t.Context(), eventstest.Event(t, "asset.created", "1", 99)), "outside the pattern")
+	for _, s := range []*seen{&onA, &onB} {
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			assert.Equal(c, want, s.ids, "each instance sees every event once, in order")
+		}, 10*time.Second, 10*time.Millisecond)
+	}
+	handled := map[string]int{}
+	for len(handled) < len(want)+1 {
+		select {
+		case id := <-shared:
+			handled[id]++
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the shared subscription handled %d of %d events", len(handled), len(want)+1)
+		}
+	}
+	for id, n := range handled {
+		require.Equal(t, 1, n, "event %s handled by one instance of the shared subscription", id)
+	}
 }
