@@ -55,12 +55,12 @@ func (p person) actor() tenant.Actor { return p.User.Actor() }
 // people have every role, a second company ("Other") with a requester,
 // and a platform admin.
 type fixture struct {
-	desk  *helpdesk.Desk
-	srv   *httptest.Server
-	clock *clock // nil when the desk runs on the real clock
-	acme  directory.Company
-	other directory.Company
-	root  person
+	desk                                                  *helpdesk.Desk
+	srv                                                   *httptest.Server
+	clock                                                 *clock // nil when the desk runs on the real clock
+	acme                                                  directory.Company
+	other                                                 directory.Company
+	root                                                  person
 	admin, agent, requester, requester2, viewer, outsider person
 }
 
