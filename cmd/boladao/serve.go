@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
+	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
+	"github.com/sistemaboladao/boladao/helpdesk/webui"
 )
 
 // newLogger returns the JSON logger writing to stdout and, when file is
@@ -97,14 +101,28 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins}
-	ownWarnings := warnings(cfg, generated)
-	apiCfg.Ops = newOps(b, cfg, ownWarnings)
-	handler, err := httpapi.New(desk, apiCfg)
+	// One guard holds the sign-in limits of both edges: the API's
+	// POST /auth/login and the console's sign-in form.
+	guard, err := loginguard.New(loginguard.Config{Now: desk.Now})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins,
+		LoginGuard: guard}
+	ownWarnings := warnings(cfg, generated)
+	apiCfg.Ops = newOps(b, cfg, ownWarnings)
+	api, err := httpapi.New(desk, apiCfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret)})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	handler := withConsole(api, console)
 
 	db, schema := describe(ctx, b, cfg.DatabaseURL)
 	log.Info("boladao starting", "version", version, "database", db, "schema", schema,
@@ -153,6 +171,31 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	}
 	log.Info("boladao stopped")
 	return err
+}
+
+// apiPaths lists the paths the JSON API answers; the web console answers
+// every other path.
+func apiPaths() []string {
+	return []string{"/api/", "/auth/", "/admin/", "/health", "/ready", "/metrics", "/openapi.json", "/docs"}
+}
+
+// withConsole serves the API at its paths and the web console at every
+// other path ("/" included).
+func withConsole(api, console http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", console)
+	for _, p := range apiPaths() {
+		mux.Handle(p, api)
+	}
+	return mux
+}
+
+// consoleKey derives the key of the console's session cookies from the
+// JWT secret, so that every instance sharing the secret shares the key.
+func consoleKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("boladao webui session cookie"))
+	return m.Sum(nil)
 }
 
 // warnings lists the risky settings the server itself knows about; the

@@ -157,3 +157,41 @@ func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
 	}
 	return nil
 }
+
+// CheckSession reads the session of a refresh token without exchanging it,
+// for a credential held by the server's own edge (the web console's
+// session cookie carries a refresh token it never rotates). It returns the
+// token's record and its user. Unknown, expired, exchanged and revoked
+// tokens are ErrRefreshTokenInvalid; a deactivated user or company is
+// ErrAccountDisabled.
+func (s *Service) CheckSession(ctx context.Context, plain string) (User, RefreshToken, error) {
+	if !strings.HasPrefix(plain, auth.RefreshTokenPrefix) || len(plain) > 256 {
+		return User{}, RefreshToken{}, ErrRefreshTokenInvalid
+	}
+	t, err := s.store.RefreshTokenByDigest(ctx, auth.Digest(plain))
+	if errors.Is(err, storage.ErrNotFound) {
+		return User{}, RefreshToken{}, ErrRefreshTokenInvalid
+	} else if err != nil {
+		return User{}, RefreshToken{}, fmt.Errorf("checking session: %w", err)
+	}
+	if !t.RevokedAt.IsZero() || !t.UsedAt.IsZero() || !s.clock().Before(t.ExpiresAt) {
+		return User{}, RefreshToken{}, ErrRefreshTokenInvalid
+	}
+	u, err := s.store.UserByID(ctx, t.CompanyID, t.UserID)
+	if err != nil {
+		return User{}, RefreshToken{}, fmt.Errorf("checking session: %w", err)
+	}
+	if !u.Active {
+		return User{}, RefreshToken{}, ErrAccountDisabled
+	}
+	if u.CompanyID != 0 {
+		c, err := s.store.CompanyByID(ctx, u.CompanyID)
+		if err != nil {
+			return User{}, RefreshToken{}, fmt.Errorf("checking session: %w", err)
+		}
+		if !c.Active {
+			return User{}, RefreshToken{}, ErrAccountDisabled
+		}
+	}
+	return u, t, nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
+	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
 )
 
 // Config holds the settings of the API. The zero value of every field means
@@ -45,6 +46,10 @@ type Config struct {
 	BlockThreshold int
 	BlockWindow    time.Duration
 	BlockFor       time.Duration
+	// LoginGuard, when set, holds the sign-in limits and the IP blocker
+	// shared with other sign-in edges (the web console); LoginRate,
+	// LoginIPRate and the Block settings are then the guard's business.
+	LoginGuard *loginguard.Guard
 	// Ops answers the operations endpoints about the deployment (backups,
 	// migrations, configuration warnings); nil disables those that need it.
 	Ops Ops
@@ -115,10 +120,18 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
 	}
 	a.ip = resolver.clientIP
-	a.account = newLimiter(cfg.LoginRate, cfg.LoginBurst, desk.Now)
-	a.loginIP = newLimiter(cfg.LoginIPRate, cfg.LoginIPBurst, desk.Now)
+	guard := cfg.LoginGuard
+	if guard == nil {
+		if guard, err = loginguard.New(loginguard.Config{AccountRate: cfg.LoginRate, AccountBurst: cfg.LoginBurst,
+			IPRate: cfg.LoginIPRate, IPBurst: cfg.LoginIPBurst, BlockThreshold: cfg.BlockThreshold,
+			BlockWindow: cfg.BlockWindow, BlockFor: cfg.BlockFor, Now: desk.Now}); err != nil {
+			return nil, fmt.Errorf("httpapi: %w", err)
+		}
+	}
+	a.account = &limiter{guard.Accounts()}
+	a.loginIP = &limiter{guard.IPs()}
 	a.perCall = newLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
-	a.blocks = newBlocker(cfg.BlockThreshold, cfg.BlockWindow, cfg.BlockFor, desk.Now)
+	a.blocks = &blocker{b: guard.Blocks(), now: desk.Now}
 	a.metrics = newMetrics()
 	hosts, err := trustedHosts(cfg.AllowedHosts)
 	if err != nil {

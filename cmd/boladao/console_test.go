@@ -1,0 +1,54 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestServeMountsTheConsole checks that the server answers the API at its
+// paths and the web console everywhere else, and that both share one
+// account store: the bootstrap admin signs in through the console's form.
+func TestServeMountsTheConsole(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"BOLADAO_DATABASE_URL": "memory:", "BOLADAO_ADMIN_PASSWORD": "console-password-1"})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		path     string
+		status   int
+		location string
+		body     string
+		ctype    string
+	}{
+		{path: "/", status: http.StatusSeeOther, location: "/signin"},
+		{path: "/signin", status: http.StatusOK, body: `name="password"`, ctype: "text/html"},
+		{path: "/no-such-page", status: http.StatusNotFound, ctype: "text/html"},
+		{path: "/health", status: http.StatusOK, ctype: "application/json"},
+		{path: "/api/helpdesk/no-such-thing", status: http.StatusNotFound, ctype: "application/problem+json"},
+	}
+	for _, tt := range tests {
+		resp, err := noRedirect.Get(base + tt.path)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, tt.status, resp.StatusCode, tt.path)
+		require.Equal(t, tt.location, resp.Header.Get("Location"), tt.path)
+		require.Contains(t, string(body), tt.body, tt.path)
+		require.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype), "%s: %s", tt.path, resp.Header.Get("Content-Type"))
+	}
+
+	req, err := http.NewRequest(http.MethodPost, base+"/signin",
+		strings.NewReader(url.Values{"email": {"admin@boladao.local"}, "password": {"console-password-1"}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := noRedirect.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/dashboard", resp.Header.Get("Location"))
+	require.NotEmpty(t, resp.Cookies())
+}

@@ -1,0 +1,32 @@
+package helpdesk
+
+import (
+	"context"
+	"time"
+)
+
+// Session describes a login session checked by CheckSession.
+type Session struct {
+	// Principal is the session's user, acting in its own company.
+	Principal Principal
+	// StartedAt is when the session's current refresh token was issued
+	// (the login, for a token never exchanged).
+	StartedAt time.Time
+	// ExpiresAt is when that refresh token expires.
+	ExpiresAt time.Time
+}
+
+// CheckSession checks a refresh token without rotating it and returns its
+// session: an edge that keeps the refresh token on the server's side of a
+// cookie (the web console) calls it on every request, so that revoking the
+// session (logout, LogoutSession, refresh-token reuse) signs the browser
+// out at once. Errors match directory.ErrRefreshTokenInvalid or
+// directory.ErrAccountDisabled.
+func (d *Desk) CheckSession(ctx context.Context, refreshToken string) (Session, error) {
+	u, t, err := d.Directory.CheckSession(ctx, refreshToken)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Principal: Principal{Kind: PrincipalUser, Actor: u.Actor(), SessionID: t.SessionID, Email: u.Email},
+		StartedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}, nil
+}

@@ -1,0 +1,40 @@
+// Package webui is Boladão's web console: server-rendered pages for the
+// people who work the helpdesk all day, built only from the public API of
+// the helpdesk facade (like helpdesk/httpapi) and returned as one
+// mountable http.Handler.
+//
+//	console, err := webui.New(desk, webui.Config{Prefix: "/console"})
+//	mux.Handle("/console/", http.StripPrefix("/console", console))
+//
+// Pages are html/template files embedded in the binary (templates/), with
+// one layout and small partials; htmx and Pico CSS are vendored under
+// static/vendor/ and served with content-hashed URLs and long cache
+// headers, under a Content-Security-Policy that allows scripts and styles
+// from the console's own origin only. Every page works without JavaScript;
+// htmx only swaps fragments that have routes of their own (the ticket
+// queue's rows, a ticket's header and conversation).
+//
+// People sign in with the same accounts, lockouts and rate limits as the
+// API's POST /auth/login (share one loginguard.Guard through
+// Config.LoginGuard). The session cookie carries the refresh token of a
+// server-side session that the console never rotates: revoking the
+// session signs the browser out on its next request. Idle and absolute
+// lifetimes are in Config. State-changing requests must be same-origin
+// (http.CrossOriginProtection).
+//
+// Texts are translated with go-i18n from the message files in locales/
+// (one pair per feature: <feature>.en.toml and <feature>.pt-BR.toml). The
+// language is the person's choice (the language switch), else the
+// browser's Accept-Language, else pt-BR. Dates are shown in the company's
+// timezone, numbers and money in the person's locale.
+//
+// # Adding a page
+//
+// A feature is a file that registers its routes in a method of console
+// and is listed in (*console).features; its templates are
+// templates/pages/<name>.html (each defines "title" and "content", plus
+// any fragments), rendered with c.render(w, q, status, "<name>", data).
+// Handlers take the request's principal and localizer from *request and
+// call the facade's services with q.Actor(): permission checks live in the
+// services, never in the console.
+package webui

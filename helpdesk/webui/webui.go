@@ -1,0 +1,236 @@
+package webui
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/sistemaboladao/boladao/helpdesk"
+	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
+)
+
+// Default lifetimes of a console session.
+const (
+	// DefaultIdleTimeout signs a browser out after this long without a
+	// request.
+	DefaultIdleTimeout = 30 * time.Minute
+	// DefaultMaxSessionAge signs a browser out this long after sign-in,
+	// however active.
+	DefaultMaxSessionAge = 12 * time.Hour
+)
+
+// Config holds the settings of the console. The zero value of every field
+// means its default; New reports settings that cannot work.
+type Config struct {
+	// Prefix is the path the console is mounted under, without a trailing
+	// slash ("" at the root, "/console" when the embedder strips
+	// "/console"). Links, redirects and the cookie path use it.
+	Prefix string
+	// Logger receives errors (default: discard).
+	Logger *slog.Logger
+	// LoginGuard holds the sign-in limits and the IP blocker; pass the one
+	// given to httpapi.Config.LoginGuard so that both edges share them.
+	// Nil builds a guard of the console's own with loginguard's defaults.
+	LoginGuard *loginguard.Guard
+	// ClientIP returns the client address of a request, for the sign-in
+	// limits and the security audit (default: the connection's address).
+	ClientIP func(*http.Request) string
+	// IdleTimeout signs a browser out after this long without a request
+	// (default DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxSessionAge signs a browser out this long after sign-in (default
+	// DefaultMaxSessionAge).
+	MaxSessionAge time.Duration
+	// SessionKey authenticates the activity stamp of the session cookie
+	// (at least 32 bytes). Every instance behind one address must share
+	// it; without it New draws a random key, and a restart signs everyone
+	// out.
+	SessionKey []byte
+	// BehindTLS marks cookies Secure even when the request arrived over
+	// plain HTTP from a TLS-terminating proxy (requests over TLS always
+	// get Secure cookies).
+	BehindTLS bool
+}
+
+func (c Config) withDefaults() Config {
+	c.Prefix = strings.TrimRight(c.Prefix, "/")
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = remoteIP
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxSessionAge <= 0 {
+		c.MaxSessionAge = DefaultMaxSessionAge
+	}
+	return c
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Prefix != "" && (!strings.HasPrefix(c.Prefix, "/") || strings.ContainsAny(c.Prefix, "?#")) {
+		errs = append(errs, fmt.Errorf("webui: prefix %q: give a path such as /console", c.Prefix))
+	}
+	if c.SessionKey != nil && len(c.SessionKey) < 32 {
+		errs = append(errs, fmt.Errorf("webui: session key of %d bytes: give at least 32 random bytes", len(c.SessionKey)))
+	}
+	if c.IdleTimeout > 0 && c.MaxSessionAge > 0 && c.IdleTimeout > c.MaxSessionAge {
+		errs = append(errs, fmt.Errorf("webui: idle timeout %v exceeds the maximum session age %v", c.IdleTimeout, c.MaxSessionAge))
+	}
+	return errors.Join(errs...)
+}
+
+// console is the state behind the handler New returns.
+type console struct {
+	cfg     Config
+	desk    *helpdesk.Desk
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	guard   *loginguard.Guard
+	key     []byte
+	i18n    *i18n.Bundle
+	matcher language.Matcher
+	static  *staticFiles
+	pages   map[string]*template.Template
+	// zones caches time.LoadLocation by IANA name.
+	zones sync.Map
+}
+
+// New returns the web console of desk as an http.Handler.
+func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
+	if desk == nil {
+		return nil, errors.New("webui: desk is nil: pass the *helpdesk.Desk from helpdesk.New")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	c := &console{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux(), guard: cfg.LoginGuard,
+		key: cfg.SessionKey}
+	if c.guard == nil {
+		g, err := loginguard.New(loginguard.Config{Now: desk.Now})
+		if err != nil {
+			return nil, fmt.Errorf("webui: %w", err)
+		}
+		c.guard = g
+	}
+	if c.key == nil {
+		c.key = make([]byte, 32)
+		_, _ = rand.Read(c.key)
+	}
+	var err error
+	if c.i18n, err = newBundle(); err != nil {
+		return nil, err
+	}
+	c.matcher = newMatcher()
+	if c.static, err = newStaticFiles(); err != nil {
+		return nil, err
+	}
+	if c.pages, err = c.parseTemplates(); err != nil {
+		return nil, err
+	}
+	for _, register := range c.features() {
+		register()
+	}
+	c.mux.HandleFunc("/", c.fallback)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(c.crossOrigin))
+	return securityHeaders(c.recoverPanics(cop.Handler(c.mux))), nil
+}
+
+// features lists the console's parts: each registers its routes. A new
+// part adds its method here and keeps its handlers, templates and
+// messages in files of its own.
+func (c *console) features() []func() {
+	return []func(){
+		c.staticRoutes,
+		c.authRoutes,
+		c.dashboardRoutes,
+	}
+}
+
+// path returns the console-relative path p under the mount prefix.
+func (c *console) path(p string) string { return c.cfg.Prefix + p }
+
+// fallback answers "/" (the dashboard or the sign-in page) and every
+// unknown route (the friendly 404 page).
+func (c *console) fallback(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if _, ok := c.session(w, r); ok {
+			http.Redirect(w, r, c.path("/dashboard"), http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, c.path("/signin"), http.StatusSeeOther)
+		return
+	}
+	c.renderError(w, r, c.visitor(w, r), http.StatusNotFound)
+}
+
+// crossOrigin answers a state-changing request that is not same-origin.
+func (c *console) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	c.renderError(w, r, c.visitor(w, r), http.StatusForbidden)
+}
+
+// contentSecurityPolicy allows the console's own scripts, styles and
+// images only (Pico CSS draws its icons with data: SVGs).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the CSP and the other protective headers on every
+// response.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a handler's panic into the error page and a log
+// entry.
+func (c *console) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				c.log.ErrorContext(r.Context(), "webui: panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				c.renderError(w, r, c.visitor(w, r), http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// remoteIP is the address of the connection.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
