@@ -109,7 +109,7 @@ func (b *browser) tab(name, base string) *tab {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	b.t.Cleanup(cancelTimeout)
 	require.NoError(b.t, chromedp.Do(tctx)) // opens the tab
 	messages := chromedp.Console(tctx)
@@ -251,14 +251,16 @@ func (tb *tab) phone() {
 // fill types value into the field selected by sel (replacing its value).
 func (tb *tab) fill(sel, value string) {
 	tb.t.Helper()
-	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Clear(chromedp.CSS(sel)),
-		chromedp.SendKeys(chromedp.CSS(sel), value))
+	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	get(tb, chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).value = "", true)`, sel)))
+	tb.do(chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
-// setValue sets a field's value directly (selects, hidden edits).
+// setValue sets a field's value directly (selects).
 func (tb *tab) setValue(sel, value string) {
 	tb.t.Helper()
-	tb.do(chromedp.SetValue(chromedp.CSS(sel), value))
+	tb.do(chromedp.WaitReady(chromedp.CSS(sel)))
+	get(tb, chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).value = %q, true)`, sel, value)))
 }
 
 // value reads a form field's value.
@@ -279,7 +281,10 @@ func (tb *tab) click(sel string) {
 func (tb *tab) submit(sel string) {
 	tb.t.Helper()
 	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)))
-	get(tb, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
+	require.NoError(tb.t, err, "clicking %s loads a page", sel)
 	tb.do(chromedp.WaitReady(chromedp.CSS("body")))
 }
 

@@ -215,6 +215,9 @@ func (q *request) fieldMessage(msg string) string {
 	if s := q.T(id, args...); !strings.HasPrefix(s, missingMessage) {
 		return s
 	}
+	if strings.HasPrefix(msg, "is required") { // "is required to move from x to y"
+		return q.T("field.is required")
+	}
 	return msg
 }
 

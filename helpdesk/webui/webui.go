@@ -162,6 +162,9 @@ func (c *console) features() []func() {
 		c.staticRoutes,
 		c.authRoutes,
 		c.dashboardRoutes,
+		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
+		c.ticketQueueRoutes,
+		c.ticketDetailRoutes,
 	}
 }
 
