@@ -428,6 +428,13 @@ func (s *Service) serveEndpoint(ctx context.Context, ep Endpoint, ds []Delivery)
 					return
 				}
 				r := s.attempt(ctx, ep, d)
+				if !r.Succeeded && ctx.Err() != nil {
+					// The dispatcher is stopping: the request was cut
+					// short, not failed by the receiver. It counts
+					// nothing and goes again.
+					s.release(ctx, queue[i:])
+					return
+				}
 				rec.add(r)
 				if !r.Succeeded {
 					s.release(ctx, queue[i+1:])

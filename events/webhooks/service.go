@@ -222,7 +222,8 @@ type EndpointInput struct {
 }
 
 // EndpointPatch changes an endpoint; nil fields stay. Activating an
-// endpoint clears its run of failures and the reason it was disabled.
+// endpoint clears its run of failures (FailingSince too) and the reason it
+// was disabled.
 type EndpointPatch struct {
 	URL         *string
 	Events      *[]string
@@ -290,7 +291,7 @@ func (s *Service) GetEndpoint(ctx context.Context, actor tenant.Actor, id int64)
 		return Endpoint{}, err
 	}
 	ep, err := s.store.EndpointByID(ctx, actor.CompanyID, id)
-	ep.Secret = ""
+	ep.Secret, ep.PreviousSecret = "", ""
 	return ep, err
 }
 
@@ -301,7 +302,7 @@ func (s *Service) ListEndpoints(ctx context.Context, actor tenant.Actor, p stora
 	}
 	page, err := s.store.ListEndpoints(ctx, actor.CompanyID, p)
 	for i := range page.Items {
-		page.Items[i].Secret = ""
+		page.Items[i].Secret, page.Items[i].PreviousSecret = "", ""
 	}
 	return page, err
 }
@@ -330,7 +331,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor tenant.Actor, id, ve
 	}
 	if patch.Active != nil {
 		if *patch.Active && !ep.Active {
-			ep.ConsecutiveFailures, ep.DisabledReason = 0, ""
+			ep.ConsecutiveFailures, ep.DisabledReason, ep.FailingSince = 0, "", time.Time{}
 		}
 		ep.Active = *patch.Active
 	}
@@ -344,7 +345,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor tenant.Actor, id, ve
 		return Endpoint{}, err
 	}
 	s.endpoints.forget(ep.CompanyID)
-	ep.Secret = ""
+	ep.Secret, ep.PreviousSecret = "", ""
 	if ep.Active {
 		s.Wake()
 	}
@@ -383,6 +384,7 @@ func (s *Service) RotateSecret(ctx context.Context, actor tenant.Actor, id int64
 		return Endpoint{}, err
 	}
 	s.endpoints.forget(ep.CompanyID) // the workers sign with the new secret
+	ep.PreviousSecret = ""
 	return ep, nil
 }
 

@@ -416,6 +416,7 @@ func TestAutoDisableFollowsTimeAndKeepsTheDeliveriesOfADisabledEndpoint(t *testi
 	require.True(t, again.Active)
 	require.Zero(t, again.ConsecutiveFailures)
 	require.Empty(t, again.DisabledReason)
+	require.True(t, again.FailingSince.IsZero(), "enabling starts the failure clock afresh")
 	require.Equal(t, 16, f.process(t))
 	// Each ticket's creation, then its update, numbered 1 and 2.
 	seen := map[string][]string{}
@@ -968,4 +969,24 @@ func TestBacklogDrainsWithoutWaitingForPolls(t *testing.T) {
 	require.Eventually(t, func() bool { return len(rcv.received()) == 7 }, 2*time.Second, time.Millisecond,
 		"full claims are followed by more, not by the next poll")
 	stop()
+}
+
+func TestStoppingTheDispatcherMidRequestConsumesNoAttempt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{PollInterval: time.Hour, Schedule: []time.Duration{time.Second}})
+	rcv, gate := gatedReceiver(t, 1)
+	t.Cleanup(func() { close(gate) })
+	ep := f.endpoint(t, rcv)
+	stop := running(t, f.svc)
+	f.event(t, "ticket.created", "a", 1)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 1 }, 2*time.Second, time.Millisecond)
+	stop() // cuts the request in flight short
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	d := page.Items[0]
+	require.Equal(t, webhooks.StatusPending, d.Status)
+	require.Zero(t, d.Attempts, "a request the dispatcher abandoned is not the receiver's failure")
+	require.True(t, d.ClaimedUntil.IsZero(), "and it is handed back")
+	require.False(t, d.NextAttemptAt.After(f.clock.now()))
 }
