@@ -62,7 +62,7 @@ func reliableDesk(t testing.TB, store helpdesk.Store, schedule ...time.Duration)
 		helpdesk.WithRelayConfig(events.RelayConfig{PollInterval: 20 * time.Millisecond, Backoff: 20 * time.Millisecond, Logger: quiet}),
 		helpdesk.WithWebhookConfig(webhooks.Config{Schedule: schedule, PollInterval: 20 * time.Millisecond,
 			AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 5 * time.Second, Logger: quiet,
-			DisableAfter: 1_000_000, BatchSize: 500, PerEndpoint: 8}))
+			DisableAfter: 1000 * time.Hour, BatchSize: 500, PerEndpoint: 8}))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
 	return desk

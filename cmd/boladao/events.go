@@ -24,6 +24,9 @@ type eventsConfig struct {
 	NATSURL         string
 	OutboxRetention time.Duration
 	LogRetention    time.Duration
+	DisableAfter    time.Duration
+	WebhookLease    time.Duration
+	SecretGrace     time.Duration
 }
 
 // eventSettings are the configuration entries of event delivery.
@@ -57,6 +60,15 @@ func eventSettings() []setting {
 			duration("outbox retention", func(c *config) *time.Duration { return &c.Events.OutboxRetention })},
 		{"webhook-log-retention", "BOLADAO_WEBHOOK_LOG_RETENTION", "720h", "how long finished webhook deliveries and their attempts are kept",
 			duration("webhook log retention", func(c *config) *time.Duration { return &c.Events.LogRetention })},
+		{"webhook-disable-after", "BOLADAO_WEBHOOK_DISABLE_AFTER", "120h",
+			"disable a webhook endpoint whose attempts have all failed for this long (its deliveries are kept and held)",
+			duration("webhook disable-after", func(c *config) *time.Duration { return &c.Events.DisableAfter })},
+		{"webhook-lease", "BOLADAO_WEBHOOK_LEASE", "10s",
+			"how long a dispatcher's claim on a webhook delivery lasts unless renewed (a dead instance's deliveries go after it)",
+			duration("webhook lease", func(c *config) *time.Duration { return &c.Events.WebhookLease })},
+		{"webhook-secret-grace", "BOLADAO_WEBHOOK_SECRET_GRACE", "24h",
+			"how long after rotate-secret requests are also signed with the old secret",
+			duration("webhook secret grace", func(c *config) *time.Duration { return &c.Events.SecretGrace })},
 		{"nats-url", "BOLADAO_NATS_URL", "",
 			"NATS server with JetStream: events go through it, so that several instances share the work (empty: in-process bus)",
 			func(c *config, v string) error { c.Events.NATSURL = v; return nil }},
@@ -68,7 +80,8 @@ func eventSettings() []setting {
 func (e eventsConfig) options(ctx context.Context, log *slog.Logger) ([]helpdesk.Option, func(), error) {
 	opts := []helpdesk.Option{
 		helpdesk.WithWebhookConfig(webhooks.Config{Schedule: e.RetrySchedule, AllowCIDRs: e.AllowCIDRs,
-			Timeout: e.WebhookTimeout, Retention: e.LogRetention, Logger: log}),
+			Timeout: e.WebhookTimeout, Retention: e.LogRetention, DisableAfter: e.DisableAfter, Lease: e.WebhookLease,
+			SecretGrace: e.SecretGrace, Logger: log}),
 		helpdesk.WithRelayConfig(events.RelayConfig{Retention: e.OutboxRetention, Logger: log}),
 	}
 	if e.NATSURL == "" {

@@ -9,14 +9,13 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
-// endpointCacheTTL is how long HandleEvent trusts the active endpoints it
-// read for a company, and an endpoint's worker the endpoint (URL, secret)
-// it read. The service's own changes take effect at once; changes made by
-// another process within this time.
+// endpointCacheTTL is how long an endpoint's worker trusts the endpoint
+// (URL, secret) it read: the service's own changes take effect at once,
+// changes made by another process within this time.
 const endpointCacheTTL = time.Second
 
-// endpointCache keeps each company's active endpoints for HandleEvent,
-// which would otherwise read them for every group of events it writes.
+// endpointCache keeps each company's endpoints as HandleEvent last read
+// them; a read serves the events that arrived before it began (see get).
 // Secrets are not kept: a delivery reads its endpoint again when it is
 // sent.
 type endpointCache struct {
@@ -36,14 +35,19 @@ type cachedEndpoints struct {
 	at  time.Time
 }
 
-// get returns the company's active endpoints, calling load when the cache
-// has none fresh.
-func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID,
+// get returns the company's endpoints as read after notBefore, calling
+// load when the cache has no such read. HandleEvent passes the time its
+// events arrived: they were committed before it, so a read begun after it
+// sees every endpoint created before they were committed, whichever
+// process created it. (A cache trusted for a while instead missed, on
+// another instance, the endpoints created meanwhile: their first events
+// got no delivery.)
+func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID, notBefore time.Time,
 	load func(context.Context, tenant.CompanyID) ([]Endpoint, error)) ([]Endpoint, error) {
 	c.mu.Lock()
 	e, ok := c.byCompany[company]
 	c.mu.Unlock()
-	if ok && time.Since(e.at) < endpointCacheTTL {
+	if ok && e.at.After(notBefore) {
 		return e.eps, nil
 	}
 	gen, start := c.generation(), time.Now()
@@ -52,7 +56,7 @@ func (c *endpointCache) get(ctx context.Context, company tenant.CompanyID,
 		return nil, err
 	}
 	for i := range eps {
-		eps[i].Secret = ""
+		eps[i].Secret, eps[i].PreviousSecret = "", ""
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -56,7 +56,7 @@ func newDelivery(ep Endpoint, ev events.Event, due time.Time) (Delivery, error) 
 // calls started together (a relay's publishers) make one group rather
 // than one of a single event and one of the rest.
 func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
-	req := &enqueueReq{ev: ev, done: make(chan error, 1)}
+	req := &enqueueReq{ev: ev, at: time.Now(), done: make(chan error, 1)}
 	s.gmu.Lock()
 	s.queue = append(s.queue, req)
 	if s.flushing {
@@ -91,20 +91,30 @@ func (s *Service) HandleEvent(ctx context.Context, ev events.Event) error {
 
 // enqueueReq is one event waiting for its group's commit.
 type enqueueReq struct {
-	ev   events.Event
+	ev events.Event
+	// at is when the event arrived: it was committed before, so a read of
+	// the endpoints begun after it sees every endpoint the event must go
+	// to.
+	at   time.Time
 	done chan error
 }
 
 // enqueue writes the deliveries of a group of events in one statement.
 func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 	now := s.cfg.Now().UTC()
+	arrived := map[tenant.CompanyID]time.Time{} // the last arrival per company
+	for _, r := range batch {
+		if r.at.After(arrived[r.ev.CompanyID]) {
+			arrived[r.ev.CompanyID] = r.at
+		}
+	}
 	endpoints := map[tenant.CompanyID][]Endpoint{}
 	var ds []Delivery
 	for _, r := range batch {
 		eps, ok := endpoints[r.ev.CompanyID]
 		if !ok {
 			var err error
-			if eps, err = s.endpoints.get(ctx, r.ev.CompanyID, s.store.ActiveEndpoints); err != nil {
+			if eps, err = s.endpoints.get(ctx, r.ev.CompanyID, arrived[r.ev.CompanyID], s.store.CompanyEndpoints); err != nil {
 				return err
 			}
 			endpoints[r.ev.CompanyID] = eps
@@ -132,7 +142,7 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 	if running {
 		lease = s.lease()
 	}
-	if _, err := s.store.EnqueueDeliveries(ctx, ds, lease); err != nil {
+	if _, err := s.store.EnqueueDeliveries(ctx, ds, lease, s.owner); err != nil {
 		return err
 	}
 	var held []Delivery
@@ -140,12 +150,13 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 	for _, d := range ds {
 		switch {
 		case d.ID == 0: // enqueued before
-		case d.NextAttemptAt.After(now):
+		case !d.ClaimedUntil.IsZero():
 			held = append(held, d)
 		default:
 			waiting[d.EndpointID] = true
 		}
 	}
+	s.claims.add(held)
 	s.handOff(ctx, held, waiting)
 	return nil
 }
@@ -263,8 +274,9 @@ func (s *Service) next(ctx context.Context, id int64) []Delivery {
 		}
 		s.mu.Unlock()
 		if dirty {
-			more, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(),
+			more, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(), Owner: s.owner,
 				Limit: s.cfg.BatchSize, Endpoint: id})
+			s.claims.add(more)
 			if err != nil && ctx.Err() == nil {
 				s.cfg.Logger.WarnContext(ctx, "webhooks: claiming deliveries failed", "endpoint_id", id, "error", err)
 			}
@@ -308,6 +320,7 @@ func (s *Service) Run(ctx context.Context) error {
 		s.mu.Unlock()
 		s.workers.Wait()
 	}()
+	s.workers.Go(func() { s.keepClaims(ctx) })
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
 	prune := time.NewTicker(time.Hour)
@@ -342,6 +355,9 @@ func (s *Service) prune(ctx context.Context) {
 // ProcessDue sends every delivery that is due now and waits for the
 // answers; it returns how many deliveries it attempted.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
+	keep, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.keepClaims(keep)
 	var wg sync.WaitGroup
 	total := 0
 	for {
@@ -366,10 +382,12 @@ func (s *Service) dispatch(ctx context.Context, wg *sync.WaitGroup) (int, error)
 		w.dirty = true
 	}
 	s.mu.Unlock()
-	ds, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(), Limit: s.cfg.BatchSize, Exclude: exclude})
+	ds, err := s.store.ClaimDeliveries(ctx, Claim{Now: s.cfg.Now().UTC(), Lease: s.lease(), Owner: s.owner,
+		Limit: s.cfg.BatchSize, Exclude: exclude})
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
+	s.claims.add(ds)
 	s.mu.Lock()
 	for id, eds := range byEndpoint(ds) {
 		if w := s.inflight[id]; w != nil { // a hand-off started it meanwhile
@@ -410,6 +428,13 @@ func (s *Service) serveEndpoint(ctx context.Context, ep Endpoint, ds []Delivery)
 					return
 				}
 				r := s.attempt(ctx, ep, d)
+				if !r.Succeeded && ctx.Err() != nil {
+					// The dispatcher is stopping: the request was cut
+					// short, not failed by the receiver. It counts
+					// nothing and goes again.
+					s.release(ctx, queue[i:])
+					return
+				}
 				rec.add(r)
 				if !r.Succeeded {
 					s.release(ctx, queue[i+1:])
@@ -454,9 +479,15 @@ func (r *recorder) flush() {
 		return
 	}
 	disabled, err := r.s.store.RecordAttempts(context.WithoutCancel(r.ctx), batch)
+	// Recorded, or left to lapse: either way no longer this dispatcher's.
+	r.s.claims.removeRecords(batch)
 	if err != nil {
-		r.s.cfg.Logger.ErrorContext(r.ctx, "webhooks: recording attempts failed; the deliveries are retried after their lease",
-			"deliveries", len(batch), "error", err)
+		// Nothing was written: the attempts count no failure, and the
+		// deliveries go again, in order, once their claims lapse. The pass
+		// stops so that no later delivery overtakes them.
+		r.stopped.Store(true)
+		r.s.cfg.Logger.ErrorContext(r.ctx, "webhooks: recording attempts failed; the deliveries are sent again after their lease",
+			"deliveries", len(batch), "lease", r.s.lease(), "error", err)
 		return
 	}
 	for i, d := range disabled {
@@ -479,7 +510,9 @@ func (s *Service) release(ctx context.Context, ds []Delivery) {
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	if err := s.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids, s.cfg.Now().UTC()); err != nil {
+	err := s.store.ReleaseDeliveries(context.WithoutCancel(ctx), ids, s.cfg.Now().UTC())
+	s.claims.remove(ds)
+	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "webhooks: releasing deliveries failed; they wait for their lease", "error", err)
 	}
 }
@@ -511,6 +544,7 @@ func (s *Service) attempt(ctx context.Context, ep Endpoint, d Delivery) AttemptR
 	case err == nil && status >= 200 && status < 300:
 		rec.Succeeded = true
 		nd.Status, nd.LastError, nd.DeliveredAt = StatusSucceeded, "", nd.UpdatedAt
+		nd.NextAttemptAt, nd.ClaimedUntil = time.Time{}, time.Time{}
 		return rec
 	case err != nil:
 		rec.Attempt.Error = err.Error()
@@ -523,10 +557,11 @@ func (s *Service) attempt(ctx context.Context, ep Endpoint, d Delivery) AttemptR
 		rec.Attempt.Error = fmt.Sprintf("status %d", status)
 	}
 	nd.LastError = rec.Attempt.Error
+	nd.ClaimedUntil = time.Time{}
 	idx := nd.Attempts - 1
 	switch {
 	case rec.Disable != "", errors.Is(err, ErrAddressRefused), idx >= len(s.cfg.Schedule):
-		nd.Status = StatusFailed
+		nd.Status, nd.NextAttemptAt = StatusFailed, time.Time{}
 	default:
 		wait := s.cfg.Schedule[idx]
 		wait += time.Duration(rand.Float64() * s.cfg.Jitter * float64(wait))
@@ -538,7 +573,7 @@ func (s *Service) attempt(ctx context.Context, ep Endpoint, d Delivery) AttemptR
 	if rec.Disable != "" || rec.DisableAfter > 0 {
 		reason := rec.Disable
 		if reason == "" {
-			reason = fmt.Sprintf("%d failed attempts in a row", rec.DisableAfter)
+			reason = fmt.Sprintf("failing for %v without a success", rec.DisableAfter)
 		}
 		rec.Disabled, _ = events.New(DisabledEventType, ep.CompanyID, "webhook_endpoint", ep.ID, tenant.System(), nd.UpdatedAt,
 			map[string]any{"endpoint_id": ep.ID, "url": ep.URL, "reason": reason})
@@ -550,14 +585,23 @@ func (s *Service) attempt(ctx context.Context, ep Endpoint, d Delivery) AttemptR
 // body (for redirects, the Location), the Retry-After wait for 429 and 503,
 // and a transport error.
 func (s *Service) send(ctx context.Context, ep Endpoint, d Delivery) (int, string, time.Duration, error) {
-	ts := s.cfg.Now().Unix()
-	sig, err := Sign(ep.Secret, d.EventID, ts, d.Payload)
+	now := s.cfg.Now()
+	ts := now.Unix()
+	body := d.Body()
+	sig, err := Sign(ep.Secret, d.EventID, ts, body)
 	if err != nil {
 		return 0, "", 0, err
 	}
+	if ep.PreviousSecret != "" && now.Before(ep.PreviousSecretUntil) { // rotation grace: both sign
+		old, err := Sign(ep.PreviousSecret, d.EventID, ts, body)
+		if err != nil {
+			return 0, "", 0, err
+		}
+		sig += " " + old
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(d.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, "", 0, fmt.Errorf("building the request: %w", err)
 	}
@@ -580,15 +624,15 @@ func (s *Service) send(ctx context.Context, ep Endpoint, d Delivery) (int, strin
 	defer resp.Body.Close()
 	buf, _ := io.ReadAll(io.LimitReader(resp.Body, int64(s.cfg.MaxResponse)))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-	body := strings.ToValidUTF8(string(buf), "?")
+	answer := strings.ToValidUTF8(string(buf), "?")
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		body = resp.Header.Get("Location")
+		answer = resp.Header.Get("Location")
 	}
 	var retryAfter time.Duration
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), s.cfg.Now())
 	}
-	return resp.StatusCode, body, retryAfter, nil
+	return resp.StatusCode, answer, retryAfter, nil
 }
 
 // parseRetryAfter reads seconds or an HTTP date.

@@ -24,6 +24,10 @@ import (
 var DefaultSchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
 	5 * time.Hour, 10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour}
 
+// DefaultDisableAfter is how long an endpoint may fail without a success
+// before the dispatcher disables it.
+const DefaultDisableAfter = 5 * 24 * time.Hour
+
 // Limits of an endpoint's fields.
 const (
 	MaxURL         = 2048
@@ -63,9 +67,19 @@ type Config struct {
 	Timeout time.Duration
 	// AllowCIDRs are ranges that the address guard lets through.
 	AllowCIDRs []netip.Prefix
-	// DisableAfter disables an endpoint after that many failed attempts in
-	// a row (default 100).
-	DisableAfter int
+	// DisableAfter disables an endpoint that has been failing that long:
+	// every attempt failed since its first failure that long ago (default
+	// 5 days, as Stripe and Svix do). A disabled endpoint keeps receiving
+	// deliveries, held until it is enabled again.
+	DisableAfter time.Duration
+	// Lease is how long a dispatcher's claim on a delivery lasts; a live
+	// dispatcher renews its claims every third of it, so the claims of one
+	// that died lapse, and others send its deliveries, within a lease
+	// (default 10 s).
+	Lease time.Duration
+	// SecretGrace is how long, after RotateSecret, requests are signed
+	// with the old secret as well as the new one (default 24 h).
+	SecretGrace time.Duration
 	// MaxResponse is how many bytes of a response the log keeps (default
 	// 1024).
 	MaxResponse int
@@ -94,7 +108,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Jitter < 0 || c.Jitter > 1 || c.Timeout < 0 || c.DisableAfter < 0 || c.MaxResponse < 0 ||
-		c.PerEndpoint < 0 || c.BatchSize < 0 || c.PollInterval < 0 || c.Retention < 0 {
+		c.PerEndpoint < 0 || c.BatchSize < 0 || c.PollInterval < 0 || c.Retention < 0 || c.Lease < 0 || c.SecretGrace < 0 {
 		return errors.New("webhooks: config: jitter must be within 0..1 and no setting may be negative")
 	}
 	return nil
@@ -111,7 +125,13 @@ func (c *Config) defaults() {
 		c.Timeout = 15 * time.Second
 	}
 	if c.DisableAfter == 0 {
-		c.DisableAfter = 100
+		c.DisableAfter = DefaultDisableAfter
+	}
+	if c.Lease == 0 {
+		c.Lease = 10 * time.Second
+	}
+	if c.SecretGrace == 0 {
+		c.SecretGrace = 24 * time.Hour
 	}
 	if c.MaxResponse == 0 {
 		c.MaxResponse = 1024
@@ -144,7 +164,13 @@ type Service struct {
 	client *http.Client
 	wake   chan struct{}
 
-	endpoints endpointCache // active endpoints, for HandleEvent
+	endpoints endpointCache // endpoints, for HandleEvent
+
+	// owner names this dispatcher in the claims it makes; claims holds
+	// the deliveries it has claimed and not finished, whose claims it
+	// renews.
+	owner  string
+	claims claimSet
 
 	mu       sync.Mutex
 	inflight map[int64]*endpointWork // endpoints being served
@@ -183,7 +209,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &Service{store: store, cfg: cfg, guard: g, client: client, wake: make(chan struct{}, 1),
-		inflight: map[int64]*endpointWork{}}, nil
+		inflight: map[int64]*endpointWork{}, owner: newOwner(), claims: claimSet{ids: map[int64]struct{}{}}}, nil
 }
 
 // EndpointInput is a new endpoint.
@@ -196,7 +222,8 @@ type EndpointInput struct {
 }
 
 // EndpointPatch changes an endpoint; nil fields stay. Activating an
-// endpoint clears its run of failures and the reason it was disabled.
+// endpoint clears its run of failures (FailingSince too) and the reason it
+// was disabled.
 type EndpointPatch struct {
 	URL         *string
 	Events      *[]string
@@ -264,7 +291,7 @@ func (s *Service) GetEndpoint(ctx context.Context, actor tenant.Actor, id int64)
 		return Endpoint{}, err
 	}
 	ep, err := s.store.EndpointByID(ctx, actor.CompanyID, id)
-	ep.Secret = ""
+	ep.Secret, ep.PreviousSecret = "", ""
 	return ep, err
 }
 
@@ -275,7 +302,7 @@ func (s *Service) ListEndpoints(ctx context.Context, actor tenant.Actor, p stora
 	}
 	page, err := s.store.ListEndpoints(ctx, actor.CompanyID, p)
 	for i := range page.Items {
-		page.Items[i].Secret = ""
+		page.Items[i].Secret, page.Items[i].PreviousSecret = "", ""
 	}
 	return page, err
 }
@@ -304,7 +331,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor tenant.Actor, id, ve
 	}
 	if patch.Active != nil {
 		if *patch.Active && !ep.Active {
-			ep.ConsecutiveFailures, ep.DisabledReason = 0, ""
+			ep.ConsecutiveFailures, ep.DisabledReason, ep.FailingSince = 0, "", time.Time{}
 		}
 		ep.Active = *patch.Active
 	}
@@ -318,7 +345,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, actor tenant.Actor, id, ve
 		return Endpoint{}, err
 	}
 	s.endpoints.forget(ep.CompanyID)
-	ep.Secret = ""
+	ep.Secret, ep.PreviousSecret = "", ""
 	if ep.Active {
 		s.Wake()
 	}
@@ -338,7 +365,9 @@ func (s *Service) DeleteEndpoint(ctx context.Context, actor tenant.Actor, id int
 }
 
 // RotateSecret gives the endpoint a new secret and returns the endpoint
-// with it; the old secret stops signing at once.
+// with it. Requests are signed with both secrets (two signatures in
+// webhook-signature) for Config.SecretGrace, so that receivers can switch
+// without rejecting a request; then with the new one only.
 func (s *Service) RotateSecret(ctx context.Context, actor tenant.Actor, id int64) (Endpoint, error) {
 	if err := actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
 		return Endpoint{}, err
@@ -347,12 +376,15 @@ func (s *Service) RotateSecret(ctx context.Context, actor tenant.Actor, id int64
 	if err != nil {
 		return Endpoint{}, err
 	}
+	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
+	ep.PreviousSecret, ep.PreviousSecretUntil = ep.Secret, now.Add(s.cfg.SecretGrace)
 	ep.Secret = NewSecret()
-	ep.UpdatedAt = s.cfg.Now().UTC().Truncate(time.Microsecond)
+	ep.UpdatedAt = now
 	if err := s.store.UpdateEndpoint(ctx, &ep); err != nil {
 		return Endpoint{}, err
 	}
 	s.endpoints.forget(ep.CompanyID) // the workers sign with the new secret
+	ep.PreviousSecret = ""
 	return ep, nil
 }
 
@@ -365,7 +397,7 @@ func (s *Service) Stats(ctx context.Context, actor tenant.Actor, id int64) (Stat
 	if err != nil {
 		return Stats{}, err
 	}
-	st, err := s.store.EndpointStats(ctx, actor.CompanyID, id)
+	st, err := s.store.EndpointStats(ctx, actor.CompanyID, id, s.cfg.Now().UTC())
 	st.ConsecutiveFail = ep.ConsecutiveFailures
 	return st, err
 }
@@ -376,9 +408,9 @@ func (s *Service) ListDeliveries(ctx context.Context, actor tenant.Actor, endpoi
 		return storage.Page[Delivery]{}, err
 	}
 	switch f.Status {
-	case "", StatusPending, StatusSucceeded, StatusFailed:
+	case "", StatusPending, StatusSucceeded, StatusFailed, StatusSkipped:
 	default:
-		return storage.Page[Delivery]{}, validation.Field("status", "must be pending, succeeded or failed")
+		return storage.Page[Delivery]{}, validation.Field("status", "must be pending, succeeded, failed or skipped")
 	}
 	if _, err := s.store.EndpointByID(ctx, actor.CompanyID, endpoint); err != nil {
 		return storage.Page[Delivery]{}, err
@@ -398,7 +430,10 @@ func (s *Service) Attempts(ctx context.Context, actor tenant.Actor, endpoint, de
 }
 
 // Redeliver sends a delivery again: it becomes pending and due now, with
-// the same webhook-id.
+// the same webhook-id and sequence number. Redelivering a failed delivery
+// releases the later deliveries of its aggregate, which it held back, after
+// it. A skipped delivery cannot be redelivered (storage.ErrConflict): its
+// aggregate went on without it.
 func (s *Service) Redeliver(ctx context.Context, actor tenant.Actor, endpoint, delivery int64) (Delivery, error) {
 	if err := actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
 		return Delivery{}, err
@@ -409,6 +444,29 @@ func (s *Service) Redeliver(ctx context.Context, actor tenant.Actor, endpoint, d
 	}
 	s.Wake()
 	return d, nil
+}
+
+// Skip gives up a failed delivery: it is never sent again, and the later
+// deliveries of its aggregate, which it held back, go on (the receiver sees
+// the gap in the sequence numbers). Other states are refused
+// (storage.ErrConflict).
+func (s *Service) Skip(ctx context.Context, actor tenant.Actor, endpoint, delivery int64) (Delivery, error) {
+	if err := actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
+		return Delivery{}, err
+	}
+	d, err := s.store.SkipDelivery(ctx, actor.CompanyID, endpoint, delivery, s.cfg.Now().UTC())
+	if err != nil {
+		return Delivery{}, err
+	}
+	s.Wake()
+	return d, nil
+}
+
+// Gauges reports every endpoint's state and unfinished deliveries, across
+// companies, for metrics; it is not scoped to an actor and must not be
+// exposed per company.
+func (s *Service) Gauges(ctx context.Context) ([]Gauge, error) {
+	return s.store.DeliveryGauges(ctx, s.cfg.Now().UTC())
 }
 
 // SendTest sends a webhook.test event to the endpoint now, whether it is
@@ -428,22 +486,17 @@ func (s *Service) SendTest(ctx context.Context, actor tenant.Actor, id int64) (D
 	if err != nil {
 		return Delivery{}, err
 	}
-	d, err := newDelivery(ep, ev, now.Add(s.lease()))
+	// Not due before this request is over: no dispatcher sends it too.
+	d, err := newDelivery(ep, ev, now.Add(s.cfg.Timeout+s.lease()))
 	if err != nil {
 		return Delivery{}, err
 	}
 	ds := []Delivery{d}
-	if _, err := s.store.EnqueueDeliveries(ctx, ds, 0); err != nil {
+	if _, err := s.store.EnqueueDeliveries(ctx, ds, 0, ""); err != nil {
 		return Delivery{}, err
 	}
 	return s.attemptAndRecord(ctx, ep, ds[0])
 }
 
-// lease is how long a claimed delivery stays with its dispatcher before
-// another one may take it (should the first one die): long enough for a
-// pass of BatchSize deliveries that all time out and for as many queued
-// behind it.
-func (s *Service) lease() time.Duration {
-	per := (s.cfg.BatchSize + s.cfg.PerEndpoint - 1) / s.cfg.PerEndpoint
-	return s.cfg.Timeout*time.Duration(2*per+1) + time.Minute
-}
+// lease is how long a claim lasts unless renewed.
+func (s *Service) lease() time.Duration { return s.cfg.Lease }

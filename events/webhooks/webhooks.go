@@ -1,8 +1,11 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -22,13 +25,22 @@ type Endpoint struct {
 	Events      []string `json:"events"`
 	Description string   `json:"description"`
 	Active      bool     `json:"active"`
+	// PreviousSecret is the secret RotateSecret replaced; until
+	// PreviousSecretUntil every request is signed with both. JSON never
+	// carries it.
+	PreviousSecret      string    `json:"-"`
+	PreviousSecretUntil time.Time `json:"previous_secret_until,omitzero"`
 	// DisabledReason says why the endpoint was disabled by the dispatcher
-	// (410 Gone, too many failures); empty otherwise.
-	DisabledReason      string    `json:"disabled_reason,omitempty"`
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
-	Version             int64     `json:"version"`
+	// (410 Gone, failing for too long); empty otherwise.
+	DisabledReason      string `json:"disabled_reason,omitempty"`
+	ConsecutiveFailures int    `json:"consecutive_failures"`
+	// FailingSince is the first failed attempt since the last success
+	// (zero while the endpoint is not failing); the dispatcher disables an
+	// endpoint that has been failing for Config.DisableAfter.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	Version      int64     `json:"version"`
 }
 
 // Status is a delivery's state.
@@ -41,8 +53,14 @@ const (
 	// StatusSucceeded deliveries got a 2xx answer.
 	StatusSucceeded Status = "succeeded"
 	// StatusFailed deliveries ran out of attempts, hit 410 Gone or a
-	// refused address; Redeliver sends them again.
+	// refused address. A failed delivery holds back the later deliveries
+	// of its aggregate to the same endpoint until Redeliver sends it again
+	// or Skip gives it up.
 	StatusFailed Status = "failed"
+	// StatusSkipped deliveries were failed ones that an admin gave up
+	// (Skip): they are never sent again, and the later deliveries of their
+	// aggregate go on. The gap shows in the receiver's sequence numbers.
+	StatusSkipped Status = "skipped"
 )
 
 // Delivery is one event to be sent to one endpoint.
@@ -55,16 +73,43 @@ type Delivery struct {
 	EventType string `json:"event_type"`
 	// AggregateKey orders the deliveries of one aggregate.
 	AggregateKey string `json:"-"`
-	// Payload is the exact body that is signed and sent.
-	Payload        []byte    `json:"-"`
-	Status         Status    `json:"status"`
-	Attempts       int       `json:"attempts"`
-	NextAttemptAt  time.Time `json:"next_attempt_at"`
+	// Sequence numbers the deliveries of one aggregate to one endpoint
+	// 1, 2, 3... with no gap; the store assigns it. It is sent in the body
+	// ("sequence"), so that a receiver can tell a missing event.
+	Sequence int64 `json:"sequence"`
+	// Payload is the event's JSON; Body adds the sequence number to it
+	// and is the exact body that is signed and sent.
+	Payload  []byte `json:"-"`
+	Status   Status `json:"status"`
+	Attempts int    `json:"attempts"`
+	// NextAttemptAt is when a pending delivery is sent (again); zero for
+	// finished ones.
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	// ClaimedUntil is set while a dispatcher holds the delivery to send
+	// it: should the dispatcher die, another one takes it at that time.
+	ClaimedUntil time.Time `json:"claimed_until,omitzero"`
+	// BlockedBy is the failed delivery of the same aggregate that this
+	// pending one waits for (listings only; 0 when none).
+	BlockedBy      int64     `json:"blocked_by,omitempty"`
 	LastStatusCode int       `json:"last_status_code,omitempty"`
 	LastError      string    `json:"last_error,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	DeliveredAt    time.Time `json:"delivered_at,omitzero"`
+}
+
+// Body is what is signed and sent: the payload with "sequence" first.
+func (d Delivery) Body() []byte {
+	if len(d.Payload) < 2 || d.Payload[0] != '{' {
+		return d.Payload
+	}
+	b := make([]byte, 0, len(d.Payload)+24)
+	b = append(b, `{"sequence":`...)
+	b = strconv.AppendInt(b, d.Sequence, 10)
+	if len(bytes.TrimSpace(d.Payload[1:])) > 1 { // not {}
+		b = append(b, ',')
+	}
+	return append(b, d.Payload[1:]...)
 }
 
 // Attempt is one HTTP request of a delivery: the delivery log.
@@ -85,10 +130,18 @@ type Attempt struct {
 
 // Stats sums up an endpoint's deliveries and attempts.
 type Stats struct {
-	Deliveries      int       `json:"deliveries"`
+	Deliveries int `json:"deliveries"`
+	// Pending counts the deliveries not sent yet: Held of them wait
+	// (the endpoint is disabled or paused, or a failed delivery of their
+	// aggregate holds them back), Claimed of them are with a dispatcher
+	// until ClaimedUntil at the latest.
 	Pending         int       `json:"pending"`
+	Held            int       `json:"held"`
+	Claimed         int       `json:"claimed"`
+	ClaimedUntil    time.Time `json:"claimed_until,omitzero"`
 	Succeeded       int       `json:"succeeded"`
 	Failed          int       `json:"failed"`
+	Skipped         int       `json:"skipped"`
 	Attempts        int       `json:"attempts"`
 	FailedAttempts  int       `json:"failed_attempts"`
 	SuccessRate     float64   `json:"success_rate"`
@@ -110,11 +163,12 @@ type AttemptRecord struct {
 	Delivery Delivery
 	Attempt  Attempt
 	// Succeeded resets the endpoint's run of failures; otherwise it grows
-	// by one.
+	// by one, and FailingSince is set to Now if it was zero.
 	Succeeded bool
-	// DisableAfter disables the endpoint when its run of failures reaches
-	// it (0: never); Disable disables it now with that reason.
-	DisableAfter int
+	// DisableAfter disables the endpoint when it has been failing (no
+	// success since FailingSince) for that long at Now (0: never);
+	// Disable disables it now with that reason.
+	DisableAfter time.Duration
 	Disable      string
 	// Disabled is appended to the outbox when this record disables the
 	// endpoint; its data gets the reason.
@@ -126,6 +180,9 @@ type AttemptRecord struct {
 type Claim struct {
 	Now   time.Time
 	Lease time.Duration
+	// Owner names the claiming dispatcher (RenewClaims renews only its
+	// own claims).
+	Owner string
 	Limit int
 	// Endpoint, when not zero, limits the claim to that endpoint;
 	// Exclude skips the endpoints it lists.
@@ -147,27 +204,38 @@ type Store interface {
 	ListEndpoints(ctx context.Context, company tenant.CompanyID, p storage.PageRequest) (storage.Page[Endpoint], error)
 	// ActiveEndpoints lists the company's active endpoints.
 	ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]Endpoint, error)
+	// CompanyEndpoints lists all the company's endpoints, active or not,
+	// oldest first.
+	CompanyEndpoints(ctx context.Context, company tenant.CompanyID) ([]Endpoint, error)
 
 	// EnqueueDeliveries inserts deliveries, skipping those whose endpoint
 	// already has a delivery of the same event, and returns how many it
-	// inserted. IDs are assigned in order and set in ds (zero for the
+	// inserted. IDs and sequence numbers (1 + the last of the endpoint
+	// and aggregate) are assigned in order and set in ds (zero for the
 	// skipped ones).
 	//
-	// With lease > 0 it also claims, for the caller to send at once, each
-	// inserted delivery whose endpoint had no pending delivery of the same
-	// aggregate before the call: its next attempt moves on by lease (in ds
-	// too), as ClaimDeliveries would have moved it. Deliveries of the same
+	// With lease > 0 it also claims for owner, for the caller to send at
+	// once, each inserted delivery whose endpoint is active and had no
+	// pending or failed delivery of the same aggregate before the call:
+	// its next attempt moves on by lease (in ds too, with ClaimedUntil),
+	// as ClaimDeliveries would have moved it. Deliveries of the same
 	// endpoint and aggregate within ds are claimed alike, and the caller
 	// sends them in order.
-	EnqueueDeliveries(ctx context.Context, ds []Delivery, lease time.Duration) (int, error)
+	EnqueueDeliveries(ctx context.Context, ds []Delivery, lease time.Duration, owner string) (int, error)
 	// ClaimDeliveries takes up to c.Limit pending deliveries of active
 	// endpoints that are due at c.Now, oldest first, skipping deliveries
-	// that have an earlier pending delivery of the same endpoint and
-	// aggregate that is not due; the claimed deliveries' next attempt
-	// moves to Now+Lease, so that no other dispatcher takes them
-	// meanwhile, and they are returned with that new time.
+	// that have an earlier delivery of the same endpoint and aggregate
+	// that is failed, or pending and not due; the claimed deliveries' next
+	// attempt moves to Now+Lease and they are marked as c.Owner's, so
+	// that no other dispatcher takes them meanwhile, and they are returned
+	// with that new time.
 	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
-	// ReleaseDeliveries makes claimed deliveries due at the given time.
+	// RenewClaims moves the next attempt of the listed deliveries that are
+	// still pending and claimed by owner to until: a live dispatcher keeps
+	// its claims, a dead one's lapse within one lease.
+	RenewClaims(ctx context.Context, owner string, ids []int64, until time.Time) error
+	// ReleaseDeliveries makes claimed deliveries due at the given time and
+	// unclaimed.
 	ReleaseDeliveries(ctx context.Context, ids []int64, at time.Time) error
 	// RecordAttempts writes attempts, in order and in one unit of work:
 	// each one's attempt row, the delivery's new state and the endpoint's
@@ -179,13 +247,37 @@ type Store interface {
 	ListDeliveries(ctx context.Context, company tenant.CompanyID, endpoint int64, f DeliveryFilter, p storage.PageRequest) (storage.Page[Delivery], error)
 	// ListAttempts lists a delivery's attempts, oldest first.
 	ListAttempts(ctx context.Context, company tenant.CompanyID, delivery int64) ([]Attempt, error)
-	// ResetDelivery makes a delivery pending and due at now.
+	// ResetDelivery makes a delivery pending, unclaimed and due at now. A
+	// skipped delivery is refused (storage.ErrConflict): the later
+	// deliveries of its aggregate went on without it.
 	ResetDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (Delivery, error)
-	EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64) (Stats, error)
-	// PruneDeliveries deletes finished (succeeded or failed) deliveries
-	// last changed before the given time, with their attempts, and returns
-	// how many deliveries it deleted.
+	// SkipDelivery gives up a failed delivery (status skipped), letting
+	// the later deliveries of its aggregate go; other states are refused
+	// (storage.ErrConflict).
+	SkipDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (Delivery, error)
+	// EndpointStats sums up an endpoint's deliveries and attempts; claims
+	// that lapsed before now do not count.
+	EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64, now time.Time) (Stats, error)
+	// DeliveryGauges reports, for every endpoint of every company, its
+	// state and its unfinished deliveries (for metrics).
+	DeliveryGauges(ctx context.Context, now time.Time) ([]Gauge, error)
+	// PruneDeliveries deletes, with their attempts, finished (succeeded,
+	// failed, skipped) deliveries last changed before the given time,
+	// except the last delivery of each endpoint and aggregate (it carries
+	// the aggregate's sequence on), and returns how many it deleted.
+	// Pending deliveries stay, held ones included.
 	PruneDeliveries(ctx context.Context, before time.Time) (int, error)
+}
+
+// Gauge is one endpoint's line in Store.DeliveryGauges.
+type Gauge struct {
+	CompanyID  tenant.CompanyID
+	EndpointID int64
+	Active     bool
+	// Pending, Held, Claimed and Failed count deliveries as in Stats;
+	// ClaimedUntil is the latest claim's end.
+	Pending, Held, Claimed, Failed int
+	ClaimedUntil                   time.Time
 }
 
 // ErrAddressRefused is wrapped by errors for URLs that resolve to an
@@ -199,4 +291,16 @@ func FinishStats(st *Stats, latencySumMS int64) {
 		st.SuccessRate = float64(st.Attempts-st.FailedAttempts) / float64(st.Attempts)
 		st.AvgLatencyMS = float64(latencySumMS) / float64(st.Attempts)
 	}
+}
+
+// FailingReason is why rec disables its endpoint by the time rule, given
+// the endpoint's run of failures after rec and the first of them; "" when
+// it does not (DisableAfter is 0, or the endpoint has not been failing for
+// that long). Storage backends call it.
+func FailingReason(rec AttemptRecord, failures int, since time.Time) string {
+	if rec.DisableAfter <= 0 || since.IsZero() || rec.Now.Sub(since) < rec.DisableAfter {
+		return ""
+	}
+	return fmt.Sprintf("failing since %s without a success (%d failed attempts; the limit is %v)",
+		since.UTC().Format(time.RFC3339), failures, rec.DisableAfter)
 }

@@ -93,6 +93,7 @@ type receiver struct {
 type received struct {
 	id, timestamp string
 	event         events.Event
+	sequence      int64
 	verified      error
 }
 
@@ -103,7 +104,12 @@ func newReceiver(t *testing.T) *receiver {
 		r.mu.Lock()
 		var ev events.Event
 		_ = json.Unmarshal(body, &ev)
-		rec := received{id: req.Header.Get("webhook-id"), timestamp: req.Header.Get("webhook-timestamp"), event: ev}
+		var seq struct {
+			Sequence int64 `json:"sequence"`
+		}
+		_ = json.Unmarshal(body, &seq)
+		rec := received{id: req.Header.Get("webhook-id"), timestamp: req.Header.Get("webhook-timestamp"), event: ev,
+			sequence: seq.Sequence}
 		if r.secret != "" {
 			wh, err := standardwebhooks.NewWebhook(r.secret)
 			if err == nil && r.skewed {
@@ -356,31 +362,143 @@ func TestGoneRedirectAndRetryAfter(t *testing.T) {
 	require.GreaterOrEqual(t, page.Items[0].NextAttemptAt.Sub(before), 119*time.Second, "Retry-After wins over a shorter schedule")
 }
 
-func TestAutoDisableAfterConsecutiveFailures(t *testing.T) {
+func TestAutoDisableFollowsTimeAndKeepsTheDeliveriesOfADisabledEndpoint(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, webhooks.Config{DisableAfter: 3, Schedule: []time.Duration{time.Hour}})
+	f := newFixture(t, webhooks.Config{DisableAfter: time.Hour, Schedule: []time.Duration{time.Minute, time.Minute, time.Minute}})
 	r := newReceiver(t)
-	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
-	ep := f.endpoint(t, r)
-	for i := range 3 {
-		f.event(t, "ticket.created", string(rune('a'+i)), i)
+	r.skewed = true
+	var down atomic.Bool
+	down.Store(true)
+	r.answer = func(_ int, w http.ResponseWriter) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	f.process(t)
+	ep := f.endpoint(t, r)
+	for i := range 8 {
+		f.event(t, "ticket.created", fmt.Sprint("t", i), i)
+	}
+	require.Equal(t, 8, f.process(t))
 	got, err := f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
 	require.NoError(t, err)
-	require.False(t, got.Active)
-	require.Equal(t, "3 failed attempts in a row", got.DisabledReason)
+	require.True(t, got.Active, "eight failures in a row within the hour do not disable")
+	require.Equal(t, 8, got.ConsecutiveFailures)
+
+	f.clock.advance(time.Hour + 2*time.Minute)
+	require.Equal(t, 8, f.process(t))
+	got, err = f.svc.GetEndpoint(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.False(t, got.Active, "failing for the hour disables")
+	require.Contains(t, got.DisabledReason, "failing since")
 	evs, err := f.store.OutboxEvents(t.Context(), events.OutboxQuery{Type: webhooks.DisabledEventType})
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
 	require.Equal(t, f.admin.CompanyID, evs[0].CompanyID)
 
+	// Events committed while the endpoint is disabled are kept, held.
+	for i := range 8 {
+		f.event(t, "ticket.updated", fmt.Sprint("t", i), 10+i)
+	}
+	f.clock.advance(10 * time.Minute)
+	require.Zero(t, f.process(t), "nothing goes to a disabled endpoint")
+	st, err := f.svc.Stats(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 16, st.Pending)
+	require.Equal(t, 16, st.Held)
+
+	down.Store(false)
+	before := len(r.received())
 	active := true
 	again, err := f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, got.Version, webhooks.EndpointPatch{Active: &active})
 	require.NoError(t, err)
 	require.True(t, again.Active)
 	require.Zero(t, again.ConsecutiveFailures)
 	require.Empty(t, again.DisabledReason)
+	require.True(t, again.FailingSince.IsZero(), "enabling starts the failure clock afresh")
+	require.Equal(t, 16, f.process(t))
+	// Each ticket's creation, then its update, numbered 1 and 2.
+	seen := map[string][]string{}
+	for _, rec := range r.received()[before:] {
+		require.NoError(t, rec.verified)
+		seen[rec.event.AggregateID] = append(seen[rec.event.AggregateID], fmt.Sprint(rec.event.Type, "#", rec.sequence))
+	}
+	require.Len(t, seen, 8)
+	for agg, got := range seen {
+		require.Equal(t, []string{"ticket.created#1", "ticket.updated#2"}, got, agg)
+	}
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	for _, d := range page.Items {
+		require.Equal(t, webhooks.StatusSucceeded, d.Status)
+		require.True(t, d.NextAttemptAt.IsZero(), "a succeeded delivery has no next attempt")
+		raw, err := json.Marshal(d)
+		require.NoError(t, err)
+		require.NotContains(t, string(raw), "next_attempt_at")
+	}
+}
+
+func TestFailedDeliveryHoldsItsAggregateUntilRedeliveredOrSkipped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Schedule: []time.Duration{time.Second}})
+	r := newReceiver(t)
+	r.skewed = true
+	var down atomic.Bool
+	down.Store(true)
+	r.answer = func(_ int, w http.ResponseWriter) {
+		if down.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	ep := f.endpoint(t, r)
+	aCreated := f.event(t, "ticket.created", "a", 1)
+	bCreated := f.event(t, "ticket.created", "b", 2)
+	f.process(t)
+	f.clock.advance(2 * time.Second)
+	f.process(t) // the second and last attempts fail
+	failed, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusFailed}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, failed.Items, 2)
+	down.Store(false)
+
+	aCommented := f.event(t, "ticket.commented", "a", 3)
+	bCommented := f.event(t, "ticket.commented", "b", 4)
+	f.clock.advance(time.Hour)
+	require.Zero(t, f.process(t), "no comment goes before its ticket's creation")
+	st, err := f.svc.Stats(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, st.Held)
+	pending, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusPending}, storage.PageRequest{})
+	require.NoError(t, err)
+	byEvent := map[string]webhooks.Delivery{}
+	for _, d := range append(pending.Items, failed.Items...) {
+		byEvent[d.EventID] = d
+	}
+	require.Equal(t, byEvent[aCreated.ID].ID, byEvent[aCommented.ID].BlockedBy)
+
+	_, err = f.svc.Redeliver(t.Context(), f.admin, ep.ID, byEvent[aCreated.ID].ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, f.process(t))
+	skipped, err := f.svc.Skip(t.Context(), f.admin, ep.ID, byEvent[bCreated.ID].ID)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusSkipped, skipped.Status)
+	require.Equal(t, 1, f.process(t))
+	var got []string
+	for _, rec := range r.received()[4:] {
+		got = append(got, fmt.Sprint(rec.id, "#", rec.sequence))
+	}
+	require.Equal(t, []string{aCreated.ID + "#1", aCommented.ID + "#2", bCommented.ID + "#2"}, got,
+		"the redelivered creation before the comment; after the skipped one, the gap shows in the sequence")
+
+	_, err = f.svc.Redeliver(t.Context(), f.admin, ep.ID, skipped.ID)
+	require.ErrorIs(t, err, storage.ErrConflict)
+	_, err = f.svc.Skip(t.Context(), f.admin, ep.ID, byEvent[aCreated.ID].ID)
+	require.ErrorIs(t, err, storage.ErrConflict, "only failed deliveries are skipped")
+	_, err = f.svc.Skip(t.Context(), f.other, ep.ID, byEvent[aCreated.ID].ID)
+	require.ErrorIs(t, err, storage.ErrNotFound)
 }
 
 func TestAddressGuard(t *testing.T) {
@@ -499,16 +617,29 @@ func TestEndpointManagement(t *testing.T) {
 	rotated, err := f.svc.RotateSecret(t.Context(), f.admin, ep.ID)
 	require.NoError(t, err)
 	require.NotEqual(t, ep.Secret, rotated.Secret)
+	require.WithinDuration(t, f.clock.now().Add(24*time.Hour), rotated.PreviousSecretUntil, time.Second, "the old secret signs for a day")
 	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
 	require.NoError(t, err)
-	recs = r.received()
-	require.Error(t, recs[1].verified, "the old secret no longer verifies")
+	require.NoError(t, r.received()[1].verified, "during the grace period the old secret still verifies")
 	r.mu.Lock()
 	r.secret = rotated.Secret
 	r.mu.Unlock()
 	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
 	require.NoError(t, err)
-	require.NoError(t, r.received()[2].verified)
+	require.NoError(t, r.received()[2].verified, "and so does the new one")
+	f.clock.advance(24 * time.Hour)
+	r.mu.Lock()
+	r.secret, r.skewed = ep.Secret, true
+	r.mu.Unlock()
+	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Error(t, r.received()[3].verified, "after the grace period the old secret no longer verifies")
+	r.mu.Lock()
+	r.secret = rotated.Secret
+	r.mu.Unlock()
+	_, err = f.svc.SendTest(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.NoError(t, r.received()[4].verified)
 
 	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 1, webhooks.EndpointPatch{})
 	require.ErrorIs(t, err, storage.ErrStale)
@@ -525,21 +656,15 @@ func TestEndpointManagement(t *testing.T) {
 	require.True(t, errors.Is(err, storage.ErrNotFound))
 }
 
-// countingStore counts the claims and the reads of active endpoints of
-// the store it wraps.
+// countingStore counts the claims of the store it wraps.
 type countingStore struct {
 	webhooks.Store
-	claims, reads atomic.Int64
+	claims atomic.Int64
 }
 
 func (s *countingStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
 	s.claims.Add(1)
 	return s.Store.ClaimDeliveries(ctx, c)
-}
-
-func (s *countingStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
-	s.reads.Add(1)
-	return s.Store.ActiveEndpoints(ctx, company)
 }
 
 // gatedReceiver is a receiver whose request number gated (from 1) waits
@@ -617,14 +742,16 @@ func TestRunningDispatcherSendsAtOnceAndKeepsOrder(t *testing.T) {
 	stop()
 }
 
-func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
+func TestEndpointGetsEveryEventHandledAfterItsCreationWhicheverServiceHandlesIt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, webhooks.Config{})
-	store := &countingStore{Store: f.store.Webhooks()}
-	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
+	// Another instance, sharing the store, with its own view of the
+	// endpoints.
+	other, err := webhooks.NewService(f.store.Webhooks(), webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now,
+		Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	n := 0
-	handle := func() {
+	handle := func(svc *webhooks.Service) {
 		t.Helper()
 		n++
 		ev, err := events.New("ticket.created", f.admin.CompanyID, "ticket", fmt.Sprint(n), f.admin, f.clock.now(), map[string]any{"n": n})
@@ -633,39 +760,153 @@ func TestActiveEndpointsAreCachedUntilTheyChange(t *testing.T) {
 	}
 	deliveries := func(ep webhooks.Endpoint) int {
 		t.Helper()
-		page, err := svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Limit: 100})
+		page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{Limit: 100})
 		require.NoError(t, err)
 		return len(page.Items)
 	}
-
-	handle()
-	handle()
-	require.EqualValues(t, 1, store.reads.Load(), "the second event uses the endpoints read for the first")
-	ep, err := svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: "http://127.0.0.1:1/hook", Events: []string{"ticket.*"}})
+	handle(other) // other has read the company's endpoints: none
+	ep, err := f.svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: "http://127.0.0.1:1/hook", Events: []string{"ticket.*"}})
 	require.NoError(t, err)
-	handle()
-	require.Equal(t, 1, deliveries(ep), "a new endpoint gets the next event")
-	off := false
-	_, err = svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{Active: &off})
-	require.NoError(t, err)
-	handle()
-	require.Equal(t, 1, deliveries(ep), "a deactivated endpoint gets nothing more")
-
-	// A change made by another process shows within the cache's lifetime.
-	on := true
-	_, err = svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{Active: &on})
-	require.NoError(t, err)
-	handle()
+	handle(other)
+	require.Equal(t, 1, deliveries(ep), "the event handled by the other instance right after the creation reaches the endpoint")
+	handle(f.svc)
 	require.Equal(t, 2, deliveries(ep))
-	elsewhere, err := f.store.Webhooks().EndpointByID(t.Context(), f.admin.CompanyID, ep.ID)
+
+	off := false
+	_, err = f.svc.UpdateEndpoint(t.Context(), f.admin, ep.ID, 0, webhooks.EndpointPatch{Active: &off})
 	require.NoError(t, err)
-	elsewhere.Active = false
-	require.NoError(t, f.store.Webhooks().UpdateEndpoint(t.Context(), &elsewhere))
+	handle(other)
+	require.Equal(t, 3, deliveries(ep), "a deactivated endpoint keeps its deliveries, held")
+	require.NoError(t, f.svc.DeleteEndpoint(t.Context(), f.admin, ep.ID))
+	handle(other) // no endpoint left: nothing to write, no error
+}
+
+func TestDeadDispatchersClaimsLapseWithinALeaseAndLiveOnesAreRenewed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{Lease: 3 * time.Second, PollInterval: time.Hour})
+	rcv, gate := gatedReceiver(t, 1)
+	ep := f.endpoint(t, rcv)
+	w := f.store.Webhooks()
+
+	// A dispatcher claims a delivery and dies (kill -9): nothing records
+	// or releases it.
+	ev := f.event(t, "ticket.created", "dead", 1)
+	claimed, err := w.ClaimDeliveries(t.Context(), webhooks.Claim{Now: f.clock.now(), Lease: 3 * time.Second, Owner: "dead", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	st, err := f.svc.Stats(t.Context(), f.admin, ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Claimed)
+	require.True(t, st.ClaimedUntil.Equal(claimed[0].ClaimedUntil), "stats show until when the claim holds")
+	require.Zero(t, f.process(t), "claimed by the dead dispatcher")
+	f.clock.advance(3 * time.Second)
+	close(gate)
+	require.Equal(t, 1, f.process(t), "another dispatcher sends it once the lease is over")
+	require.Equal(t, ev.ID, rcv.received()[0].id)
+
+	// A live dispatcher's claim outlasts its lease while the request is
+	// in flight: no other dispatcher sends it meanwhile.
+	rcv2, gate2 := gatedReceiver(t, 1)
+	ep2, err := f.svc.CreateEndpoint(t.Context(), f.other, webhooks.EndpointInput{URL: rcv2.srv.URL, Events: []string{"ticket.*"}})
+	require.NoError(t, err)
+	stop := running(t, f.svc)
+	ev2, err := events.New("ticket.created", f.other.CompanyID, "ticket", "live", f.other, f.clock.now(), map[string]any{})
+	require.NoError(t, err)
+	require.NoError(t, f.svc.HandleEvent(t.Context(), ev2))
+	require.Eventually(t, func() bool { return len(rcv2.received()) == 1 }, 2*time.Second, time.Millisecond)
+	page, err := f.svc.ListDeliveries(t.Context(), f.other, ep2.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	first := page.Items[0].ClaimedUntil
+	require.False(t, first.IsZero())
+	// Two renewals, at a third of the lease each.
 	require.Eventually(t, func() bool {
-		before := deliveries(ep)
-		handle()
-		return deliveries(ep) == before
-	}, 3*time.Second, 100*time.Millisecond)
+		d, err := w.DeliveryByID(t.Context(), f.other.CompanyID, ep2.ID, page.Items[0].ID)
+		require.NoError(t, err)
+		return d.ClaimedUntil.After(first.Add(time.Second))
+	}, 5*time.Second, 10*time.Millisecond, "the running dispatcher renews its claim")
+	other, err := webhooks.NewService(w, webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	n, err := other.ProcessDue(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, n, "past its first lease, the claim still holds")
+	close(gate2)
+	require.Eventually(t, func() bool {
+		d, err := w.DeliveryByID(t.Context(), f.other.CompanyID, ep2.ID, page.Items[0].ID)
+		require.NoError(t, err)
+		return d.Status == webhooks.StatusSucceeded && d.ClaimedUntil.IsZero()
+	}, 2*time.Second, time.Millisecond)
+	stop()
+	require.Len(t, rcv2.received(), 1)
+}
+
+// flakyStore fails RecordAttempts while down is set, as a database blip
+// would.
+type flakyStore struct {
+	webhooks.Store
+	down atomic.Bool
+}
+
+func (s *flakyStore) RecordAttempts(ctx context.Context, recs []webhooks.AttemptRecord) ([]bool, error) {
+	if s.down.Load() {
+		return nil, errors.New("connection refused")
+	}
+	return s.Store.RecordAttempts(ctx, recs)
+}
+
+func TestFailingToRecordAnAttemptConsumesNoAttemptAndTheClaimLapses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{})
+	store := &flakyStore{Store: f.store.Webhooks()}
+	lease := 2 * time.Second
+	svc, err := webhooks.NewService(store, webhooks.Config{AllowCIDRs: loopback, Now: f.clock.now, Lease: lease,
+		Schedule: []time.Duration{time.Second}, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	rcv := newReceiver(t)
+	rcv.skewed = true
+	var fail atomic.Bool
+	rcv.answer = func(_ int, w http.ResponseWriter) {
+		if fail.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	ep, err := svc.CreateEndpoint(t.Context(), f.admin, webhooks.EndpointInput{URL: rcv.srv.URL, Events: []string{"ticket.*"}})
+	require.NoError(t, err)
+	for i := range 2 {
+		ev, err := events.New("ticket.created", f.admin.CompanyID, "ticket", "1", f.admin, f.clock.now(), map[string]any{"n": i})
+		require.NoError(t, err)
+		require.NoError(t, svc.HandleEvent(t.Context(), ev))
+	}
+	store.down.Store(true)
+	fail.Store(true)
+	n, err := svc.ProcessDue(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.Len(t, rcv.received(), 1, "the pass stops at the failure it could not record")
+	store.down.Store(false)
+	page, err := svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	for _, d := range page.Items {
+		require.Equal(t, webhooks.StatusPending, d.Status)
+		require.Zero(t, d.Attempts, "an attempt that was not recorded counts nothing")
+	}
+	// The last, unrecorded failure would have failed the delivery for
+	// good (one retry in the schedule, two attempts): it did not.
+	fail.Store(false)
+	f.clock.advance(lease)
+	n, err = svc.ProcessDue(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	got := rcv.received()
+	require.Len(t, got, 3)
+	require.Equal(t, got[0].id, got[1].id, "sent again, in order")
+	page, err = svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusSucceeded}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2)
+	for _, d := range page.Items {
+		require.Equal(t, 1, d.Attempts)
+	}
 }
 
 func TestDeliveryWaitingBehindAQueuedOneIsClaimedAfterIt(t *testing.T) {
@@ -728,4 +969,24 @@ func TestBacklogDrainsWithoutWaitingForPolls(t *testing.T) {
 	require.Eventually(t, func() bool { return len(rcv.received()) == 7 }, 2*time.Second, time.Millisecond,
 		"full claims are followed by more, not by the next poll")
 	stop()
+}
+
+func TestStoppingTheDispatcherMidRequestConsumesNoAttempt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, webhooks.Config{PollInterval: time.Hour, Schedule: []time.Duration{time.Second}})
+	rcv, gate := gatedReceiver(t, 1)
+	t.Cleanup(func() { close(gate) })
+	ep := f.endpoint(t, rcv)
+	stop := running(t, f.svc)
+	f.event(t, "ticket.created", "a", 1)
+	require.Eventually(t, func() bool { return len(rcv.received()) == 1 }, 2*time.Second, time.Millisecond)
+	stop() // cuts the request in flight short
+	page, err := f.svc.ListDeliveries(t.Context(), f.admin, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	d := page.Items[0]
+	require.Equal(t, webhooks.StatusPending, d.Status)
+	require.Zero(t, d.Attempts, "a request the dispatcher abandoned is not the receiver's failure")
+	require.True(t, d.ClaimedUntil.IsZero(), "and it is handed back")
+	require.False(t, d.NextAttemptAt.After(f.clock.now()))
 }

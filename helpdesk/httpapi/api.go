@@ -133,6 +133,9 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	a.perCall = newLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
 	a.blocks = &blocker{b: guard.Blocks(), now: desk.Now}
 	a.metrics = newMetrics()
+	if desk.Webhooks != nil {
+		a.metrics.hooks = &webhookGauges{r: desk.Webhooks}
+	}
 	hosts, err := trustedHosts(cfg.AllowedHosts)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: allowed hosts: %w", err)

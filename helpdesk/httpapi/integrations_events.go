@@ -47,6 +47,7 @@ func (a *api) eventRoutes() {
 	a.mux.Handle("GET /api/integrations/webhooks/{id}/stats", a.authed(a.webhookStats))
 	a.mux.Handle("GET /api/integrations/webhooks/{id}/deliveries", a.authed(a.webhookDeliveries))
 	a.mux.Handle("POST /api/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver", a.authed(a.redeliverWebhook))
+	a.mux.Handle("POST /api/integrations/webhooks/{id}/deliveries/{delivery_id}/skip", a.authed(a.skipWebhookDelivery))
 	a.mux.Handle("POST /api/integrations/webhooks/{id}/rotate-secret", a.authed(a.rotateWebhookSecret))
 }
 
@@ -104,10 +105,12 @@ func (a *api) pendingEvents(w http.ResponseWriter, r *http.Request, p helpdesk.P
 	return nil
 }
 
-// webhookJSON is an endpoint; Secret is set only on create and rotation.
+// webhookJSON is an endpoint; Secret is set only on create and rotation,
+// HeldDeliveries only on a single endpoint's read.
 type webhookJSON struct {
 	webhooks.Endpoint
-	Secret string `json:"secret,omitempty"`
+	Secret         string `json:"secret,omitempty"`
+	HeldDeliveries *int   `json:"held_deliveries,omitempty"`
 }
 
 func (j webhookJSON) idAndVersion() (int64, int64) { return j.ID, j.Version }
@@ -168,7 +171,11 @@ func (a *api) getWebhook(w http.ResponseWriter, r *http.Request, p helpdesk.Prin
 	if err != nil {
 		return err
 	}
-	writeOne(w, webhookJSON{Endpoint: ep})
+	st, err := a.desk.Webhooks.Stats(r.Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	writeOne(w, webhookJSON{Endpoint: ep, HeldDeliveries: &st.Held})
 	return nil
 }
 
@@ -272,13 +279,9 @@ func (a *api) webhookDeliveries(w http.ResponseWriter, r *http.Request, p helpde
 }
 
 func (a *api) redeliverWebhook(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	id, err := idParam(r)
+	id, did, err := deliveryParams(r)
 	if err != nil {
 		return err
-	}
-	did, err := strconv.ParseInt(r.PathValue("delivery_id"), 10, 64)
-	if err != nil || did <= 0 {
-		return storage.ErrNotFound
 	}
 	d, err := a.desk.Webhooks.Redeliver(r.Context(), p.Actor, id, did)
 	if err != nil {
@@ -286,6 +289,34 @@ func (a *api) redeliverWebhook(w http.ResponseWriter, r *http.Request, p helpdes
 	}
 	writeJSON(w, http.StatusAccepted, d)
 	return nil
+}
+
+// skipWebhookDelivery gives up a failed delivery, letting the later ones
+// of its aggregate go.
+func (a *api) skipWebhookDelivery(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
+	id, did, err := deliveryParams(r)
+	if err != nil {
+		return err
+	}
+	d, err := a.desk.Webhooks.Skip(r.Context(), p.Actor, id, did)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// deliveryParams reads the endpoint and delivery IDs of the path.
+func deliveryParams(r *http.Request) (int64, int64, error) {
+	id, err := idParam(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	did, err := strconv.ParseInt(r.PathValue("delivery_id"), 10, 64)
+	if err != nil || did <= 0 {
+		return 0, 0, storage.ErrNotFound
+	}
+	return id, did, nil
 }
 
 // processJSON says how much one "process now" call did.

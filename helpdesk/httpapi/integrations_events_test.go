@@ -221,6 +221,19 @@ func testWebhooksEndToEnd(t *testing.T, e *env) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
+	skip := webhookPath(created.ID, "/deliveries/"+strconv.FormatInt(d.ID, 10)+"/skip")
+	r = e.do("POST", skip, nil, auth(other[tenant.RoleAdmin])...)
+	require.Equal(t, http.StatusNotFound, r.Status)
+	r = e.do("POST", skip, nil, auth(admin)...)
+	require.Equal(t, http.StatusConflict, r.Status, "only failed deliveries are skipped: %s", r.Body)
+	r = e.do("GET", webhookPath(created.ID, ""), nil, auth(admin)...)
+	require.Equal(t, http.StatusOK, r.Status)
+	var held struct {
+		HeldDeliveries *int `json:"held_deliveries"`
+	}
+	r.JSON(t, &held)
+	require.NotNil(t, held.HeldDeliveries)
+	require.Zero(t, *held.HeldDeliveries)
 	r = e.do("GET", webhookPath(created.ID, "/stats"), nil, auth(admin)...)
 	require.Equal(t, http.StatusOK, r.Status)
 	var stats struct {

@@ -32,6 +32,7 @@ import (
 //	go_sql_*{db_name}                                  connection pools (when Ops reports them)
 //	boladao_outbox_pending_events                      outbox rows not yet delivered (when Ops reports it)
 //	boladao_outbox_oldest_pending_age_seconds          age of the oldest of them
+//	boladao_webhook_*                                  webhook endpoints and deliveries (see WebhookReporter)
 //
 // route is the ServeMux pattern that serves the request ("GET
 // /api/security/blocks/{ip}"), or "unmatched": the label set stays bounded
@@ -49,6 +50,7 @@ type metrics struct {
 	// Read from Ops on every scrape; nil without them.
 	dbStats func() map[string]sql.DBStats
 	outbox  OutboxReporter
+	hooks   *webhookGauges // nil without a webhooks service
 	lagMu   sync.Mutex
 	lag     OutboxLag // the last lag read: a failed read keeps it
 }
@@ -237,6 +239,9 @@ func (m *metrics) write(ctx context.Context, w io.Writer) {
 		fmt.Fprintf(w, "boladao_outbox_pending_events %d\n", lag.Pending)
 		header(w, "boladao_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest undelivered outbox event (0 when none), read at scrape time.")
 		fmt.Fprintf(w, "boladao_outbox_oldest_pending_age_seconds %s\n", strconv.FormatFloat(lag.OldestAge.Seconds(), 'g', -1, 64))
+	}
+	if m.hooks != nil {
+		m.hooks.write(ctx, w)
 	}
 	vm.WriteProcessMetrics(w)
 }

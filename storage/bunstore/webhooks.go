@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,9 @@ type webhookEndpointRow struct {
 	Active              bool      `bun:"active"`
 	DisabledReason      string    `bun:"disabled_reason"`
 	ConsecutiveFailures int       `bun:"consecutive_failures"`
+	FailingSince        time.Time `bun:"failing_since,nullzero"`
+	PreviousSecret      string    `bun:"previous_secret"`
+	PreviousSecretUntil time.Time `bun:"previous_secret_until,nullzero"`
 	CreatedAt           time.Time `bun:"created_at"`
 	UpdatedAt           time.Time `bun:"updated_at"`
 	Version             int64     `bun:"version"`
@@ -50,6 +54,7 @@ func endpointRowOf(e webhooks.Endpoint) webhookEndpointRow {
 	raw, _ := json.Marshal(evs) // []string always encodes
 	return webhookEndpointRow{ID: e.ID, CompanyID: int64(e.CompanyID), URL: e.URL, Secret: e.Secret, Events: string(raw),
 		Description: e.Description, Active: e.Active, DisabledReason: e.DisabledReason, ConsecutiveFailures: e.ConsecutiveFailures,
+		FailingSince: utcOrZero(e.FailingSince), PreviousSecret: e.PreviousSecret, PreviousSecretUntil: utcOrZero(e.PreviousSecretUntil),
 		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), Version: e.Version}
 }
 
@@ -60,6 +65,7 @@ func (r webhookEndpointRow) model() (webhooks.Endpoint, error) {
 	}
 	return webhooks.Endpoint{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), URL: r.URL, Secret: r.Secret, Events: evs,
 		Description: r.Description, Active: r.Active, DisabledReason: r.DisabledReason, ConsecutiveFailures: r.ConsecutiveFailures,
+		FailingSince: utcOrZero(r.FailingSince), PreviousSecret: r.PreviousSecret, PreviousSecretUntil: utcOrZero(r.PreviousSecretUntil),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version}, nil
 }
 
@@ -80,21 +86,36 @@ type webhookDeliveryRow struct {
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 	DeliveredAt    time.Time `bun:"delivered_at,nullzero"`
+	Seq            int64     `bun:"seq"`
+	ClaimedBy      string    `bun:"claimed_by"`
+	BlockedBy      int64     `bun:"blocked_by,scanonly"`
 }
 
 func deliveryRowOf(d webhooks.Delivery) webhookDeliveryRow {
 	return webhookDeliveryRow{ID: d.ID, CompanyID: int64(d.CompanyID), EndpointID: d.EndpointID, EventID: d.EventID,
 		EventType: d.EventType, AggregateKey: d.AggregateKey, Payload: string(d.Payload), Status: string(d.Status),
 		Attempts: d.Attempts, NextAttemptAt: d.NextAttemptAt.UTC(), LastStatusCode: d.LastStatusCode, LastError: d.LastError,
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), DeliveredAt: utcOrZero(d.DeliveredAt)}
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), DeliveredAt: utcOrZero(d.DeliveredAt), Seq: d.Sequence}
 }
 
 func (r webhookDeliveryRow) model() webhooks.Delivery {
-	return webhooks.Delivery{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), EndpointID: r.EndpointID, EventID: r.EventID,
-		EventType: r.EventType, AggregateKey: r.AggregateKey, Payload: []byte(r.Payload), Status: webhooks.Status(r.Status),
-		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(), LastStatusCode: r.LastStatusCode, LastError: r.LastError,
+	d := webhooks.Delivery{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), EndpointID: r.EndpointID, EventID: r.EventID,
+		EventType: r.EventType, AggregateKey: r.AggregateKey, Sequence: r.Seq, Payload: []byte(r.Payload), Status: webhooks.Status(r.Status),
+		Attempts: r.Attempts, LastStatusCode: r.LastStatusCode, LastError: r.LastError, BlockedBy: r.BlockedBy,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeliveredAt: utcOrZero(r.DeliveredAt)}
+	if d.Status == webhooks.StatusPending {
+		d.NextAttemptAt = r.NextAttemptAt.UTC()
+		if r.ClaimedBy != "" {
+			d.ClaimedUntil = d.NextAttemptAt
+		}
+	}
+	return d
 }
+
+// blockedByExpr is the failed delivery that holds a pending one back.
+const blockedByExpr = `CASE WHEN d.status = 'pending' THEN (SELECT min(p.id) FROM webhook_deliveries p
+	WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key
+	  AND p.status = 'failed' AND p.id < d.id) END AS blocked_by`
 
 type webhookAttemptRow struct {
 	bun.BaseModel `bun:"table:webhook_attempts"`
@@ -177,10 +198,21 @@ func (w webhookStore) ListEndpoints(ctx context.Context, company tenant.CompanyI
 }
 
 func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	return w.endpoints(ctx, company, true)
+}
+
+func (w webhookStore) CompanyEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	return w.endpoints(ctx, company, false)
+}
+
+func (w webhookStore) endpoints(ctx context.Context, company tenant.CompanyID, active bool) ([]webhooks.Endpoint, error) {
 	var rows []webhookEndpointRow
-	if err := w.s.deliveryDB(false).NewSelect().Model(&rows).Where("company_id = ? AND active", int64(company)).OrderExpr("id").
-		Scan(ctx); err != nil {
-		return nil, translate(err, "listing active webhook endpoints")
+	q := w.s.deliveryDB(false).NewSelect().Model(&rows).Where("company_id = ?", int64(company)).OrderExpr("id")
+	if active {
+		q = q.Where("active")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, translate(err, "listing webhook endpoints")
 	}
 	out := make([]webhooks.Endpoint, len(rows))
 	for i, r := range rows {
@@ -193,19 +225,32 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 }
 
 // EnqueueDeliveries implements webhooks.Store in one statement: the
-// INSERT reads its rows from a VALUES list and sets each one's next attempt
-// by whether its endpoint and aggregate had a pending delivery (claimed
-// for lease when not; with lease 0 both times are the same). The subquery
-// sees the table as it was before the statement, on both dialects (SQLite
-// computes an INSERT ... SELECT that reads its own table before it
-// writes), so deliveries of one aggregate within ds are claimed alike.
-func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
+// INSERT reads its rows from a VALUES list, leaves out the events its
+// endpoint has already, numbers each aggregate's rows on from the last
+// sequence of the endpoint and aggregate, and sets each one's next attempt
+// by whether it may go at once (claimed for lease: its endpoint is active
+// and had no pending or failed delivery of the aggregate; with lease 0
+// both times are the same). The subqueries see the table as it was before
+// the statement, on both dialects (SQLite computes an INSERT ... SELECT
+// that reads its own table before it writes), so deliveries of one
+// aggregate within ds are claimed alike.
+func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration, owner string) (int, error) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
-	rows := make([]deliveryValues, len(ds))
-	for i, d := range ds {
-		rows[i] = deliveryValues{webhookDeliveryRow: deliveryRowOf(d), HeldUntil: d.NextAttemptAt.Add(lease).UTC()}
+	if lease <= 0 {
+		owner = ""
+	}
+	rows := make([]deliveryValues, 0, len(ds))
+	seen := make(map[deliveryKey]bool, len(ds))
+	for _, d := range ds {
+		k := deliveryKey{d.EndpointID, d.EventID}
+		if seen[k] { // numbered once
+			continue
+		}
+		seen[k] = true
+		rows = append(rows, deliveryValues{webhookDeliveryRow: deliveryRowOf(d), HeldUntil: d.NextAttemptAt.Add(max(lease, 0)).UTC(),
+			Owner: owner})
 	}
 	// Skipped duplicates return no row, so the IDs are matched back by
 	// endpoint and event.
@@ -214,6 +259,8 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		EndpointID    int64     `bun:"endpoint_id"`
 		EventID       string    `bun:"event_id"`
 		NextAttemptAt time.Time `bun:"next_attempt_at"`
+		Seq           int64     `bun:"seq"`
+		ClaimedBy     string    `bun:"claimed_by"`
 	}
 	db := w.s.deliveryDB(true)
 	err := db.NewRaw(claimingInsert, db.NewValues(&rows).Column(valuesColumns...).WithOrder()).Scan(ctx, &ret)
@@ -223,21 +270,24 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 		}
 		return 0, translate(err, "enqueueing webhook deliveries")
 	}
-	type key struct {
-		endpoint int64
-		event    string
-	}
 	type inserted struct {
-		id  int64
-		due time.Time
+		id, seq int64
+		due     time.Time
+		claimed bool
 	}
-	byKey := make(map[key]inserted, len(ret))
+	byKey := make(map[deliveryKey]inserted, len(ret))
 	for _, r := range ret {
-		byKey[key{r.EndpointID, r.EventID}] = inserted{r.ID, r.NextAttemptAt}
+		byKey[deliveryKey{r.EndpointID, r.EventID}] = inserted{r.ID, r.Seq, r.NextAttemptAt, r.ClaimedBy != ""}
 	}
 	for i := range ds {
-		if in, ok := byKey[key{ds[i].EndpointID, ds[i].EventID}]; ok {
-			ds[i].ID, ds[i].NextAttemptAt = in.id, in.due.UTC()
+		k := deliveryKey{ds[i].EndpointID, ds[i].EventID}
+		if in, ok := byKey[k]; ok {
+			ds[i].ID, ds[i].Sequence, ds[i].NextAttemptAt = in.id, in.seq, in.due.UTC()
+			ds[i].ClaimedUntil = time.Time{}
+			if in.claimed {
+				ds[i].ClaimedUntil = ds[i].NextAttemptAt
+			}
+			delete(byKey, k) // a repeat within ds is skipped
 		} else {
 			ds[i].ID = 0
 		}
@@ -245,39 +295,55 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 	return len(ret), nil
 }
 
-// deliveryValues is a row of a claiming insert's VALUES list: a delivery
-// and its next attempt should it be claimed.
+// deliveryKey is an endpoint's event.
+type deliveryKey struct {
+	endpoint int64
+	event    string
+}
+
+// deliveryValues is a row of a claiming insert's VALUES list: a delivery,
+// its next attempt should it be claimed, and by whom.
 type deliveryValues struct {
 	webhookDeliveryRow
 	HeldUntil time.Time `bun:"held_until"`
+	Owner     string    `bun:"owner"`
 }
 
-// deliveryColumns are the columns a new delivery writes (all but id).
+// deliveryColumns are the columns of a new delivery that the VALUES list
+// gives (all but id, seq and claimed_by).
 var deliveryColumns = []string{"company_id", "endpoint_id", "event_id", "event_type", "aggregate_key", "payload", "status",
 	"attempts", "next_attempt_at", "last_status_code", "last_error", "created_at", "updated_at", "delivered_at"}
 
 // valuesColumns are the columns of claimingInsert's VALUES list (and
 // _order).
-var valuesColumns = append(slices.Clone(deliveryColumns), "held_until")
+var valuesColumns = append(slices.Clone(deliveryColumns), "held_until", "owner")
 
 // claimingInsert is EnqueueDeliveries' statement; its argument is the
 // VALUES list (valuesColumns, _order).
 var claimingInsert = func() string {
 	sel := make([]string, len(deliveryColumns))
 	for i, c := range deliveryColumns {
-		sel[i] = "v." + c
+		sel[i] = "w." + c
 		if c == "next_attempt_at" {
-			sel[i] = `CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = v.company_id
-			    AND p.endpoint_id = v.endpoint_id AND p.aggregate_key = v.aggregate_key AND p.status = 'pending')
-			  THEN v.next_attempt_at ELSE v.held_until END`
+			sel[i] = "CASE WHEN w.waits THEN w.next_attempt_at ELSE w.held_until END"
 		}
 	}
 	cols := strings.Join(deliveryColumns, ", ")
-	return `WITH v (` + cols + `, held_until, _order) AS (?)
-		INSERT INTO webhook_deliveries (` + cols + `)
-		SELECT ` + strings.Join(sel, ", ") + ` FROM v ORDER BY v._order
+	return `WITH v (` + cols + `, held_until, owner, _order) AS (?),
+		w AS (SELECT v.*,
+		    (EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = v.company_id AND p.endpoint_id = v.endpoint_id
+		        AND p.aggregate_key = v.aggregate_key AND p.status IN ('pending', 'failed'))
+		     OR NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = v.endpoint_id AND e.active)) AS waits,
+		    coalesce((SELECT max(x.seq) FROM webhook_deliveries x WHERE x.company_id = v.company_id
+		        AND x.endpoint_id = v.endpoint_id AND x.aggregate_key = v.aggregate_key), 0)
+		      + row_number() OVER (PARTITION BY v.endpoint_id, v.aggregate_key ORDER BY v._order) AS seq
+		  FROM v WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.company_id = v.company_id
+		    AND x.endpoint_id = v.endpoint_id AND x.event_id = v.event_id))
+		INSERT INTO webhook_deliveries (` + cols + `, seq, claimed_by)
+		SELECT ` + strings.Join(sel, ", ") + `, w.seq, CASE WHEN w.waits THEN '' ELSE w.owner END
+		FROM w WHERE true ORDER BY w._order
 		ON CONFLICT (company_id, endpoint_id, event_id) DO NOTHING
-		RETURNING id, endpoint_id, event_id, next_attempt_at`
+		RETURNING id, endpoint_id, event_id, next_attempt_at, seq, claimed_by`
 }()
 
 // ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
@@ -290,7 +356,7 @@ var claimingInsert = func() string {
 // 200 candidates among 4,000).
 func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]webhooks.Delivery, error) {
 	now := c.Now.UTC()
-	args := []any{now.Add(c.Lease), now, now}
+	args := []any{now.Add(c.Lease), c.Owner, now, now}
 	filter := ""
 	if c.Endpoint != 0 {
 		filter = "AND d.endpoint_id = ?"
@@ -305,12 +371,13 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 	if w.s.dialect == Postgres {
 		lock = "FOR UPDATE OF d SKIP LOCKED"
 	}
-	query := `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (
+	query := `UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_by = ? WHERE id IN (
 		SELECT d.id FROM webhook_deliveries AS d
 		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
 		  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.company_id = d.company_id AND e.id = d.endpoint_id AND e.active)
 		  AND (SELECT 1 FROM webhook_deliveries p WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id
-		      AND p.aggregate_key = d.aggregate_key AND p.status = 'pending' AND p.id < d.id AND p.next_attempt_at > ?
+		      AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'failed') AND p.id < d.id
+		      AND (p.status = 'failed' OR p.next_attempt_at > ?)
 		      LIMIT 1) IS NULL
 		  ` + filter + `
 		ORDER BY d.next_attempt_at, d.id LIMIT ? ` + lock + `
@@ -332,8 +399,20 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 		return nil
 	}
 	_, err := w.s.deliveryDB(true).NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", at.UTC()).
-		Where("id IN (?)", bun.In(ids)).Where("status = 'pending'").Exec(ctx)
+		Set("claimed_by = ''").Where("id IN (?)", bun.In(ids)).Where("status = 'pending'").Exec(ctx)
 	return translate(err, "releasing webhook deliveries")
+}
+
+// RenewClaims implements webhooks.Store: one UPDATE per 1,000 deliveries.
+func (w webhookStore) RenewClaims(ctx context.Context, owner string, ids []int64, until time.Time) error {
+	for chunk := range slices.Chunk(ids, 1000) {
+		_, err := w.s.deliveryDB(true).NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", until.UTC()).
+			Where("id IN (?)", bun.In(chunk)).Where("status = 'pending' AND claimed_by = ?", owner).Exec(ctx)
+		if err != nil {
+			return translate(err, "renewing webhook delivery claims")
+		}
+	}
+	return nil
 }
 
 // RecordAttempts implements webhooks.Store in one transaction: the attempt
@@ -420,7 +499,7 @@ func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord,
 		q := tx.db.NewUpdate().Table("webhook_deliveries").
 			Set("status = ?", string(webhooks.StatusSucceeded)).Set("attempts = attempts + 1").
 			Set("last_status_code = ?", g.code).Set("last_error = ''").Set("updated_at = ?", last.UTC()).
-			Set("delivered_at = ?", last.UTC()).
+			Set("delivered_at = ?", last.UTC()).Set("next_attempt_at = ?", last.UTC()).Set("claimed_by = ''").
 			Where("company_id = ? AND id IN (?)", g.company, bun.In(list))
 		if wc != nil {
 			if err := execAtCommit(ctx, wc, q); err != nil {
@@ -438,7 +517,8 @@ func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord,
 	}
 	for ep := range endpoints {
 		if err := execAtCommit(ctx, wc, tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = 0").
-			Where("company_id = ? AND id = ? AND consecutive_failures <> 0", ep.company, ep.id)); err != nil {
+			Set("failing_since = NULL").
+			Where("company_id = ? AND id = ? AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)", ep.company, ep.id)); err != nil {
 			return err
 		}
 	}
@@ -453,7 +533,7 @@ func recordFailure(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (boo
 	res, err := tx.db.NewUpdate().Table("webhook_deliveries").
 		Set("status = ?", string(d.Status)).Set("attempts = ?", d.Attempts).Set("next_attempt_at = ?", d.NextAttemptAt.UTC()).
 		Set("last_status_code = ?", d.LastStatusCode).Set("last_error = ?", d.LastError).Set("updated_at = ?", d.UpdatedAt.UTC()).
-		Set("delivered_at = ?", nullTime(d.DeliveredAt)).
+		Set("delivered_at = ?", nullTime(d.DeliveredAt)).Set("claimed_by = ''").
 		Where("company_id = ? AND id = ?", int64(d.CompanyID), d.ID).Exec(ctx)
 	if err != nil {
 		return false, err
@@ -461,18 +541,22 @@ func recordFailure(ctx context.Context, tx *Tx, rec webhooks.AttemptRecord) (boo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, fmt.Errorf("recording an attempt of delivery %d: %w", d.ID, storage.ErrNotFound)
 	}
-	var failures int
-	if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
-		Where("company_id = ? AND id = ?", int64(d.CompanyID), d.EndpointID).Returning("consecutive_failures").
-		Scan(ctx, &failures); err != nil {
-		return false, err
+	var ep struct {
+		Failures int       `bun:"consecutive_failures"`
+		Since    time.Time `bun:"failing_since"`
 	}
-	if rec.Disable == "" && (rec.DisableAfter == 0 || failures < rec.DisableAfter) {
-		return false, nil
+	if err := tx.db.NewUpdate().Table("webhook_endpoints").Set("consecutive_failures = consecutive_failures + 1").
+		Set("failing_since = coalesce(failing_since, ?)", rec.Now.UTC()).
+		Where("company_id = ? AND id = ?", int64(d.CompanyID), d.EndpointID).Returning("consecutive_failures, failing_since").
+		Scan(ctx, &ep); err != nil {
+		return false, err
 	}
 	reason := rec.Disable
 	if reason == "" {
-		reason = fmt.Sprintf("%d failed attempts in a row", failures)
+		reason = webhooks.FailingReason(rec, ep.Failures, ep.Since)
+	}
+	if reason == "" {
+		return false, nil
 	}
 	res, err = tx.db.NewUpdate().Table("webhook_endpoints").Set("active = ?", false).Set("disabled_reason = ?", reason).
 		Set("version = version + 1").Set("updated_at = ?", rec.Now.UTC()).
@@ -500,8 +584,8 @@ func nullTime(t time.Time) any {
 
 func (w webhookStore) DeliveryByID(ctx context.Context, company tenant.CompanyID, endpoint, id int64) (webhooks.Delivery, error) {
 	var r webhookDeliveryRow
-	if err := w.s.read.NewSelect().Model(&r).Where("company_id = ? AND endpoint_id = ? AND id = ?", int64(company), endpoint, id).
-		Scan(ctx); err != nil {
+	if err := w.s.read.NewSelect().Model(&r).ColumnExpr("d.*").ColumnExpr(blockedByExpr).
+		Where("d.company_id = ? AND d.endpoint_id = ? AND d.id = ?", int64(company), endpoint, id).Scan(ctx); err != nil {
 		return webhooks.Delivery{}, translate(err, fmt.Sprintf("reading webhook delivery %d", id))
 	}
 	return r.model(), nil
@@ -515,13 +599,14 @@ func (w webhookStore) ListDeliveries(ctx context.Context, company tenant.Company
 		return storage.Page[webhooks.Delivery]{}, err
 	}
 	var rows []webhookDeliveryRow
-	q := w.s.read.NewSelect().Model(&rows).Where("company_id = ? AND endpoint_id = ?", int64(company), endpoint).
-		OrderExpr("id DESC").Limit(int64(p.Limit + 1))
+	q := w.s.read.NewSelect().Model(&rows).ColumnExpr("d.*").ColumnExpr(blockedByExpr).
+		Where("d.company_id = ? AND d.endpoint_id = ?", int64(company), endpoint).
+		OrderExpr("d.id DESC").Limit(int64(p.Limit + 1))
 	if before != 0 {
-		q = q.Where("id < ?", before)
+		q = q.Where("d.id < ?", before)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
+		q = q.Where("d.status = ?", string(f.Status))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return storage.Page[webhooks.Delivery]{}, translate(err, "listing webhook deliveries")
@@ -547,22 +632,47 @@ func (w webhookStore) ListAttempts(ctx context.Context, company tenant.CompanyID
 }
 
 func (w webhookStore) ResetDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (webhooks.Delivery, error) {
+	return w.setStatus(ctx, company, endpoint, id, now, webhooks.StatusPending, "status <> 'skipped'",
+		"it was skipped and the later deliveries of its aggregate went on without it")
+}
+
+func (w webhookStore) SkipDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (webhooks.Delivery, error) {
+	return w.setStatus(ctx, company, endpoint, id, now, webhooks.StatusSkipped, "status = 'failed'",
+		"only failed deliveries can be skipped")
+}
+
+// setStatus moves a delivery that meets cond to status (due at now if
+// pending); one that does not is a storage.ErrConflict, with why.
+func (w webhookStore) setStatus(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time,
+	status webhooks.Status, cond, why string) (webhooks.Delivery, error) {
 	var r webhookDeliveryRow
 	_, err := w.s.write.NewUpdate().Model(&r).ModelTableExpr("webhook_deliveries").
-		Set("status = ?", string(webhooks.StatusPending)).Set("next_attempt_at = ?", now.UTC()).
+		Set("status = ?", string(status)).Set("next_attempt_at = ?", now.UTC()).Set("claimed_by = ''").
 		Set("updated_at = ?", now.UTC()).Set("delivered_at = NULL").
-		Where("company_id = ? AND endpoint_id = ? AND id = ?", int64(company), endpoint, id).Returning("*").Exec(ctx, &r)
-	if err != nil {
-		return webhooks.Delivery{}, translate(err, "resetting webhook delivery")
+		Where("company_id = ? AND endpoint_id = ? AND id = ?", int64(company), endpoint, id).Where(cond).Returning("*").Exec(ctx, &r)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return webhooks.Delivery{}, translate(err, "changing webhook delivery")
 	}
 	if r.ID == 0 {
-		return webhooks.Delivery{}, fmt.Errorf("resetting webhook delivery %d: %w", id, storage.ErrNotFound)
+		cur, err := w.DeliveryByID(ctx, company, endpoint, id)
+		if err != nil {
+			return webhooks.Delivery{}, err
+		}
+		return webhooks.Delivery{}, fmt.Errorf("webhook delivery %d is %s: %s: %w", id, cur.Status, why, storage.ErrConflict)
 	}
 	return r.model(), nil
 }
 
-func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64) (webhooks.Stats, error) {
+func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64, now time.Time) (webhooks.Stats, error) {
 	var st webhooks.Stats
+	gauges, err := w.gauges(ctx, w.s.read, now, "e.company_id = ? AND e.id = ?", int64(company), endpoint)
+	if err != nil {
+		return st, err
+	}
+	if len(gauges) == 1 {
+		g := gauges[0]
+		st.Held, st.Claimed, st.ClaimedUntil = g.Held, g.Claimed, g.ClaimedUntil
+	}
 	var byStatus []struct {
 		Status string `bun:"status"`
 		N      int    `bun:"n"`
@@ -580,6 +690,8 @@ func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyI
 			st.Succeeded = s.N
 		case webhooks.StatusFailed:
 			st.Failed = s.N
+		case webhooks.StatusSkipped:
+			st.Skipped = s.N
 		}
 	}
 	var agg struct {
@@ -605,6 +717,48 @@ func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyI
 	return st, nil
 }
 
+// DeliveryGauges implements webhooks.Store.
+func (w webhookStore) DeliveryGauges(ctx context.Context, now time.Time) ([]webhooks.Gauge, error) {
+	return w.gauges(ctx, w.s.read, now, "true")
+}
+
+// gauges counts the unfinished deliveries of the endpoints that match
+// where (over webhook_endpoints e), in one statement that reads only
+// pending and failed deliveries.
+func (w webhookStore) gauges(ctx context.Context, db bun.IDB, now time.Time, where string, args ...any) ([]webhooks.Gauge, error) {
+	var rows []struct {
+		CompanyID    int64   `bun:"company_id"`
+		EndpointID   int64   `bun:"endpoint_id"`
+		Active       bool    `bun:"active"`
+		Pending      int     `bun:"pending"`
+		Held         int     `bun:"held"`
+		Claimed      int     `bun:"claimed"`
+		Failed       int     `bun:"failed"`
+		ClaimedUntil rowTime `bun:"claimed_until"`
+	}
+	q := `SELECT e.company_id, e.id AS endpoint_id, e.active,
+		  coalesce(sum(CASE WHEN d.status = 'pending' THEN 1 ELSE 0 END), 0) AS pending,
+		  coalesce(sum(CASE WHEN d.status = 'pending' AND (NOT e.active OR EXISTS (SELECT 1 FROM webhook_deliveries p
+		      WHERE p.company_id = d.company_id AND p.endpoint_id = d.endpoint_id AND p.aggregate_key = d.aggregate_key
+		        AND p.status = 'failed' AND p.id < d.id)) THEN 1 ELSE 0 END), 0) AS held,
+		  coalesce(sum(CASE WHEN d.status = 'pending' AND d.claimed_by <> '' AND d.next_attempt_at > ? THEN 1 ELSE 0 END), 0) AS claimed,
+		  coalesce(sum(CASE WHEN d.status = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
+		  max(CASE WHEN d.status = 'pending' AND d.claimed_by <> '' AND d.next_attempt_at > ? THEN d.next_attempt_at END) AS claimed_until
+		FROM webhook_endpoints e
+		LEFT JOIN webhook_deliveries d ON d.company_id = e.company_id AND d.endpoint_id = e.id AND d.status IN ('pending', 'failed')
+		WHERE ` + where + `
+		GROUP BY e.company_id, e.id, e.active ORDER BY e.company_id, e.id`
+	if err := db.NewRaw(q, append([]any{now.UTC(), now.UTC()}, args...)...).Scan(ctx, &rows); err != nil {
+		return nil, translate(err, "counting unfinished webhook deliveries")
+	}
+	out := make([]webhooks.Gauge, len(rows))
+	for i, r := range rows {
+		out[i] = webhooks.Gauge{CompanyID: tenant.CompanyID(r.CompanyID), EndpointID: r.EndpointID, Active: r.Active,
+			Pending: r.Pending, Held: r.Held, Claimed: r.Claimed, Failed: r.Failed, ClaimedUntil: r.ClaimedUntil.time()}
+	}
+	return out, nil
+}
+
 // isForeignKeyViolation reports a reference to a missing row.
 func isForeignKeyViolation(err error) bool {
 	var pgErr pgdriver.Error
@@ -617,8 +771,10 @@ func isForeignKeyViolation(err error) bool {
 // PruneDeliveries implements webhooks.Store; attempts go with their
 // deliveries (ON DELETE CASCADE).
 func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
-	res, err := w.s.write.NewDelete().Table("webhook_deliveries").
-		Where("status <> ?", string(webhooks.StatusPending)).Where("updated_at < ?", before.UTC()).Exec(ctx)
+	res, err := w.s.write.NewDelete().TableExpr("webhook_deliveries AS d").
+		Where(`d.status <> 'pending' AND d.updated_at < ? AND EXISTS (SELECT 1 FROM webhook_deliveries n
+		    WHERE n.company_id = d.company_id AND n.endpoint_id = d.endpoint_id AND n.aggregate_key = d.aggregate_key AND n.seq > d.seq)`,
+			before.UTC()).Exec(ctx)
 	if err != nil {
 		return 0, translate(err, "pruning webhook deliveries")
 	}

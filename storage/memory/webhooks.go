@@ -22,6 +22,10 @@ type webhookTables struct {
 	deliveries *table[int64, webhooks.Delivery]
 	attempts   *table[int64, webhooks.Attempt]
 	byEvent    map[deliveryKey]int64
+	// lastSeq is the last sequence number of each endpoint's aggregate;
+	// owners names the dispatcher that claimed a pending delivery.
+	lastSeq map[aggKey]int64
+	owners  map[int64]string
 }
 
 type deliveryKey struct {
@@ -31,7 +35,8 @@ type deliveryKey struct {
 
 func newWebhookTables() *webhookTables {
 	return &webhookTables{endpoints: newTable[int64, webhooks.Endpoint](), deliveries: newTable[int64, webhooks.Delivery](),
-		attempts: newTable[int64, webhooks.Attempt](), byEvent: map[deliveryKey]int64{}}
+		attempts: newTable[int64, webhooks.Attempt](), byEvent: map[deliveryKey]int64{}, lastSeq: map[aggKey]int64{},
+		owners: map[int64]string{}}
 }
 
 // webhookStore is the webhooks.Store adapter of a Store.
@@ -165,14 +170,22 @@ func (w webhookStore) ListEndpoints(ctx context.Context, company tenant.CompanyI
 }
 
 func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
-	t, unlock, err := w.rlock(ctx, "listing active webhook endpoints")
+	return w.endpoints(ctx, company, true)
+}
+
+func (w webhookStore) CompanyEndpoints(ctx context.Context, company tenant.CompanyID) ([]webhooks.Endpoint, error) {
+	return w.endpoints(ctx, company, false)
+}
+
+func (w webhookStore) endpoints(ctx context.Context, company tenant.CompanyID, active bool) ([]webhooks.Endpoint, error) {
+	t, unlock, err := w.rlock(ctx, "listing webhook endpoints")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	var out []webhooks.Endpoint
 	t.endpoints.scan(0, func(e webhooks.Endpoint) bool {
-		if e.CompanyID == company && e.Active {
+		if e.CompanyID == company && (e.Active || !active) {
 			out = append(out, cloneEndpoint(e))
 		}
 		return true
@@ -180,17 +193,21 @@ func (w webhookStore) ActiveEndpoints(ctx context.Context, company tenant.Compan
 	return out, nil
 }
 
-func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration) (int, error) {
+func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Delivery, lease time.Duration, owner string) (int, error) {
 	t, unlock, err := w.lock(ctx, "enqueueing webhook deliveries")
 	if err != nil {
 		return 0, err
 	}
 	defer unlock()
-	var waiting map[aggKey]bool // pending before the call
+	for _, d := range ds { // check first, so that a bad delivery writes nothing
+		if ep, ok := t.endpoints.get(d.EndpointID); !ok || ep.CompanyID != d.CompanyID {
+			return 0, fmt.Errorf("memory: enqueueing a delivery to webhook endpoint %d: %w", d.EndpointID, storage.ErrNotFound)
+		}
+	}
+	waiting := map[aggKey]bool{} // pending or failed before the call
 	if lease > 0 {
-		waiting = map[aggKey]bool{}
 		t.deliveries.scan(0, func(d webhooks.Delivery) bool {
-			if d.Status == webhooks.StatusPending {
+			if d.Status == webhooks.StatusPending || d.Status == webhooks.StatusFailed {
 				waiting[aggKey{d.EndpointID, d.AggregateKey}] = true
 			}
 			return true
@@ -199,20 +216,24 @@ func (w webhookStore) EnqueueDeliveries(ctx context.Context, ds []webhooks.Deliv
 	n := 0
 	for i := range ds {
 		d := &ds[i]
-		d.ID = 0
-		ep, ok := t.endpoints.get(d.EndpointID)
-		if !ok || ep.CompanyID != d.CompanyID {
-			return n, fmt.Errorf("memory: enqueueing a delivery to webhook endpoint %d: %w", d.EndpointID, storage.ErrNotFound)
-		}
+		d.ID, d.ClaimedUntil, d.BlockedBy = 0, time.Time{}, 0
+		ep, _ := t.endpoints.get(d.EndpointID)
 		k := deliveryKey{d.EndpointID, d.EventID}
 		if _, dup := t.byEvent[k]; dup {
 			continue
 		}
-		if lease > 0 && !waiting[aggKey{d.EndpointID, d.AggregateKey}] {
+		ak := aggKey{d.EndpointID, d.AggregateKey}
+		if lease > 0 && ep.Active && !waiting[ak] {
 			d.NextAttemptAt = d.NextAttemptAt.Add(lease)
+			d.ClaimedUntil = d.NextAttemptAt
 		}
+		t.lastSeq[ak]++
+		d.Sequence = t.lastSeq[ak]
 		d.ID = t.deliveries.allocate()
 		t.deliveries.put(d.ID, cloneDelivery(*d))
+		if !d.ClaimedUntil.IsZero() {
+			t.owners[d.ID] = owner
+		}
 		t.byEvent[k] = d.ID
 		n++
 	}
@@ -234,6 +255,10 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 	blocked := map[aggKey]bool{}
 	var out []webhooks.Delivery
 	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
+		if d.Status == webhooks.StatusFailed { // holds its aggregate back
+			blocked[aggKey{d.EndpointID, d.AggregateKey}] = true
+			return true
+		}
 		if d.Status != webhooks.StatusPending || slices.Contains(c.Exclude, d.EndpointID) ||
 			(c.Endpoint != 0 && d.EndpointID != c.Endpoint) {
 			return true
@@ -252,10 +277,53 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 		}
 		d.NextAttemptAt = c.Now.Add(c.Lease)
 		t.deliveries.put(d.ID, d)
-		out = append(out, cloneDelivery(d))
+		t.owners[d.ID] = c.Owner
+		out = append(out, t.view(d, false))
 		return len(out) < c.Limit
 	})
 	return out, nil
+}
+
+func (w webhookStore) RenewClaims(ctx context.Context, owner string, ids []int64, until time.Time) error {
+	t, unlock, err := w.lock(ctx, "renewing webhook delivery claims")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, id := range ids {
+		if d, ok := t.deliveries.get(id); ok && d.Status == webhooks.StatusPending && t.owners[id] == owner && owner != "" {
+			d.NextAttemptAt = until
+			t.deliveries.put(id, d)
+		}
+	}
+	return nil
+}
+
+// view is how a stored delivery is returned: a copy with its claim, what
+// blocks it (when asked) and no next attempt once finished.
+func (t *webhookTables) view(d webhooks.Delivery, blocked bool) webhooks.Delivery {
+	d = cloneDelivery(d)
+	d.ClaimedUntil, d.BlockedBy = time.Time{}, 0
+	if d.Status != webhooks.StatusPending {
+		d.NextAttemptAt = time.Time{}
+		return d
+	}
+	if _, ok := t.owners[d.ID]; ok {
+		d.ClaimedUntil = d.NextAttemptAt
+	}
+	if blocked {
+		t.deliveries.scan(0, func(p webhooks.Delivery) bool {
+			if p.ID >= d.ID {
+				return false
+			}
+			if p.EndpointID == d.EndpointID && p.AggregateKey == d.AggregateKey && p.Status == webhooks.StatusFailed {
+				d.BlockedBy = p.ID
+				return false
+			}
+			return true
+		})
+	}
+	return d
 }
 
 func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at time.Time) error {
@@ -268,6 +336,7 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 		if d, ok := t.deliveries.get(id); ok && d.Status == webhooks.StatusPending {
 			d.NextAttemptAt = at
 			t.deliveries.put(id, d)
+			delete(t.owners, id)
 		}
 	}
 	return nil
@@ -302,22 +371,28 @@ func (w webhookStore) recordLocked(t *webhookTables, rec webhooks.AttemptRecord)
 	t.attempts.put(a.ID, a)
 	cur.Status, cur.Attempts, cur.NextAttemptAt = d.Status, d.Attempts, d.NextAttemptAt
 	cur.LastStatusCode, cur.LastError, cur.UpdatedAt, cur.DeliveredAt = d.LastStatusCode, d.LastError, d.UpdatedAt, d.DeliveredAt
+	cur.ClaimedUntil, cur.BlockedBy = time.Time{}, 0
 	t.deliveries.put(cur.ID, cur)
+	delete(t.owners, cur.ID)
 	ep, ok := t.endpoints.get(d.EndpointID)
 	if !ok {
 		return false
 	}
 	disabled := false
 	if rec.Succeeded {
-		ep.ConsecutiveFailures = 0
+		ep.ConsecutiveFailures, ep.FailingSince = 0, time.Time{}
 	} else {
 		ep.ConsecutiveFailures++
-		if ep.Active && (rec.Disable != "" || (rec.DisableAfter > 0 && ep.ConsecutiveFailures >= rec.DisableAfter)) {
+		if ep.FailingSince.IsZero() {
+			ep.FailingSince = rec.Now
+		}
+		reason := rec.Disable
+		if reason == "" {
+			reason = webhooks.FailingReason(rec, ep.ConsecutiveFailures, ep.FailingSince)
+		}
+		if ep.Active && reason != "" {
 			ep.Active, disabled = false, true
-			ep.DisabledReason = rec.Disable
-			if ep.DisabledReason == "" {
-				ep.DisabledReason = fmt.Sprintf("%d failed attempts in a row", ep.ConsecutiveFailures)
-			}
+			ep.DisabledReason = reason
 			ep.Version++
 			ep.UpdatedAt = rec.Now
 		}
@@ -350,7 +425,7 @@ func (w webhookStore) DeliveryByID(ctx context.Context, company tenant.CompanyID
 	if !ok || d.CompanyID != company || d.EndpointID != endpoint {
 		return webhooks.Delivery{}, fmt.Errorf("memory: webhook delivery %d: %w", id, storage.ErrNotFound)
 	}
-	return cloneDelivery(d), nil
+	return t.view(d, true), nil
 }
 
 func (w webhookStore) ListDeliveries(ctx context.Context, company tenant.CompanyID, endpoint int64, f webhooks.DeliveryFilter,
@@ -375,7 +450,7 @@ func (w webhookStore) ListDeliveries(ctx context.Context, company tenant.Company
 		if d.CompanyID != company || d.EndpointID != endpoint || (f.Status != "" && d.Status != f.Status) {
 			continue
 		}
-		out = append(out, cloneDelivery(d))
+		out = append(out, t.view(d, true))
 	}
 	return storage.PageOf(out, p.Limit, func(d webhooks.Delivery) int64 { return d.ID }), nil
 }
@@ -397,27 +472,49 @@ func (w webhookStore) ListAttempts(ctx context.Context, company tenant.CompanyID
 }
 
 func (w webhookStore) ResetDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (webhooks.Delivery, error) {
-	t, unlock, err := w.lock(ctx, "resetting webhook delivery")
+	return w.setStatus(ctx, company, endpoint, id, now, webhooks.StatusPending,
+		func(s webhooks.Status) bool { return s != webhooks.StatusSkipped },
+		"it was skipped and the later deliveries of its aggregate went on without it")
+}
+
+func (w webhookStore) SkipDelivery(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time) (webhooks.Delivery, error) {
+	return w.setStatus(ctx, company, endpoint, id, now, webhooks.StatusSkipped,
+		func(s webhooks.Status) bool { return s == webhooks.StatusFailed }, "only failed deliveries can be skipped")
+}
+
+// setStatus moves a delivery whose status ok accepts to status (due at now
+// if pending); another is a storage.ErrConflict, with why.
+func (w webhookStore) setStatus(ctx context.Context, company tenant.CompanyID, endpoint, id int64, now time.Time,
+	status webhooks.Status, ok func(webhooks.Status) bool, why string) (webhooks.Delivery, error) {
+	t, unlock, err := w.lock(ctx, "changing webhook delivery")
 	if err != nil {
 		return webhooks.Delivery{}, err
 	}
 	defer unlock()
-	d, ok := t.deliveries.get(id)
-	if !ok || d.CompanyID != company || d.EndpointID != endpoint {
+	d, found := t.deliveries.get(id)
+	if !found || d.CompanyID != company || d.EndpointID != endpoint {
 		return webhooks.Delivery{}, fmt.Errorf("memory: webhook delivery %d: %w", id, storage.ErrNotFound)
 	}
-	d.Status, d.NextAttemptAt, d.UpdatedAt, d.DeliveredAt = webhooks.StatusPending, now, now, time.Time{}
+	if !ok(d.Status) {
+		return webhooks.Delivery{}, fmt.Errorf("memory: webhook delivery %d is %s: %s: %w", id, d.Status, why, storage.ErrConflict)
+	}
+	d.Status, d.NextAttemptAt, d.UpdatedAt, d.DeliveredAt = status, now, now, time.Time{}
 	t.deliveries.put(id, d)
-	return cloneDelivery(d), nil
+	delete(t.owners, id)
+	return t.view(d, false), nil
 }
 
-func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64) (webhooks.Stats, error) {
+func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyID, endpoint int64, now time.Time) (webhooks.Stats, error) {
 	t, unlock, err := w.rlock(ctx, "reading webhook statistics")
 	if err != nil {
 		return webhooks.Stats{}, err
 	}
 	defer unlock()
 	var st webhooks.Stats
+	if ep, ok := t.endpoints.get(endpoint); ok && ep.CompanyID == company {
+		g := t.gauge(ep, now)
+		st.Held, st.Claimed, st.ClaimedUntil = g.Held, g.Claimed, g.ClaimedUntil
+	}
 	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
 		if d.CompanyID == company && d.EndpointID == endpoint {
 			st.Deliveries++
@@ -428,6 +525,8 @@ func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyI
 				st.Succeeded++
 			case webhooks.StatusFailed:
 				st.Failed++
+			case webhooks.StatusSkipped:
+				st.Skipped++
 			}
 		}
 		return true
@@ -454,6 +553,56 @@ func (w webhookStore) EndpointStats(ctx context.Context, company tenant.CompanyI
 	return st, nil
 }
 
+// gauge counts ep's unfinished deliveries; the caller holds a lock.
+func (t *webhookTables) gauge(ep webhooks.Endpoint, now time.Time) webhooks.Gauge {
+	g := webhooks.Gauge{CompanyID: ep.CompanyID, EndpointID: ep.ID, Active: ep.Active}
+	failed := map[string]bool{} // aggregates with a failed delivery so far
+	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
+		if d.EndpointID != ep.ID {
+			return true
+		}
+		switch d.Status {
+		case webhooks.StatusFailed:
+			g.Failed++
+			failed[d.AggregateKey] = true
+		case webhooks.StatusPending:
+			g.Pending++
+			if !ep.Active || failed[d.AggregateKey] {
+				g.Held++
+			}
+			if _, ok := t.owners[d.ID]; ok && d.NextAttemptAt.After(now) {
+				g.Claimed++
+				if d.NextAttemptAt.After(g.ClaimedUntil) {
+					g.ClaimedUntil = d.NextAttemptAt
+				}
+			}
+		}
+		return true
+	})
+	return g
+}
+
+// DeliveryGauges implements webhooks.Store.
+func (w webhookStore) DeliveryGauges(ctx context.Context, now time.Time) ([]webhooks.Gauge, error) {
+	t, unlock, err := w.rlock(ctx, "counting unfinished webhook deliveries")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var out []webhooks.Gauge
+	t.endpoints.scan(0, func(ep webhooks.Endpoint) bool {
+		out = append(out, t.gauge(ep, now))
+		return true
+	})
+	slices.SortFunc(out, func(a, b webhooks.Gauge) int {
+		if a.CompanyID != b.CompanyID {
+			return int(a.CompanyID - b.CompanyID)
+		}
+		return int(a.EndpointID - b.EndpointID)
+	})
+	return out, nil
+}
+
 // PruneDeliveries implements webhooks.Store.
 func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
 	t, unlock, err := w.lock(ctx, "pruning webhook deliveries")
@@ -463,7 +612,8 @@ func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (in
 	defer unlock()
 	gone := map[int64]bool{}
 	t.deliveries.scan(0, func(d webhooks.Delivery) bool {
-		if d.Status != webhooks.StatusPending && d.UpdatedAt.Before(before) {
+		if d.Status != webhooks.StatusPending && d.UpdatedAt.Before(before) &&
+			d.Sequence < t.lastSeq[aggKey{d.EndpointID, d.AggregateKey}] { // the last one carries the sequence on
 			gone[d.ID] = true
 		}
 		return true
@@ -471,6 +621,7 @@ func (w webhookStore) PruneDeliveries(ctx context.Context, before time.Time) (in
 	for id := range gone {
 		d, _ := t.deliveries.get(id)
 		delete(t.byEvent, deliveryKey{d.EndpointID, d.EventID})
+		delete(t.owners, id)
 		t.deliveries.remove(id)
 	}
 	var attempts []int64

@@ -20,6 +20,8 @@ var webhookCases = []struct {
 	{"WebhookDeliveriesClaimInOrder", testWebhookClaim},
 	{"WebhookEnqueueClaimsWhatMayGoAtOnce", testWebhookEnqueueClaims},
 	{"WebhookAttemptsDisableAndStats", testWebhookAttempts},
+	{"WebhookFailedDeliveryHoldsItsAggregate", testWebhookHold},
+	{"WebhookSequencesClaimsAndGauges", testWebhookSequencesAndClaims},
 }
 
 func newEndpoint(t *testing.T, b Backend, company tenant.CompanyID, url string) webhooks.Endpoint {
@@ -99,12 +101,12 @@ func testWebhookClaim(t *testing.T, b Backend) {
 
 	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at),
 		delivery(off, "e1", "t:1", at)}
-	n, err := w.EnqueueDeliveries(ctx(t), ds, 0)
+	n, err := w.EnqueueDeliveries(ctx(t), ds, 0, "o1")
 	require.NoError(t, err)
 	require.Equal(t, 4, n)
 	require.Less(t, ds[0].ID, ds[1].ID)
 	again := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e4", "t:3", at.Add(time.Hour))}
-	n, err = w.EnqueueDeliveries(ctx(t), again, 0)
+	n, err = w.EnqueueDeliveries(ctx(t), again, 0, "o1")
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the same event is enqueued once per endpoint")
 	require.Zero(t, again[0].ID)
@@ -181,14 +183,14 @@ func testWebhookEnqueueClaims(t *testing.T, b Backend) {
 	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
 	ep2 := newEndpoint(t, b, co.ID, "https://example.com/two")
 	first := []webhooks.Delivery{delivery(ep, "e1", "t:1", at)}
-	_, err := w.EnqueueDeliveries(ctx(t), first, 0)
+	_, err := w.EnqueueDeliveries(ctx(t), first, 0, "o1")
 	require.NoError(t, err)
 	require.True(t, first[0].NextAttemptAt.Equal(at), "without a lease nothing is claimed")
 
 	lease := time.Minute
 	ds := []webhooks.Delivery{delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at), delivery(ep, "e4", "t:2", at),
 		delivery(ep2, "e5", "t:1", at), delivery(ep, "e1", "t:1", at)}
-	n, err := w.EnqueueDeliveries(ctx(t), ds, lease)
+	n, err := w.EnqueueDeliveries(ctx(t), ds, lease, "o1")
 	require.NoError(t, err)
 	require.Equal(t, 4, n)
 	require.Zero(t, ds[4].ID, "e1 was enqueued before")
@@ -208,7 +210,7 @@ func testWebhookEnqueueClaims(t *testing.T, b Backend) {
 	require.Equal(t, []int64{first[0].ID, ds[0].ID}, deliveryIDs(claimed))
 
 	late := []webhooks.Delivery{delivery(ep2, "e6", "t:9", at)}
-	_, err = w.EnqueueDeliveries(ctx(t), late, 0)
+	_, err = w.EnqueueDeliveries(ctx(t), late, 0, "o1")
 	require.NoError(t, err)
 	none, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Limit: 10, Endpoint: ep.ID})
 	require.NoError(t, err)
@@ -226,11 +228,11 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 	for _, id := range []string{"e1", "e2", "e3"} {
 		ds = append(ds, delivery(ep, id, "t:"+id, at))
 	}
-	_, err := w.EnqueueDeliveries(ctx(t), ds, 0)
+	_, err := w.EnqueueDeliveries(ctx(t), ds, 0, "o1")
 	require.NoError(t, err)
 	disabledEv, err := events.New(webhooks.DisabledEventType, co.ID, "webhook_endpoint", ep.ID, tenant.System(), at, map[string]any{})
 	require.NoError(t, err)
-	record := func(d webhooks.Delivery, code int, ok bool) bool {
+	record := func(d webhooks.Delivery, code int, ok bool, now time.Time) bool {
 		t.Helper()
 		d.Attempts++
 		d.LastStatusCode = code
@@ -239,28 +241,38 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 		} else {
 			d.Status, d.LastError = webhooks.StatusFailed, "status"
 		}
-		disabled, err := w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d, Succeeded: ok, DisableAfter: 2,
-			Disabled: disabledEv, Now: at,
+		disabled, err := w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d, Succeeded: ok, DisableAfter: time.Hour,
+			Disabled: disabledEv, Now: now,
 			Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d.ID, At: at, StatusCode: code, LatencyMS: 10}}})
 		require.NoError(t, err)
 		return disabled[0]
 	}
-	require.False(t, record(ds[0], 500, false))
-	require.False(t, record(ds[0], 200, true), "a success resets the run")
-	require.False(t, record(ds[1], 500, false))
+	require.False(t, record(ds[0], 500, false, at))
+	require.False(t, record(ds[0], 200, true, at.Add(2*time.Hour)), "a success resets the run")
 	cur, err := w.EndpointByID(ctx(t), co.ID, ep.ID)
 	require.NoError(t, err)
+	require.Zero(t, cur.ConsecutiveFailures)
+	require.True(t, cur.FailingSince.IsZero())
+	start := at.Add(3 * time.Hour)
+	require.False(t, record(ds[1], 500, false, start))
+	cur, err = w.EndpointByID(ctx(t), co.ID, ep.ID)
+	require.NoError(t, err)
 	require.Equal(t, 1, cur.ConsecutiveFailures)
-	require.True(t, record(ds[2], 502, false), "the second failure in a row disables")
+	require.True(t, cur.FailingSince.Equal(start), "failing since the first failure after the success")
+	for range 5 {
+		require.False(t, record(ds[2], 502, false, start.Add(59*time.Minute)), "many failures within the limit do not disable")
+	}
+	require.True(t, record(ds[2], 502, false, start.Add(time.Hour)), "failing for DisableAfter disables")
 	cur, err = w.EndpointByID(ctx(t), co.ID, ep.ID)
 	require.NoError(t, err)
 	require.False(t, cur.Active)
-	require.Equal(t, "2 failed attempts in a row", cur.DisabledReason)
+	require.Contains(t, cur.DisabledReason, "failing since "+start.UTC().Format(time.RFC3339))
+	require.Contains(t, cur.DisabledReason, "7 failed attempts")
 	require.EqualValues(t, 2, cur.Version)
 	evs, err := b.OutboxEvents(ctx(t), events.OutboxQuery{CompanyID: co.ID, Type: webhooks.DisabledEventType})
 	require.NoError(t, err)
 	require.Len(t, evs, 1, "disabling emits one event")
-	require.False(t, record(ds[2], 502, false), "already disabled")
+	require.False(t, record(ds[2], 502, false, start.Add(2*time.Hour)), "already disabled")
 
 	attempts, err := w.ListAttempts(ctx(t), co.ID, ds[0].ID)
 	require.NoError(t, err)
@@ -273,14 +285,14 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 
-	st, err := w.EndpointStats(ctx(t), co.ID, ep.ID)
+	st, err := w.EndpointStats(ctx(t), co.ID, ep.ID, at)
 	require.NoError(t, err)
 	require.Equal(t, 3, st.Deliveries)
 	require.Equal(t, 1, st.Succeeded)
 	require.Equal(t, 2, st.Failed)
-	require.Equal(t, 5, st.Attempts)
-	require.Equal(t, 4, st.FailedAttempts)
-	require.InDelta(t, 0.2, st.SuccessRate, 1e-9)
+	require.Equal(t, 10, st.Attempts)
+	require.Equal(t, 9, st.FailedAttempts)
+	require.InDelta(t, 0.1, st.SuccessRate, 1e-9)
 	require.InDelta(t, 10, st.AvgLatencyMS, 1e-9)
 	require.True(t, st.LastSuccessAt.Equal(at))
 
@@ -297,20 +309,199 @@ func testWebhookAttempts(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Empty(t, page.Items)
 
-	pending := delivery(ep, "e4", "t:e4", at)
-	_, err = w.EnqueueDeliveries(ctx(t), []webhooks.Delivery{pending}, 0)
+	// Pending deliveries of an inactive endpoint are held, never pruned;
+	// the last delivery of an aggregate stays with its sequence number.
+	pending := []webhooks.Delivery{delivery(ep, "e4", "t:e1", at), delivery(ep, "e5", "t:e2", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), pending, 0, "o1")
 	require.NoError(t, err)
+	require.EqualValues(t, 2, pending[0].Sequence)
 	n, err := w.PruneDeliveries(ctx(t), at)
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing finished before at")
 	n, err = w.PruneDeliveries(ctx(t), at.Add(time.Hour))
 	require.NoError(t, err)
-	require.Equal(t, 3, n, "finished deliveries go, pending ones stay")
+	require.Equal(t, 2, n, "finished deliveries go, pending ones and the last of an aggregate stay")
 	page, err = w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{}, storage.PageRequest{})
 	require.NoError(t, err)
-	require.Len(t, page.Items, 1)
-	require.Equal(t, "e4", page.Items[0].EventID)
+	require.Equal(t, []string{"e5", "e4", "e3"}, pluck(page.Items, func(d webhooks.Delivery) string { return d.EventID }))
+	next := []webhooks.Delivery{delivery(ep, "e6", "t:e3", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), next, 0, "o1")
+	require.NoError(t, err)
+	require.EqualValues(t, 2, next[0].Sequence, "the sequence goes on after pruning")
 	attempts, err = w.ListAttempts(ctx(t), co.ID, ds[0].ID)
 	require.NoError(t, err)
 	require.Empty(t, attempts, "their attempts go with them")
+}
+
+// recordAttempt writes one attempt of d: a success, or a failure that leaves d
+// in status (pending for a retry at next, or failed).
+func recordAttempt(t *testing.T, b Backend, d webhooks.Delivery, ok bool, status webhooks.Status, next time.Time) {
+	t.Helper()
+	d.Attempts++
+	if ok {
+		d.Status, d.LastStatusCode, d.DeliveredAt, d.NextAttemptAt = webhooks.StatusSucceeded, 204, at, time.Time{}
+	} else {
+		d.Status, d.LastStatusCode, d.LastError, d.NextAttemptAt = status, 500, "status 500", next
+	}
+	_, err := b.Webhooks().RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d, Succeeded: ok, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: d.CompanyID, EndpointID: d.EndpointID, DeliveryID: d.ID, At: at, StatusCode: d.LastStatusCode}}})
+	require.NoError(t, err)
+}
+
+func testWebhookHold(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at),
+		delivery(ep, "e4", "t:2", at)}
+	_, err := w.EnqueueDeliveries(ctx(t), ds, 0, "")
+	require.NoError(t, err)
+	claim := func(now time.Time) []int64 {
+		t.Helper()
+		got, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: now, Lease: time.Minute, Owner: "o1", Limit: 10})
+		require.NoError(t, err)
+		return deliveryIDs(got)
+	}
+	require.Equal(t, deliveryIDs(ds), claim(at))
+	// e1 and e3 run out of attempts; e2 and e4 are handed back.
+	recordAttempt(t, b, ds[0], false, webhooks.StatusFailed, at)
+	recordAttempt(t, b, ds[2], false, webhooks.StatusFailed, at)
+	require.NoError(t, w.ReleaseDeliveries(ctx(t), []int64{ds[1].ID, ds[3].ID}, at))
+	require.Empty(t, claim(at.Add(time.Hour)), "a failed delivery holds the later ones of its aggregate back")
+	late := []webhooks.Delivery{delivery(ep, "e5", "t:1", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), late, time.Minute, "o1")
+	require.NoError(t, err)
+	require.True(t, late[0].ClaimedUntil.IsZero(), "a delivery behind a failed one is not claimed as it is written")
+	require.True(t, late[0].NextAttemptAt.Equal(at))
+
+	held, err := w.DeliveryByID(ctx(t), co.ID, ep.ID, ds[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, ds[0].ID, held.BlockedBy, "the listing shows what a delivery waits for")
+	page, err := w.ListDeliveries(ctx(t), co.ID, ep.ID, webhooks.DeliveryFilter{Status: webhooks.StatusPending}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[0].ID, ds[2].ID, ds[0].ID}, pluck(page.Items, func(d webhooks.Delivery) int64 { return d.BlockedBy }))
+	st, err := w.EndpointStats(ctx(t), co.ID, ep.ID, at)
+	require.NoError(t, err)
+	require.Equal(t, 3, st.Pending)
+	require.Equal(t, 3, st.Held)
+	require.Equal(t, 2, st.Failed)
+
+	_, err = w.SkipDelivery(ctx(t), co.ID, ep.ID, ds[1].ID, at)
+	require.ErrorIs(t, err, storage.ErrConflict, "only failed deliveries are skipped")
+	other := newCompany(t, b.Directory(), "B", "")
+	_, err = w.SkipDelivery(ctx(t), other.ID, ep.ID, ds[0].ID, at)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+
+	// Skipping e1 lets e2 and e5 go; redelivering e3 sends it before e4.
+	skipped, err := w.SkipDelivery(ctx(t), co.ID, ep.ID, ds[0].ID, at)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusSkipped, skipped.Status)
+	require.True(t, skipped.NextAttemptAt.IsZero())
+	_, err = w.ResetDelivery(ctx(t), co.ID, ep.ID, ds[0].ID, at)
+	require.ErrorIs(t, err, storage.ErrConflict, "a skipped delivery is not sent after its successors")
+	again, err := w.ResetDelivery(ctx(t), co.ID, ep.ID, ds[2].ID, at.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusPending, again.Status)
+	require.Equal(t, []int64{ds[1].ID, ds[2].ID, ds[3].ID, late[0].ID}, claim(at.Add(time.Hour)))
+	st, err = w.EndpointStats(ctx(t), co.ID, ep.ID, at.Add(time.Hour))
+	require.NoError(t, err)
+	require.Zero(t, st.Held)
+	require.Equal(t, 1, st.Skipped)
+
+	// Deliveries of an inactive endpoint are written and held.
+	ep.Active = false
+	require.NoError(t, w.UpdateEndpoint(ctx(t), &ep))
+	off := []webhooks.Delivery{delivery(ep, "e6", "t:3", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), off, time.Minute, "o1")
+	require.NoError(t, err)
+	require.NotZero(t, off[0].ID)
+	require.True(t, off[0].ClaimedUntil.IsZero(), "an inactive endpoint's delivery is not claimed")
+	st, err = w.EndpointStats(ctx(t), co.ID, ep.ID, at.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 5, st.Pending)
+	require.Equal(t, 5, st.Held, "everything pending waits while the endpoint is inactive")
+}
+
+func testWebhookSequencesAndClaims(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	ep2 := newEndpoint(t, b, co.ID, "https://example.com/two")
+	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep2, "e1", "t:1", at), delivery(ep, "e2", "t:1", at),
+		delivery(ep, "e3", "t:2", at), delivery(ep, "e2", "t:1", at)}
+	n, err := w.EnqueueDeliveries(ctx(t), ds, 0, "")
+	require.NoError(t, err)
+	require.Equal(t, 4, n, "the repeated event is written once")
+	require.Equal(t, []int64{1, 1, 2, 1, 0}, pluck(ds, func(d webhooks.Delivery) int64 { return d.Sequence }),
+		"numbered per endpoint and aggregate")
+	more := []webhooks.Delivery{delivery(ep, "e2", "t:1", at), delivery(ep, "e4", "t:1", at)}
+	_, err = w.EnqueueDeliveries(ctx(t), more, 0, "")
+	require.NoError(t, err)
+	require.Zero(t, more[0].ID)
+	require.EqualValues(t, 3, more[1].Sequence, "a repeated event takes no number")
+	got, err := w.DeliveryByID(ctx(t), co.ID, ep.ID, more[1].ID)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, got.Sequence)
+	require.True(t, got.ClaimedUntil.IsZero())
+
+	lease := 10 * time.Second
+	claimed, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Owner: "alive", Limit: 2})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[0].ID, ds[1].ID}, deliveryIDs(claimed))
+	require.True(t, claimed[0].ClaimedUntil.Equal(at.Add(lease)))
+	dead, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: lease, Owner: "dead", Limit: 1, Endpoint: ep.ID})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[3].ID}, deliveryIDs(dead))
+	st, err := w.EndpointStats(ctx(t), co.ID, ep.ID, at)
+	require.NoError(t, err)
+	require.Equal(t, 2, st.Claimed)
+	require.True(t, st.ClaimedUntil.Equal(at.Add(lease)), "held until %v", st.ClaimedUntil)
+
+	// The live owner renews; the dead one's claim lapses within a lease
+	// and another dispatcher takes its delivery.
+	renewed := at.Add(lease - time.Second).Add(lease)
+	require.NoError(t, w.RenewClaims(ctx(t), "alive", []int64{ds[0].ID, ds[1].ID, ds[3].ID}, renewed))
+	later := at.Add(lease)
+	taken, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: later, Lease: lease, Owner: "other", Limit: 10, Endpoint: ep.ID})
+	require.NoError(t, err)
+	require.Equal(t, []int64{ds[3].ID}, deliveryIDs(taken), "the lapsed claim is taken; the renewed ones and those behind them are not")
+	got, err = w.DeliveryByID(ctx(t), co.ID, ep.ID, ds[0].ID)
+	require.NoError(t, err)
+	require.True(t, got.ClaimedUntil.Equal(renewed))
+
+	gauges, err := w.DeliveryGauges(ctx(t), later)
+	require.NoError(t, err)
+	var mine []webhooks.Gauge
+	for _, g := range gauges {
+		if g.CompanyID == co.ID {
+			mine = append(mine, g)
+		}
+	}
+	require.Len(t, mine, 2)
+	require.Equal(t, webhooks.Gauge{CompanyID: co.ID, EndpointID: ep.ID, Active: true, Pending: 4, Claimed: 2,
+		ClaimedUntil: later.Add(lease).UTC()}, normalizeGauge(mine[0]), "held until the latest claim's end")
+	require.Equal(t, webhooks.Gauge{CompanyID: co.ID, EndpointID: ep2.ID, Active: true, Pending: 1, Claimed: 1,
+		ClaimedUntil: renewed.UTC()}, normalizeGauge(mine[1]))
+
+	// A success has no next attempt.
+	recordAttempt(t, b, claimed[0], true, "", time.Time{})
+	got, err = w.DeliveryByID(ctx(t), co.ID, ep.ID, ds[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StatusSucceeded, got.Status)
+	require.True(t, got.NextAttemptAt.IsZero(), "next attempt %v", got.NextAttemptAt)
+	require.True(t, got.ClaimedUntil.IsZero())
+	require.NoError(t, w.ReleaseDeliveries(ctx(t), []int64{ds[1].ID}, later))
+	got, err = w.DeliveryByID(ctx(t), co.ID, ep2.ID, ds[1].ID)
+	require.NoError(t, err)
+	require.True(t, got.ClaimedUntil.IsZero(), "a released delivery is nobody's")
+	require.NoError(t, w.RenewClaims(ctx(t), "alive", []int64{ds[1].ID}, later.Add(time.Hour)))
+	got, err = w.DeliveryByID(ctx(t), co.ID, ep2.ID, ds[1].ID)
+	require.NoError(t, err)
+	require.True(t, got.NextAttemptAt.Equal(later), "a released delivery is not renewed")
+}
+
+// normalizeGauge makes a gauge's time comparable.
+func normalizeGauge(g webhooks.Gauge) webhooks.Gauge {
+	g.ClaimedUntil = g.ClaimedUntil.UTC()
+	return g
 }
