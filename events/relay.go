@@ -57,6 +57,22 @@ type RelayStore interface {
 	// PruneOutbox deletes delivered events (not dead letters) delivered
 	// before the given time and returns how many it deleted.
 	PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int, error)
+	// OutboxStats counts the undelivered events and the dead letters, for
+	// monitoring; it must stay cheap on a large outbox (it is read at every
+	// metrics scrape).
+	OutboxStats(ctx context.Context) (OutboxStats, error)
+}
+
+// OutboxStats summarises the delivery state of the outbox.
+type OutboxStats struct {
+	// Pending counts the events not yet handed to the bus (dead letters
+	// excluded).
+	Pending int `json:"pending"`
+	// OldestPendingAt is when the oldest pending event occurred; zero when
+	// none is pending.
+	OldestPendingAt time.Time `json:"oldest_pending_at,omitzero"`
+	// DeadLetters counts the events in the dead-letter state.
+	DeadLetters int `json:"dead_letters"`
 }
 
 // OutboxNotifier is implemented by stores that can wake a relay when events
