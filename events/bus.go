@@ -6,13 +6,24 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sistemaboladao/boladao/storage"
 )
 
 // Handler receives one event. Returning an error asks the bus to deliver
 // the event again later, with backoff; after the bus's last attempt the
-// event goes to the dead-letter state. Handlers must be idempotent: an event
-// may arrive more than once (use Event.ID to notice).
+// event goes to the dead-letter state. An error for which IsUnavailable
+// holds (the database is unreachable) is retried with backoff as long as it
+// lasts, without counting an attempt: an outage of the infrastructure does
+// not dead-letter events. Handlers must be idempotent: an event may arrive
+// more than once (use Event.ID to notice).
 type Handler func(ctx context.Context, ev Event) error
+
+// IsUnavailable reports whether a handler's error is an infrastructure
+// failure rather than the handler's: it wraps storage.ErrUnavailable (the
+// storage backends return it when the database cannot be reached).
+// Buses retry such failures without counting them as delivery attempts.
+func IsUnavailable(err error) bool { return errors.Is(err, storage.ErrUnavailable) }
 
 // Subscription names a subscriber and the events it wants.
 type Subscription struct {

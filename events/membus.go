@@ -15,7 +15,9 @@ type LocalBusConfig struct {
 	Attempts int
 	// Backoff is the wait after the first failure; it doubles after each
 	// further failure, with up to 20% jitter, capped at MaxBackoff
-	// (defaults 50 ms and 5 s).
+	// (defaults 50 ms and 5 s). Failures for which IsUnavailable holds
+	// follow a backoff of their own, as long as they last, and do not
+	// count as attempts.
 	Backoff, MaxBackoff time.Duration
 	// Now is the clock dead letters are stamped with (default time.Now).
 	Now func() time.Time
@@ -238,25 +240,32 @@ func (b *LocalBus) Publish(ctx context.Context, ev Event) error {
 }
 
 // deliver calls h until it succeeds, the attempts run out (a dead letter is
-// returned) or ctx ends (nil: the caller reports ctx's error).
+// returned) or ctx ends (nil: the caller reports ctx's error). A failure
+// for which IsUnavailable holds is retried with its own backoff and does
+// not count as an attempt.
 func (b *LocalBus) deliver(ctx context.Context, name string, h Handler, ev Event) *DeadLetter {
-	wait := b.cfg.Backoff
-	var err error
-	for attempt := 1; ; attempt++ {
-		err = callHandler(ctx, h, ev)
+	wait, outage := b.cfg.Backoff, b.cfg.Backoff
+	attempt := 0
+	for {
+		err := callHandler(ctx, h, ev)
 		if err == nil || ctx.Err() != nil {
 			return nil
 		}
-		if attempt >= b.cfg.Attempts {
-			return &DeadLetter{Subscriber: name, Event: ev, Attempts: attempt, Err: err.Error(), At: b.cfg.Now().UTC()}
+		d := &outage
+		if !IsUnavailable(err) {
+			attempt++
+			if attempt >= b.cfg.Attempts {
+				return &DeadLetter{Subscriber: name, Event: ev, Attempts: attempt, Err: err.Error(), At: b.cfg.Now().UTC()}
+			}
+			d = &wait
 		}
-		d := wait + time.Duration(rand.Int64N(int64(wait)/5+1))
+		pause := *d + time.Duration(rand.Int64N(int64(*d)/5+1))
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(d):
+		case <-time.After(pause):
 		}
-		wait = min(2*wait, b.cfg.MaxBackoff)
+		*d = min(2**d, b.cfg.MaxBackoff)
 	}
 }
 

@@ -57,6 +57,22 @@ type RelayStore interface {
 	// PruneOutbox deletes delivered events (not dead letters) delivered
 	// before the given time and returns how many it deleted.
 	PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int, error)
+	// OutboxStats counts the undelivered events and the dead letters, for
+	// monitoring; it must stay cheap on a large outbox (it is read at every
+	// metrics scrape).
+	OutboxStats(ctx context.Context) (OutboxStats, error)
+}
+
+// OutboxStats summarises the delivery state of the outbox.
+type OutboxStats struct {
+	// Pending counts the events not yet handed to the bus (dead letters
+	// excluded).
+	Pending int `json:"pending"`
+	// OldestPendingAt is when the oldest pending event occurred; zero when
+	// none is pending.
+	OldestPendingAt time.Time `json:"oldest_pending_at,omitzero"`
+	// DeadLetters counts the events in the dead-letter state.
+	DeadLetters int `json:"dead_letters"`
 }
 
 // OutboxNotifier is implemented by stores that can wake a relay when events
@@ -230,14 +246,13 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 	for {
 		fresh := 0
 		batch := make(map[string]bool, r.cfg.BatchSize)
-		n, err := r.store.ClaimOutbox(ctx, r.cfg.Now(), r.cfg.BatchSize, func(ctx context.Context, recs []OutboxRecord) []OutboxOutcome {
+		n, err := r.claim(ctx, func(recs []OutboxRecord) {
 			for _, rec := range recs {
 				batch[rec.ID] = true
 				if !last[rec.ID] {
 					fresh++
 				}
 			}
-			return r.publishBatch(ctx, recs)
 		})
 		total += n
 		if err != nil || fresh == 0 || ctx.Err() != nil {
@@ -250,7 +265,49 @@ func (r *Relay) Drain(ctx context.Context) (int, error) {
 // ProcessOnce claims one batch and publishes it. It returns the size of the
 // batch.
 func (r *Relay) ProcessOnce(ctx context.Context) (int, error) {
-	return r.store.ClaimOutbox(ctx, r.cfg.Now(), r.cfg.BatchSize, r.publishBatch)
+	return r.claim(ctx, nil)
+}
+
+// claim claims one batch, shows it to seen (when not nil) and publishes it.
+// Dead letters are logged once the store has recorded them: an outcome
+// lost with the connection is no dead letter (the event is claimed and
+// published again).
+func (r *Relay) claim(ctx context.Context, seen func([]OutboxRecord)) (int, error) {
+	var dead []deadOutcome
+	n, err := r.store.ClaimOutbox(ctx, r.cfg.Now(), r.cfg.BatchSize, func(ctx context.Context, recs []OutboxRecord) []OutboxOutcome {
+		if seen != nil {
+			seen(recs)
+		}
+		dead = dead[:0] // a store may call fn again after a failed attempt
+		outcomes := r.publishBatch(ctx, recs)
+		byID := make(map[string]OutboxRecord, len(recs))
+		for _, rec := range recs {
+			byID[rec.ID] = rec
+		}
+		for _, o := range outcomes {
+			if o.Dead {
+				dead = append(dead, deadOutcome{byID[o.ID].Event, o.Err})
+			}
+		}
+		return outcomes
+	})
+	if err != nil {
+		if len(dead) > 0 && ctx.Err() == nil {
+			r.cfg.Logger.WarnContext(ctx, "outbox relay: recording outcomes failed; the events will be handed over again",
+				"events", len(dead), "error", err)
+		}
+		return n, err
+	}
+	for _, d := range dead {
+		r.cfg.Logger.WarnContext(ctx, "outbox relay: event dead-lettered", "event_id", d.ev.ID, "type", d.ev.Type, "error", d.err)
+	}
+	return n, nil
+}
+
+// deadOutcome is a dead letter waiting for its outcome to be stored.
+type deadOutcome struct {
+	ev  Event
+	err string
 }
 
 // publishBatch publishes the events of each aggregate in order, aggregates
@@ -301,8 +358,7 @@ func (r *Relay) publishOne(ctx context.Context, ev Event, failed int) OutboxOutc
 	}
 	var dle *DeadLetterError
 	if errors.As(err, &dle) {
-		r.cfg.Logger.WarnContext(ctx, "outbox relay: event dead-lettered", "event_id", ev.ID, "type", ev.Type, "error", err)
-		return OutboxOutcome{ID: ev.ID, Delivered: true, Dead: true, Err: err.Error()}
+		return OutboxOutcome{ID: ev.ID, Delivered: true, Dead: true, Err: err.Error()} // logged once stored
 	}
 	failed++
 	if r.cfg.Attempts > 0 && failed >= r.cfg.Attempts {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/storage/memory"
 )
 
@@ -172,4 +174,86 @@ func TestRelayDrainEndsWhenNothingNewIsHandedOver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cutStore loses the outcomes of every claim with the connection, as a
+// PostgreSQL claim whose connection is cut before its COMMIT does.
+type cutStore struct{ *memory.Store }
+
+func (s cutStore) ClaimOutbox(ctx context.Context, now time.Time, limit int,
+	fn func(context.Context, []events.OutboxRecord) []events.OutboxOutcome) (int, error) {
+	n, err := s.Store.ClaimOutbox(ctx, now, limit, func(ctx context.Context, recs []events.OutboxRecord) []events.OutboxOutcome {
+		fn(ctx, recs)
+		return nil
+	})
+	if err == nil && n > 0 {
+		err = fmt.Errorf("claiming outbox events: committing: %w", storage.ErrUnavailable)
+	}
+	return n, err
+}
+
+// logLines collects the messages a logger received.
+type logLines struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logLines) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, r.Message)
+	return nil
+}
+func (l *logLines) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logLines) WithGroup(string) slog.Handler      { return l }
+
+func (l *logLines) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, m := range l.msgs {
+		if m == msg {
+			n++
+		}
+	}
+	return n
+}
+
+// A dead letter is logged only once the store has recorded it: when the
+// outcome is lost with the connection, the event is still pending and will
+// be handed over again, so nothing says it was dead-lettered.
+func TestRelayLogsDeadLettersOnlyOnceStored(t *testing.T) {
+	t.Parallel()
+	store := memory.New()
+	local, err := events.NewLocalBus(events.LocalBusConfig{Attempts: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = local.Close() })
+	require.NoError(t, local.Subscribe(t.Context(), events.Subscription{Name: "broken", Pattern: ">"},
+		func(context.Context, events.Event) error { return errors.New("always fails") }))
+	evs := appendN(t, store, 1)
+	const deadMsg = "outbox relay: event dead-lettered"
+
+	logs := &logLines{}
+	cut, err := events.NewRelay(cutStore{store}, local, events.RelayConfig{Logger: slog.New(logs)})
+	require.NoError(t, err)
+	_, err = cut.ProcessOnce(t.Context())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	require.Zero(t, logs.count(deadMsg), "the dead letter was not stored")
+	pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	require.True(t, pending[0].DeadAt.IsZero(), "still pending: it will be handed over again")
+
+	relay, err := events.NewRelay(store, local, events.RelayConfig{Logger: slog.New(logs)})
+	require.NoError(t, err)
+	n, err := relay.Drain(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 1, logs.count(deadMsg), "logged once stored")
+	pending, err = store.PendingOutbox(t.Context(), events.OutboxQuery{})
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	require.Equal(t, evs[0].ID, pending[0].ID)
+	require.False(t, pending[0].DeadAt.IsZero())
 }

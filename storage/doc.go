@@ -1,7 +1,7 @@
 // Package storage is the storage contract shared by every domain package and
 // every backend: the sentinel errors a backend returns (ErrNotFound,
-// ErrConflict, ErrStale), and the keyset pagination types (PageRequest,
-// Page, Cursor).
+// ErrConflict, ErrStale, ErrUnavailable), and the keyset pagination types
+// (PageRequest, Page, Cursor).
 //
 // It is a leaf: it imports no backend and no domain package, so domain
 // packages can depend on it for its errors while backends

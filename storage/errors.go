@@ -14,4 +14,11 @@ var (
 	// ErrStale means an update carried a version that is no longer current:
 	// someone else changed the row first. Reload and retry.
 	ErrStale = errors.New("stale version")
+	// ErrUnavailable means the database could not be reached: the
+	// connection was refused, reset or closed (a restart, a network cut,
+	// pg_terminate_backend). Nothing was written by the failed call, or its
+	// transaction was rolled back. It is transient: retry later, with
+	// backoff. Callers that count failures (a bus's delivery attempts) must
+	// not count it against the work itself.
+	ErrUnavailable = errors.New("database unavailable")
 )

@@ -167,6 +167,19 @@ func TestConfigPrecedence(t *testing.T) {
 	_, err = parseConfig("serve", []string{"-bcrypt-cost", "3"}, env(nil), io.Discard)
 	require.ErrorContains(t, err, "from 10 to 14")
 
+	// The NATS namespace: one stream and subject prefix per deployment.
+	require.Equal(t, "BOLADAO", c.Events.NATSStream, "default stream")
+	require.Equal(t, "boladao", c.Events.NATSPrefix, "default prefix")
+	c, err = parseConfig("serve", []string{"-nats-subject-prefix", "acme.helpdesk"}, env(map[string]string{"BOLADAO_NATS_STREAM": "ACME_HELPDESK"}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "ACME_HELPDESK", c.Events.NATSStream)
+	require.Equal(t, "acme.helpdesk", c.Events.NATSPrefix)
+	for _, bad := range [][]string{{"-nats-stream", "a.b"}, {"-nats-stream", "A B"}, {"-nats-stream", ""}, {"-nats-subject-prefix", "a.*"},
+		{"-nats-subject-prefix", "a..b"}, {"-nats-subject-prefix", "a."}, {"-nats-subject-prefix", "a >"}} {
+		_, err = parseConfig("serve", bad, env(nil), io.Discard)
+		require.ErrorContains(t, err, "NATS", "%v", bad)
+	}
+
 	// Positional arguments may come before or after flags.
 	_, rest, err := parseCommand("restore", []string{"b.db", "-database-url", "sqlite:x.db"}, env(nil), io.Discard, nil)
 	require.NoError(t, err)
@@ -398,6 +411,9 @@ func TestServeOpsEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, string(body), `go_sql_max_open_connections{db_name="write"} 1`)
 	require.Contains(t, string(body), `http_requests_total{method="POST",route="POST /auth/login",status="200"} 1`)
+	require.Regexp(t, `(?m)^boladao_outbox_pending_events \d+$`, string(body), "the reference server reports the outbox lag")
+	require.Regexp(t, `(?m)^boladao_outbox_oldest_pending_age_seconds [0-9.e+-]+$`, string(body))
+	require.Contains(t, string(body), "\nboladao_outbox_dead_letters 0\n")
 
 	status, body = s.call(t, "GET", "/api/performance/metrics", root, nil)
 	require.Equal(t, http.StatusOK, status)

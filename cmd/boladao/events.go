@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,6 +23,8 @@ type eventsConfig struct {
 	AllowCIDRs      []netip.Prefix
 	WebhookTimeout  time.Duration
 	NATSURL         string
+	NATSStream      string
+	NATSPrefix      string
 	OutboxRetention time.Duration
 	LogRetention    time.Duration
 	DisableAfter    time.Duration
@@ -72,6 +75,22 @@ func eventSettings() []setting {
 		{"nats-url", "BOLADAO_NATS_URL", "",
 			"NATS server with JetStream: events go through it, so that several instances share the work (empty: in-process bus)",
 			func(c *config, v string) error { c.Events.NATSURL = v; return nil }},
+		{"nats-stream", "BOLADAO_NATS_STREAM", "BOLADAO",
+			"JetStream stream of the events; deployments sharing a NATS server need one each", func(c *config, v string) error {
+				if err := (natsbus.Config{Stream: v}).Validate(); err != nil || v == "" {
+					return fmt.Errorf("NATS stream %q: use letters, digits, '-' or '_' (no dots, spaces or wildcards)", v)
+				}
+				c.Events.NATSStream = v
+				return nil
+			}},
+		{"nats-subject-prefix", "BOLADAO_NATS_SUBJECT_PREFIX", "boladao",
+			"first tokens of the event subjects (<prefix>.<company_id>.<type>); deployments sharing a NATS server need one each", func(c *config, v string) error {
+				if err := (natsbus.Config{Prefix: v}).Validate(); err != nil || v == "" || strings.HasPrefix(v, ".") || strings.HasSuffix(v, ".") || strings.Contains(v, "..") {
+					return fmt.Errorf("NATS subject prefix %q: use dot-separated tokens of letters, digits, '-' or '_' (no spaces or wildcards)", v)
+				}
+				c.Events.NATSPrefix = v
+				return nil
+			}},
 	}
 }
 
@@ -95,7 +114,7 @@ func (e eventsConfig) options(ctx context.Context, log *slog.Logger) ([]helpdesk
 		}
 		return nil, nil, fmt.Errorf("connecting to NATS at %s: %w", shown, err)
 	}
-	bus, err := natsbus.New(ctx, nc, natsbus.Config{Logger: log})
+	bus, err := natsbus.New(ctx, nc, natsbus.Config{Stream: e.NATSStream, Prefix: e.NATSPrefix, Logger: log})
 	if err != nil {
 		nc.Close()
 		return nil, nil, err

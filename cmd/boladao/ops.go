@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
 )
@@ -14,6 +16,8 @@ import (
 // sqlDeployment adds what only a SQL database has (pool statistics).
 type deployment struct {
 	store     *bunstore.Store // nil for the in-memory store
+	outbox    events.RelayStore
+	now       func() time.Time
 	backupDir string
 	warnings  []string
 	coverage  string
@@ -24,12 +28,13 @@ type sqlDeployment struct{ *deployment }
 var (
 	_ httpapi.Ops              = (*deployment)(nil)
 	_ httpapi.CoverageReporter = (*deployment)(nil)
+	_ httpapi.OutboxReporter   = (*deployment)(nil)
 	_ httpapi.DBStatsReporter  = sqlDeployment{}
 )
 
 // newOps returns the Ops of the backend b.
 func newOps(b backend, cfg config, warnings []string) httpapi.Ops {
-	d := &deployment{backupDir: cfg.BackupDir, warnings: slices.Clone(warnings), coverage: cfg.CoverageFile}
+	d := &deployment{outbox: b, now: time.Now, backupDir: cfg.BackupDir, warnings: slices.Clone(warnings), coverage: cfg.CoverageFile}
 	if st, ok := b.(*bunstore.Store); ok {
 		d.store = st
 		return sqlDeployment{d}
@@ -88,6 +93,20 @@ func (d *deployment) Warnings() []string { return slices.Clone(d.warnings) }
 
 // CoverageProfile is BOLADAO_COVERAGE_FILE.
 func (d *deployment) CoverageProfile() string { return d.coverage }
+
+// OutboxLag reports the outbox's pending events and dead letters, for
+// /metrics and the monitoring status.
+func (d *deployment) OutboxLag(ctx context.Context) (httpapi.OutboxLag, error) {
+	st, err := d.outbox.OutboxStats(ctx)
+	if err != nil {
+		return httpapi.OutboxLag{}, err
+	}
+	lag := httpapi.OutboxLag{Pending: st.Pending, DeadLetters: st.DeadLetters}
+	if !st.OldestPendingAt.IsZero() {
+		lag.OldestAge = max(0, d.now().Sub(st.OldestPendingAt))
+	}
+	return lag, nil
+}
 
 // DBStats reports the connection pools.
 func (d sqlDeployment) DBStats() map[string]sql.DBStats { return d.store.PoolStats() }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
 )
 
 // Attempts is how many times the buses under test must call a failing
@@ -49,6 +50,7 @@ func Run(t *testing.T, newBus Factory) {
 		{"OrderPerSubscriber", testOrder},
 		{"RetryUntilSuccess", testRetry},
 		{"DeadLetter", testDeadLetter},
+		{"UnavailableIsNoAttempt", testUnavailable},
 		{"CancelledSubscriptionStops", testCancel},
 		{"InvalidSubscription", testInvalid},
 		{"Watch", testWatch},
@@ -227,6 +229,41 @@ func testDeadLetter(t *testing.T, b events.Bus) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, Attempts, calls, "no attempt after the last one")
+}
+
+// testUnavailable checks that failures of the infrastructure
+// (storage.ErrUnavailable) do not spend a handler's attempts: a handler
+// failing that way more often than Attempts, then once on its own, then
+// succeeding, handles the event and leaves no dead letter.
+func testUnavailable(t *testing.T, b events.Bus) {
+	var (
+		mu    sync.Mutex
+		calls int
+		r     recorder
+	)
+	const outage = Attempts + 2
+	subscribe(t, b, "through_outage", "thing.*", func(ctx context.Context, ev events.Event) error {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		switch {
+		case n <= outage:
+			return fmt.Errorf("writing deliveries: %w", storage.ErrUnavailable)
+		case n == outage+1:
+			return errors.New("a failure of the handler's own")
+		}
+		return r.handle(ctx, ev)
+	})
+	ev := Event(t, "thing.changed", "1", 0)
+	require.NoError(t, b.Publish(t.Context(), ev), "no dead letter")
+	r.waitFor(t, []string{ev.ID})
+	mu.Lock()
+	require.Equal(t, outage+2, calls)
+	mu.Unlock()
+	if dl, ok := b.(DeadLetterer); ok {
+		require.Empty(t, dl.DeadLetters())
+	}
 }
 
 func testCancel(t *testing.T, b events.Bus) {

@@ -24,7 +24,9 @@ type Config struct {
 	// Prefix starts every subject (default "boladao").
 	Prefix string
 	// Attempts is how many deliveries a failing handler gets before the
-	// event becomes a dead letter for it (default 5).
+	// event becomes a dead letter for it (default 5). A failure for which
+	// events.IsUnavailable holds is retried in place, with backoff, and
+	// does not count.
 	Attempts int
 	// Backoff is the wait before the second delivery, doubled for each
 	// further one up to MaxBackoff (defaults 1 s and 1 min).
@@ -277,7 +279,10 @@ func (b *Bus) handle(ctx context.Context, name string, h events.Handler, msg jet
 		_ = msg.Term()
 		return
 	}
-	err := callHandler(ctx, h, ev)
+	err := b.callThroughOutages(ctx, h, ev, msg)
+	if ctx.Err() != nil {
+		return // stopping: the server redelivers the message after AckWait
+	}
 	if err == nil {
 		if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
 			b.cfg.Logger.WarnContext(ctx, "natsbus: ack failed; the event will be redelivered", "event_id", ev.ID, "error", err)
@@ -301,6 +306,30 @@ func (b *Bus) handle(ctx context.Context, name string, h events.Handler, msg jet
 		wait *= 2
 	}
 	_ = msg.NakWithDelay(min(wait, b.cfg.MaxBackoff))
+}
+
+// callThroughOutages calls h until it returns something other than an
+// infrastructure failure (events.IsUnavailable), or ctx ends. Those
+// failures are retried here, with backoff, while the message is kept in
+// progress: JetStream counts deliveries, and a database outage must not
+// spend the subscriber's attempts.
+func (b *Bus) callThroughOutages(ctx context.Context, h events.Handler, ev events.Event, msg jetstream.Msg) error {
+	wait := b.cfg.Backoff
+	for {
+		err := callHandler(ctx, h, ev)
+		if err == nil || !events.IsUnavailable(err) || ctx.Err() != nil {
+			return err
+		}
+		if err := msg.InProgress(); err != nil && ctx.Err() == nil {
+			b.cfg.Logger.WarnContext(ctx, "natsbus: extending the ack wait failed", "event_id", ev.ID, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, b.cfg.MaxBackoff, b.cfg.AckWait/2)
+	}
 }
 
 func callHandler(ctx context.Context, h events.Handler, ev events.Event) (err error) {

@@ -32,6 +32,7 @@ import (
 //	go_sql_*{db_name}                                  connection pools (when Ops reports them)
 //	boladao_outbox_pending_events                      outbox rows not yet delivered (when Ops reports it)
 //	boladao_outbox_oldest_pending_age_seconds          age of the oldest of them
+//	boladao_outbox_dead_letters                        outbox events in the dead-letter state (when Ops reports it)
 //	boladao_webhook_*                                  webhook endpoints and deliveries (see WebhookReporter)
 //
 // route is the ServeMux pattern that serves the request ("GET
@@ -239,6 +240,8 @@ func (m *metrics) write(ctx context.Context, w io.Writer) {
 		fmt.Fprintf(w, "boladao_outbox_pending_events %d\n", lag.Pending)
 		header(w, "boladao_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest undelivered outbox event (0 when none), read at scrape time.")
 		fmt.Fprintf(w, "boladao_outbox_oldest_pending_age_seconds %s\n", strconv.FormatFloat(lag.OldestAge.Seconds(), 'g', -1, 64))
+		header(w, "boladao_outbox_dead_letters", "gauge", "Outbox events in the dead-letter state (a subscriber gave up on them), read at scrape time.")
+		fmt.Fprintf(w, "boladao_outbox_dead_letters %d\n", lag.DeadLetters)
 	}
 	if m.hooks != nil {
 		m.hooks.write(ctx, w)

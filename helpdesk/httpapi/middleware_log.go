@@ -66,6 +66,10 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // logInfo is filled in by inner layers for the access log.
 type logInfo struct {
 	pattern string
+	// logged is set by accessLog: its line reports the request's failure
+	// (err), so that a failed request logs one line, not two.
+	logged bool
+	err    string
 }
 
 // capturePattern wraps the router (the *http.ServeMux), innermost, so the
@@ -103,6 +107,7 @@ func capturePattern(mux http.Handler) http.Handler {
 // remote_ip (from clientIP, or RemoteAddr when nil), request_id and
 // user_agent. It never logs headers such as Authorization or Cookie, nor
 // bodies. 5xx responses and aborted requests log at Error, others at Info.
+// The error a handler failed with (api.fail) is added as "error".
 // A panic passing through is logged as aborted and continues unwinding.
 func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(http.Handler) http.Handler {
 	if clientIP == nil {
@@ -112,6 +117,7 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			info, r := requestInfo(r)
+			info.logged = true
 			rec := newStatusRecorder(w)
 			completed := false
 			defer func() {
@@ -150,6 +156,9 @@ func accessLog(logger *slog.Logger, clientIP func(*http.Request) string) func(ht
 				}
 				if r.URL.RawQuery != "" {
 					attrs = append(attrs, slog.String("query", redactQuery(r.URL.RawQuery)))
+				}
+				if info.err != "" {
+					attrs = append(attrs, slog.String("error", info.err))
 				}
 				if !completed {
 					attrs = append(attrs, slog.Bool("aborted", true))

@@ -55,12 +55,16 @@ type DBStatsReporter interface {
 	DBStats() map[string]sql.DBStats
 }
 
-// OutboxLag describes the outbox events not yet delivered.
+// OutboxLag describes the outbox events not yet delivered, and those that
+// never will be.
 type OutboxLag struct {
 	// Pending counts the undelivered events.
 	Pending int
 	// OldestAge is the age of the oldest of them (0 when none).
 	OldestAge time.Duration
+	// DeadLetters counts the events in the dead-letter state: a subscriber
+	// gave up on them (PendingEvents lists them).
+	DeadLetters int
 }
 
 // OutboxReporter is implemented by an Ops that knows how far the outbox
@@ -509,7 +513,8 @@ func (a *api) monitoringStatus(w http.ResponseWriter, r *http.Request, p helpdes
 		if err != nil {
 			return err
 		}
-		out["outbox"] = map[string]any{"pending": lag.Pending, "oldest_pending_seconds": int64(lag.OldestAge.Seconds())}
+		out["outbox"] = map[string]any{"pending": lag.Pending, "oldest_pending_seconds": int64(lag.OldestAge.Seconds()),
+			"dead_letters": lag.DeadLetters}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

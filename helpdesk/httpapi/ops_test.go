@@ -52,7 +52,7 @@ func (f *fakeOps) DBStats() map[string]sql.DBStats {
 }
 
 func (f *fakeOps) OutboxLag(context.Context) (httpapi.OutboxLag, error) {
-	return httpapi.OutboxLag{Pending: 3, OldestAge: 90 * time.Second}, nil
+	return httpapi.OutboxLag{Pending: 3, OldestAge: 90 * time.Second, DeadLetters: 2}, nil
 }
 
 func (f *fakeOps) CoverageProfile() string { return f.profile }
@@ -87,6 +87,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`go_sql_max_open_connections{db_name="write"} 1`,
 		`boladao_outbox_pending_events 3`,
 		`boladao_outbox_oldest_pending_age_seconds 90`,
+		`boladao_outbox_dead_letters 2`,
 		`go_goroutines`,
 	} {
 		require.Contains(t, body, want)
@@ -344,6 +345,7 @@ func TestMonitoringStatus(t *testing.T) {
 		Outbox     struct {
 			Pending int   `json:"pending"`
 			Oldest  int64 `json:"oldest_pending_seconds"`
+			Dead    int   `json:"dead_letters"`
 		} `json:"outbox"`
 	}
 	r.JSON(t, &st)
@@ -351,6 +353,7 @@ func TestMonitoringStatus(t *testing.T) {
 	require.EqualValues(t, 60, st.Uptime)
 	require.Equal(t, 3, st.Outbox.Pending)
 	require.EqualValues(t, 90, st.Outbox.Oldest)
+	require.Equal(t, 2, st.Outbox.Dead)
 	require.Positive(t, st.Goroutines)
 
 	ops.notReady = errors.New("1 migration pending")

@@ -51,7 +51,7 @@ import (
 //	body-too-large       413 the body exceeds the size limit
 //	unsupported-media-type 415 the body is not sent as application/json
 //	rate-limited         429 too many requests; see Retry-After
-//	unavailable          503 the request was canceled or timed out before it completed
+//	unavailable          503 the request was canceled or timed out before it completed, or the database is unreachable (Retry-After)
 //	not-configured       409 the integration (WhatsApp, AI provider) is not configured or not enabled
 //	bad-signature        401 a webhook's signature (X-Hub-Signature-256) is missing or wrong
 //	bad-verify-token     403 a webhook handshake with an unknown verify token
@@ -137,6 +137,10 @@ func retryAfterSeconds(d time.Duration) int64 {
 	return s
 }
 
+// unavailableRetryAfter is the Retry-After of a 503 caused by an
+// unreachable database.
+const unavailableRetryAfter = 2 * time.Second
+
 func newProblem(status int, slug, detail string) Problem {
 	return Problem{Type: ProblemTypeBase + slug, Title: http.StatusText(status), Status: status, Detail: detail}
 }
@@ -155,6 +159,8 @@ func newProblem(status int, slug, detail string) Problem {
 //     allowed_transitions (what this actor may do instead).
 //   - context.Canceled and context.DeadlineExceeded are 503 unavailable; when
 //     the client went away the write is harmless and unseen.
+//   - storage.ErrUnavailable (the database is unreachable) is 503 unavailable
+//     with Retry-After: the request failed whole and may be sent again.
 //   - Anything unrecognised is 500 with a generic detail: the real error
 //     never reaches the client, and the caller must log it.
 func problemFor(err error) Problem {
@@ -173,6 +179,10 @@ func problemFor(err error) Problem {
 	switch {
 	case err == nil:
 		return newProblem(http.StatusInternalServerError, "internal", "an unexpected error occurred; quote the request_id when reporting it")
+	case errors.Is(err, storage.ErrUnavailable):
+		p := newProblem(http.StatusServiceUnavailable, "unavailable", "the database is unreachable at the moment; nothing was changed: retry shortly")
+		p.retryAfter = unavailableRetryAfter
+		return p
 	case errors.As(err, &derr):
 		p := newProblem(http.StatusBadRequest, "malformed-json", derr.Error())
 		if derr.Field != "" {

@@ -50,6 +50,8 @@ func TestProblemFor(t *testing.T) {
 		{name: "illegal transition", err: fmt.Errorf("tickets: transition: %w", illegal), status: 409, slug: "illegal-transition", allowed: []string{}},
 		{name: "bare illegal transition", err: workflow.ErrIllegalTransition, status: 409, slug: "illegal-transition"},
 		{name: "conflict", err: fmt.Errorf("orders: %w", storage.ErrConflict), status: 409, slug: "conflict"},
+		{name: "database unavailable is 503 with Retry-After", err: fmt.Errorf("tickets: create: committing: %w", storage.ErrUnavailable),
+			status: 503, slug: "unavailable", detailHas: "database is unreachable", retryAfter: unavailableRetryAfter},
 		{name: "stale", err: fmt.Errorf("tickets: update: %w", storage.ErrStale), status: 412, slug: "stale", detailHas: "If-Match"},
 		{name: "bad cursor", err: fmt.Errorf("page: %w", storage.ErrBadCursor), status: 400, slug: "bad-cursor"},
 		{name: "no company", err: fmt.Errorf("tickets: list: %w", tenant.ErrNoCompany), status: 400, slug: "no-company", detailHas: "X-Company-ID"},

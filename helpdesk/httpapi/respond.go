@@ -25,13 +25,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// fail writes err as a problem, logging it first when it is a server error.
-// Permission refusals and malformed, oversized or wrongly typed requests go
-// to the security audit.
+// fail writes err as a problem. A server error is logged once: by the
+// access log's line for the request, which carries the error, or without
+// an access log around the handler on a line of its own. Permission
+// refusals and malformed, oversized or wrongly typed requests go to the
+// security audit.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
 	switch {
 	case p.Status >= 500:
+		if info, ok := r.Context().Value(logInfoKey).(*logInfo); ok && info.logged {
+			info.err = err.Error()
+			break
+		}
 		a.log.ErrorContext(r.Context(), "request failed", "error", err.Error(),
 			"request_id", requestIDFrom(r.Context()), "method", r.Method, "path", r.URL.Path)
 	case p.Status == http.StatusForbidden && errors.Is(err, tenant.ErrForbidden):

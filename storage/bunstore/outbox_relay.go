@@ -298,6 +298,28 @@ func (s *Store) PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int
 	return int(n), nil
 }
 
+// OutboxStats implements events.RelayStore with index-only reads: the
+// pending events through outbox_pending_idx, the dead letters through
+// outbox_dead_idx (partial indexes, as small as what they count).
+func (s *Store) OutboxStats(ctx context.Context) (events.OutboxStats, error) {
+	var st events.OutboxStats
+	var oldest []time.Time
+	err := s.read.NewRaw(`SELECT
+		(SELECT count(*) FROM outbox WHERE delivered_at IS NULL),
+		(SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL)`).Scan(ctx, &st.Pending, &st.DeadLetters)
+	if err == nil && st.Pending > 0 {
+		err = s.read.NewSelect().Table("outbox").Column("occurred_at").Where("delivered_at IS NULL").
+			OrderExpr("seq ASC").Limit(1).Scan(ctx, &oldest)
+	}
+	if err != nil {
+		return events.OutboxStats{}, translate(err, "counting outbox events")
+	}
+	if len(oldest) > 0 {
+		st.OldestPendingAt = oldest[0].UTC()
+	}
+	return st, nil
+}
+
 // ListenOutbox implements events.OutboxNotifier: wake is called after every
 // commit of this process that appended events and, on PostgreSQL, after
 // every NOTIFY on the outbox channel, which every process sends after such

@@ -34,7 +34,8 @@ type withCommitKey struct{}
 
 // runTx runs fn in a transaction on the writer. On PostgreSQL fn gets the
 // transaction's withCommit (nil on SQLite), and a failure of its
-// statements is reported as theirs, translated.
+// statements is reported as theirs, translated. A lost connection is
+// reported as storage.ErrUnavailable, whichever statement met it.
 func (s *Store) runTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx, wc *withCommit) error) error {
 	var wc *withCommit
 	if s.dialect == Postgres {
@@ -45,7 +46,7 @@ func (s *Store) runTx(ctx context.Context, db *bun.DB, fn func(ctx context.Conte
 	if ce := (*errWithCommit)(nil); errors.As(err, &ce) {
 		return translate(ce.err, "committing")
 	}
-	return err
+	return classify(err)
 }
 
 // execAtCommit sends q with wc's COMMIT, or runs it now when wc is nil.

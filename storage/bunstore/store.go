@@ -221,7 +221,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 func (s *Store) DB() *bun.DB { return s.write }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return classify(s.read.PingContext(ctx)) }
 
 // Close closes every connection.
 func (s *Store) Close() error {

@@ -161,6 +161,29 @@ func (s *Store) PruneOutbox(ctx context.Context, deliveredBefore time.Time) (int
 	return n, nil
 }
 
+// OutboxStats implements events.RelayStore.
+func (s *Store) OutboxStats(ctx context.Context) (events.OutboxStats, error) {
+	if err := ctx.Err(); err != nil {
+		return events.OutboxStats{}, fmt.Errorf("memory: counting outbox events: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var st events.OutboxStats
+	for _, ev := range s.t.outbox {
+		rs := s.t.relay.state[ev.ID]
+		switch {
+		case rs != nil && !rs.deadAt.IsZero():
+			st.DeadLetters++
+		case rs == nil || rs.deliveredAt.IsZero():
+			st.Pending++
+			if st.OldestPendingAt.IsZero() || ev.OccurredAt.Before(st.OldestPendingAt) {
+				st.OldestPendingAt = ev.OccurredAt.UTC()
+			}
+		}
+	}
+	return st, nil
+}
+
 // ListenOutbox implements events.OutboxNotifier: wake is called after every
 // unit of work that appended events, until ctx is done.
 func (s *Store) ListenOutbox(ctx context.Context, wake func()) error {

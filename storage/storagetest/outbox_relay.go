@@ -22,6 +22,7 @@ var relayCases = []struct {
 	{"RelayRetryHoldsTheAggregate", testRelayRetryHoldsAggregate},
 	{"RelayDeadLettersAndPrune", testRelayDeadLetters},
 	{"RelayConcurrentClaimsNeverOverlap", testRelayConcurrentClaims},
+	{"OutboxStats", testOutboxStats},
 }
 
 // appendEvents commits one event per (aggregate id) in aggs, in order, in
@@ -234,4 +235,36 @@ func testRelayConcurrentClaims(t *testing.T, b Backend) {
 	for _, id := range want {
 		require.Equal(t, 1, seen[id], "each event is handed over exactly once here")
 	}
+}
+
+// testOutboxStats checks the monitoring counts: pending events (with the
+// oldest one's time) and dead letters, across companies.
+func testOutboxStats(t *testing.T, b Backend) {
+	st, err := b.OutboxStats(ctx(t))
+	require.NoError(t, err)
+	require.Equal(t, events.OutboxStats{}, st, "an empty outbox")
+
+	co := newCompany(t, b.Directory(), "Acme", "")
+	other := newCompany(t, b.Directory(), "Other", "")
+	st, err = b.OutboxStats(ctx(t))
+	require.NoError(t, err)
+	base := st.Pending // creating companies wrote events of their own
+	mine := appendEvents(t, b, co.ID, "thing.happened", "a", "b", "c")
+	appendEvents(t, b, other.ID, "thing.happened", "z")
+	claimOutbox(t, b, at, 100, func(r events.OutboxRecord) *events.OutboxOutcome {
+		switch r.ID {
+		case mine[0].ID:
+			return &events.OutboxOutcome{ID: r.ID, Delivered: true, Dead: true, Err: "subscriber x gave up"}
+		case mine[1].ID:
+			return &events.OutboxOutcome{ID: r.ID, Err: "bus down", RetryAt: at.Add(time.Minute)}
+		case mine[2].ID:
+			return nil // no outcome: left pending as it was
+		}
+		return delivered(r)
+	})
+	st, err = b.OutboxStats(ctx(t))
+	require.NoError(t, err)
+	require.Equal(t, 2, st.Pending, "the retried event and the one left alone (the %d earlier ones were delivered)", base)
+	require.Equal(t, 1, st.DeadLetters)
+	require.True(t, st.OldestPendingAt.Equal(mine[1].OccurredAt), "%v != %v", st.OldestPendingAt, mine[1].OccurredAt)
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/storage/bunstore/bunstoretest"
+)
+
+// TestServeSurvivesPostgresOutage serves on PostgreSQL through a proxy
+// that the test cuts, as a stopped or unreachable server would be: requests
+// fail at once with a 503 problem (no hang), each logged on one ERROR line,
+// /ready reports the database, and the server recovers by itself when the
+// database comes back.
+func TestServeSurvivesPostgresOutage(t *testing.T) {
+	t.Parallel()
+	proxy, dbURL := bunstoretest.NewProxy(t, bunstoreTestPostgres(t))
+	s := launch(t, map[string]string{"BOLADAO_DATABASE_URL": dbURL, "BOLADAO_ADMIN_PASSWORD": "admin-password-1",
+		"BOLADAO_BCRYPT_COST": "4", "BOLADAO_JWT_SECRET": strings.Repeat("s", 40)})
+	root := s.login(t, "admin@boladao.local", "admin-password-1")
+	status, body := s.call(t, "POST", "/admin/api/companies", root, map[string]string{"name": "Before"})
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	status, body = s.call(t, "GET", "/ready", "", nil)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+
+	proxy.Cut()
+	client := &http.Client{Timeout: 5 * time.Second} // pgdriver's own timeouts are longer: failing within it is failing fast
+	req, err := http.NewRequestWithContext(t.Context(), "POST", s.base+"/admin/api/companies", strings.NewReader(`{"name":"During"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+root)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	require.NoError(t, err, "the request fails fast instead of hanging")
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", raw)
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+	var problem struct{ Type, Detail string }
+	require.NoError(t, json.Unmarshal(raw, &problem))
+	require.True(t, strings.HasSuffix(problem.Type, "/unavailable"), problem.Type)
+	require.Contains(t, problem.Detail, "database")
+	requestID := resp.Header.Get("X-Request-ID")
+	require.NotEmpty(t, requestID)
+
+	status, body = s.call(t, "GET", "/ready", "", nil)
+	require.Equal(t, http.StatusServiceUnavailable, status, "%s", body)
+	require.Contains(t, string(body), "database")
+
+	// The failed request is logged once, at ERROR, with its error.
+	var lines []map[string]any
+	for _, line := range bytes.Split([]byte(s.out.String()), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(line, &m) == nil && m["request_id"] == requestID && m["level"] == "ERROR" {
+			lines = append(lines, m)
+		}
+	}
+	require.Len(t, lines, 1, "one ERROR line for the failed request:\n%s", s.out.String())
+	require.Contains(t, lines[0]["error"], "database unavailable")
+	require.EqualValues(t, http.StatusServiceUnavailable, lines[0]["status"])
+
+	proxy.Restore(t)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		status, body := s.call(t, "GET", "/ready", "", nil)
+		assert.Equal(c, http.StatusOK, status, "%s", body)
+	}, 15*time.Second, 50*time.Millisecond, "the server recovers by itself")
+	status, body = s.call(t, "POST", "/admin/api/companies", root, map[string]string{"name": "After"})
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+}
