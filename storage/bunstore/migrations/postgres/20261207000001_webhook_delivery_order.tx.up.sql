@@ -6,7 +6,17 @@ UPDATE webhook_deliveries SET seq = (SELECT count(*) FROM webhook_deliveries p W
     AND p.endpoint_id = webhook_deliveries.endpoint_id AND p.aggregate_key = webhook_deliveries.aggregate_key
     AND p.id <= webhook_deliveries.id);
 --bun:split
-CREATE INDEX webhook_deliveries_seq_idx ON webhook_deliveries (company_id, endpoint_id, aggregate_key, seq);
+-- The last sequence number of an endpoint's aggregate.
+CREATE INDEX webhook_deliveries_seq_idx ON webhook_deliveries (aggregate_key, endpoint_id, seq);
+--bun:split
+-- The unique key of an endpoint's event leads with event_id: enqueueing
+-- looks deliveries up by event only through it (the endpoint and company
+-- are compared as expressions), so that no planner, misled by the
+-- statistics of a table that has just filled up, probes an index by
+-- company and endpoint instead and reads every delivery of the endpoint.
+DROP INDEX webhook_deliveries_event_key;
+--bun:split
+CREATE UNIQUE INDEX webhook_deliveries_event_key ON webhook_deliveries (event_id, endpoint_id, company_id);
 --bun:split
 -- The dispatcher that claimed a pending delivery ('' when none); its claim
 -- lasts until next_attempt_at, and a live dispatcher renews it.
