@@ -6,14 +6,14 @@ UPDATE webhook_deliveries SET seq = (SELECT count(*) FROM webhook_deliveries p W
     AND p.endpoint_id = webhook_deliveries.endpoint_id AND p.aggregate_key = webhook_deliveries.aggregate_key
     AND p.id <= webhook_deliveries.id);
 --bun:split
--- The last sequence number of an endpoint's aggregate.
-CREATE INDEX webhook_deliveries_seq_idx ON webhook_deliveries (aggregate_key, endpoint_id, seq);
+CREATE INDEX webhook_deliveries_seq_idx ON webhook_deliveries (company_id, endpoint_id, aggregate_key, seq);
 --bun:split
--- The unique key of an endpoint's event leads with event_id: enqueueing
--- looks deliveries up by event only through it (the endpoint and company
--- are compared as expressions), so that no planner, misled by the
--- statistics of a table that has just filled up, probes an index by
--- company and endpoint instead and reads every delivery of the endpoint.
+-- The unique key of an endpoint's event (ON CONFLICT's arbiter) leads with
+-- event_id: enqueueing looks an endpoint's event up through it alone,
+-- comparing the endpoint and company as expressions (endpoint_id + 0), so
+-- that no planner, misled by the statistics of a table that has just
+-- filled up, probes an index by company and endpoint instead and reads
+-- every delivery of the endpoint for each new one.
 DROP INDEX webhook_deliveries_event_key;
 --bun:split
 CREATE UNIQUE INDEX webhook_deliveries_event_key ON webhook_deliveries (event_id, endpoint_id, company_id);
@@ -34,10 +34,10 @@ CREATE INDEX webhook_deliveries_aggregate_idx ON webhook_deliveries (company_id,
 --bun:split
 -- The first failure since the last success: endpoints failing for too
 -- long are disabled.
-ALTER TABLE webhook_endpoints ADD COLUMN failing_since TEXT;
+ALTER TABLE webhook_endpoints ADD COLUMN failing_since TIMESTAMPTZ;
 --bun:split
 -- The secret before the last rotation, still signing until
 -- previous_secret_until.
 ALTER TABLE webhook_endpoints ADD COLUMN previous_secret TEXT NOT NULL DEFAULT '';
 --bun:split
-ALTER TABLE webhook_endpoints ADD COLUMN previous_secret_until TEXT;
+ALTER TABLE webhook_endpoints ADD COLUMN previous_secret_until TIMESTAMPTZ;
