@@ -46,8 +46,9 @@ func newDelivery(ep Endpoint, ev events.Event, due time.Time) (Delivery, error) 
 		NextAttemptAt: due.UTC(), CreatedAt: now, UpdatedAt: now}, nil
 }
 
-// HandleEvent is the bus handler: it writes one delivery per active
-// endpoint of the event's company whose filter matches. It is idempotent.
+// HandleEvent is the bus handler: it writes one delivery per endpoint of
+// the event's company whose filter matches, active or not (an inactive
+// endpoint's deliveries are held until it is enabled). It is idempotent.
 //
 // Concurrent calls are grouped: the first caller writes its event and
 // every event that arrives meanwhile in one statement (group commit), so
@@ -145,19 +146,19 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 	if _, err := s.store.EnqueueDeliveries(ctx, ds, lease, s.owner); err != nil {
 		return err
 	}
-	var held []Delivery
+	var claimed []Delivery
 	waiting := map[int64]bool{} // endpoints with deliveries left for a claim
 	for _, d := range ds {
 		switch {
 		case d.ID == 0: // enqueued before
 		case !d.ClaimedUntil.IsZero():
-			held = append(held, d)
+			claimed = append(claimed, d)
 		default:
 			waiting[d.EndpointID] = true
 		}
 	}
-	s.claims.add(held)
-	s.handOff(ctx, held, waiting)
+	s.claims.add(claimed)
+	s.handOff(ctx, claimed, waiting)
 	return nil
 }
 
@@ -167,11 +168,11 @@ func (s *Service) enqueue(ctx context.Context, batch []*enqueueReq) error {
 // dispatcher cannot take (it stopped, or the queue is full) is released.
 // Endpoints in waiting have deliveries that only a claim can take: their
 // workers claim them, or the dispatcher is woken for idle ones.
-func (s *Service) handOff(ctx context.Context, held []Delivery, waiting map[int64]bool) {
+func (s *Service) handOff(ctx context.Context, claimed []Delivery, waiting map[int64]bool) {
 	var release []Delivery
 	wake := false
 	s.mu.Lock()
-	for id, ds := range byEndpoint(held) {
+	for id, ds := range byEndpoint(claimed) {
 		w := s.inflight[id]
 		switch {
 		case s.runCtx == nil:

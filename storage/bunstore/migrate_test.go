@@ -300,6 +300,8 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"outbox(delivered_at)":                   "outbox_delivered_at_idx: pruning deletes old delivered events of every company",
 		"webhook_deliveries(next_attempt_at,id)": "webhook_deliveries_due_idx: the dispatcher finds the due deliveries of every company",
 		"webhook_deliveries(updated_at)":         "webhook_deliveries_done_idx: pruning finds old finished deliveries of every company",
+		"webhook_deliveries(event_id,endpoint_id,company_id)": "webhook_deliveries_event_key: event IDs are global (receivers dedupe on them); " +
+			"enqueueing finds an endpoint's event through this index alone, company_id included",
 	}
 	// An inbound WhatsApp notification names the business number, and the
 	// subscription handshake the verify token, before the company is known.

@@ -89,7 +89,7 @@ func TestConnectionLossIsUnavailable(t *testing.T) {
 				}
 				// What the webhooks subscriber does with an event: the bus
 				// must see these failures as the database's.
-				if _, err := s.Webhooks().ActiveEndpoints(ctx, 1); err != nil {
+				if _, err := s.Webhooks().CompanyEndpoints(ctx, 1); err != nil {
 					failures = append(failures, err)
 				}
 				if _, err := s.Webhooks().EnqueueDeliveries(ctx, []webhooks.Delivery{{CompanyID: 1, EndpointID: 1, EventID: "evt_x",

@@ -319,7 +319,13 @@ var deliveryColumns = []string{"company_id", "endpoint_id", "event_id", "event_t
 var valuesColumns = append(slices.Clone(deliveryColumns), "held_until", "owner")
 
 // claimingInsert is EnqueueDeliveries' statement; its argument is the
-// VALUES list (valuesColumns, _order).
+// VALUES list (valuesColumns, _order). Its lookup by event compares the
+// endpoint and company as expressions (x.endpoint_id + 0), so that it can
+// use one index only, webhook_deliveries_event_key, which leads with
+// event_id: with the statistics of a table that has just filled up,
+// PostgreSQL otherwise probed an index by company and endpoint and read
+// every delivery of the endpoint for each row (100 ms for two rows among
+// 5,000).
 var claimingInsert = func() string {
 	sel := make([]string, len(deliveryColumns))
 	for i, c := range deliveryColumns {
@@ -337,8 +343,8 @@ var claimingInsert = func() string {
 		    coalesce((SELECT max(x.seq) FROM webhook_deliveries x WHERE x.company_id = v.company_id
 		        AND x.endpoint_id = v.endpoint_id AND x.aggregate_key = v.aggregate_key), 0)
 		      + row_number() OVER (PARTITION BY v.endpoint_id, v.aggregate_key ORDER BY v._order) AS seq
-		  FROM v WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.company_id = v.company_id
-		    AND x.endpoint_id = v.endpoint_id AND x.event_id = v.event_id))
+		  FROM v WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.event_id = v.event_id
+		    AND x.endpoint_id + 0 = v.endpoint_id AND x.company_id + 0 = v.company_id))
 		INSERT INTO webhook_deliveries (` + cols + `, seq, claimed_by)
 		SELECT ` + strings.Join(sel, ", ") + `, w.seq, CASE WHEN w.waits THEN '' ELSE w.owner END
 		FROM w WHERE true ORDER BY w._order

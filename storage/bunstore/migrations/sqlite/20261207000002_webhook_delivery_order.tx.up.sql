@@ -8,6 +8,16 @@ UPDATE webhook_deliveries SET seq = (SELECT count(*) FROM webhook_deliveries p W
 --bun:split
 CREATE INDEX webhook_deliveries_seq_idx ON webhook_deliveries (company_id, endpoint_id, aggregate_key, seq);
 --bun:split
+-- The unique key of an endpoint's event (ON CONFLICT's arbiter) leads with
+-- event_id: enqueueing looks an endpoint's event up through it alone,
+-- comparing the endpoint and company as expressions (endpoint_id + 0), so
+-- that no planner, misled by the statistics of a table that has just
+-- filled up, probes an index by company and endpoint instead and reads
+-- every delivery of the endpoint for each new one.
+DROP INDEX webhook_deliveries_event_key;
+--bun:split
+CREATE UNIQUE INDEX webhook_deliveries_event_key ON webhook_deliveries (event_id, endpoint_id, company_id);
+--bun:split
 -- The dispatcher that claimed a pending delivery ('' when none); its claim
 -- lasts until next_attempt_at, and a live dispatcher renews it.
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
