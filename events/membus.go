@@ -75,7 +75,10 @@ type localGroup struct {
 	next     int
 }
 
-type localHandler struct{ h Handler }
+type localHandler struct {
+	ctx context.Context // the subscription's: once done, h is not called again
+	h   Handler
+}
 
 var (
 	_ Bus     = (*LocalBus)(nil)
@@ -113,7 +116,7 @@ func (b *LocalBus) Subscribe(ctx context.Context, sub Subscription, h Handler) e
 	} else if g.sub.Pattern != sub.Pattern {
 		return fmt.Errorf("events: subscription %s already listens to %q, not %q: use another name", sub.Name, g.sub.Pattern, sub.Pattern)
 	}
-	lh := &localHandler{h: h}
+	lh := &localHandler{ctx: ctx, h: h}
 	g.handlers = append(g.handlers, lh)
 	context.AfterFunc(ctx, func() { b.remove(sub.Name, lh) })
 	return nil
@@ -202,9 +205,16 @@ func (b *LocalBus) Publish(ctx context.Context, ev Event) error {
 		if len(g.handlers) == 0 || !Match(g.sub.Pattern, ev.Type) {
 			continue
 		}
-		lh := g.handlers[g.next%len(g.handlers)]
-		g.next++
-		targets = append(targets, target{name, lh.h})
+		// The next handler whose subscription is live: a cancelled one is
+		// removed asynchronously, but never called again.
+		for range len(g.handlers) {
+			lh := g.handlers[g.next%len(g.handlers)]
+			g.next++
+			if lh.ctx.Err() == nil {
+				targets = append(targets, target{name, lh.h})
+				break
+			}
+		}
 	}
 	b.mu.Unlock()
 	notifyWatchers(watchers, ev)

@@ -77,12 +77,13 @@ func TestRelayRetriesAFailingBusInOrderPerAggregate(t *testing.T) {
 	go func() { done <- relay.Run(ctx) }()
 
 	evs := appendN(t, store, 40)
-	time.Sleep(50 * time.Millisecond)
-	pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
-	require.NoError(t, err)
-	require.Len(t, pending, 40)
-	require.Positive(t, pending[0].Attempts)
-	require.Equal(t, "bus unreachable", pending[0].LastError)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
+		if assert.NoError(c, err) && assert.Len(c, pending, 40) {
+			assert.Positive(c, pending[0].Attempts, "the relay tried and failed")
+			assert.Equal(c, "bus unreachable", pending[0].LastError)
+		}
+	}, 5*time.Second, 5*time.Millisecond)
 
 	bus.mu.Lock()
 	bus.down = false
@@ -98,7 +99,7 @@ func TestRelayRetriesAFailingBusInOrderPerAggregate(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
-	pending, err = store.PendingOutbox(t.Context(), events.OutboxQuery{})
+	pending, err := store.PendingOutbox(t.Context(), events.OutboxQuery{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
 }

@@ -337,7 +337,9 @@ const RuleCacheTTL = 2 * time.Second
 // ruleCache holds each company's rules for RuleCacheTTL. The zero value is
 // ready.
 type ruleCache struct {
-	ttl       time.Duration // 0: RuleCacheTTL
+	ttl time.Duration // 0: RuleCacheTTL
+	// now reads the monotonic clock (nil: time.Now); tests step their own.
+	now       func() time.Time
 	mu        sync.Mutex
 	byCompany map[tenant.CompanyID]cachedRules
 }
@@ -352,7 +354,15 @@ type cachedRules struct {
 // service's (injectable) clock.
 func (c *ruleCache) get(ctx context.Context, company tenant.CompanyID,
 	load func(context.Context, tenant.CompanyID, string) ([]Rule, error)) ([]Rule, error) {
-	now := time.Now()
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	return c.getAt(ctx, now(), company, load)
+}
+
+func (c *ruleCache) getAt(ctx context.Context, now time.Time, company tenant.CompanyID,
+	load func(context.Context, tenant.CompanyID, string) ([]Rule, error)) ([]Rule, error) {
 	c.mu.Lock()
 	held, ok := c.byCompany[company]
 	c.mu.Unlock()

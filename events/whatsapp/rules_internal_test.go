@@ -55,7 +55,8 @@ func TestRuleCacheReadsOncePerCompanyAndPeriod(t *testing.T) {
 		loads[company]++
 		return []Rule{{ID: int64(loads[company]), CompanyID: company}}, nil
 	}
-	c := ruleCache{ttl: 50 * time.Millisecond}
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC) // stepped by the test, not by the machine
+	c := ruleCache{ttl: 50 * time.Millisecond, now: func() time.Time { return clock }}
 	get := func(company tenant.CompanyID) int64 {
 		rules, err := c.get(t.Context(), company, load)
 		require.NoError(t, err)
@@ -67,7 +68,9 @@ func TestRuleCacheReadsOncePerCompanyAndPeriod(t *testing.T) {
 	c.forget(1)
 	require.EqualValues(t, 2, get(1), "read again after a change")
 	require.EqualValues(t, 1, get(2))
-	time.Sleep(60 * time.Millisecond)
+	clock = clock.Add(49 * time.Millisecond)
+	require.EqualValues(t, 1, get(2), "held until the TTL ends")
+	clock = clock.Add(time.Millisecond)
 	require.EqualValues(t, 2, get(2), "read again once expired")
 	require.Equal(t, map[tenant.CompanyID]int{1: 2, 2: 2}, loads)
 	c.mu.Lock()

@@ -10,6 +10,12 @@ import (
 // OutboxChannel is the store's NOTIFY channel, for the external tests.
 func (s *Store) OutboxChannel() string { return s.relay.channel }
 
+// SetAnnounceHooks sets the test hooks of the NOTIFY sender (see
+// relayHub.drained and relayHub.pause); call it before the first commit.
+func (s *Store) SetAnnounceHooks(drained func(), pause func(ctx context.Context) bool) {
+	s.relay.drained, s.relay.pause = drained, pause
+}
+
 // MigrateFirst exposes migrateFirst to the external tests.
 func (s *Store) MigrateFirst(ctx context.Context, n int) ([]string, error) {
 	return s.migrateFirst(ctx, n)

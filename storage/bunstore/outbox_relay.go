@@ -49,6 +49,25 @@ type relayHub struct {
 	pending      chan struct{}
 	stop         context.CancelFunc
 	stopped      chan struct{}
+	// Tests may set these before the first announce: drained is called
+	// when the sender takes the pending announcement, before its NOTIFY;
+	// pause replaces the wait of announceInterval after each NOTIFY (it
+	// returns false when ctx ended).
+	drained func()
+	pause   func(ctx context.Context) bool
+}
+
+// wait waits announceInterval, or what the test's pause does.
+func (h *relayHub) wait(ctx context.Context) bool {
+	if h.pause != nil {
+		return h.pause(ctx)
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(announceInterval):
+		return true
+	}
 }
 
 func (h *relayHub) add(wake *func()) {
@@ -100,13 +119,14 @@ func (h *relayHub) announce(db *bun.DB) {
 					return
 				case <-h.pending:
 				}
+				if h.drained != nil {
+					h.drained()
+				}
 				// A failed NOTIFY only delays the other relays until
 				// their next poll.
 				_, _ = db.ExecContext(ctx, "SELECT pg_notify(?, '')", h.channel)
-				select {
-				case <-ctx.Done():
+				if !h.wait(ctx) {
 					return
-				case <-time.After(announceInterval):
 				}
 			}
 		}()
