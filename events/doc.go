@@ -7,4 +7,11 @@
 // committed. Each event carries a unique, time-ordered ID that receivers use
 // to ignore duplicates; delivery (relay, bus, webhooks) builds on the outbox
 // rows and never on in-memory callbacks.
+//
+// The Relay hands committed outbox events to a Bus: LocalBus in one
+// process, natsbus for several. Subscribe is durable and shared between the
+// instances that use one name, with retries and dead letters (failures for
+// which IsUnavailable holds, a database outage, are retried without
+// counting); Watch (Watcher) shows every event to every instance, without
+// durability, for live views.
 package events

@@ -24,5 +24,8 @@
 // or short transactions on the writer, outside any unit of work.
 //
 // Driver errors are translated into the storage sentinels: no rows into
-// storage.ErrNotFound, unique violations into storage.ErrConflict.
+// storage.ErrNotFound, unique violations into storage.ErrConflict, and a
+// lost connection (refused, reset, closed, or a session PostgreSQL ended:
+// SQLSTATE 08xxx, 57P01-57P03) into storage.ErrUnavailable, whichever call
+// met it.
 package bunstore
