@@ -308,6 +308,12 @@ func (s *Service) ListStockItems(ctx context.Context, actor tenant.Actor, f Stoc
 	if err := actor.RequireIn(tenant.PermAssetsRead); err != nil {
 		return storage.Page[StockItem]{}, err
 	}
+	var b validation.Builder
+	b.Filter("category", f.Category)
+	b.Search("q", f.Search)
+	if err := b.Err(); err != nil {
+		return storage.Page[StockItem]{}, err
+	}
 	return s.store.ListStockItems(ctx, actor.CompanyID, f, p.Normalize())
 }
 

@@ -393,6 +393,9 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	if f.Priority != "" && !f.Priority.Valid() {
 		b.Add("priority", "must be one of low, medium, high, critical")
 	}
+	b.Filter("category", f.Category)
+	b.Filter("tag", f.Tag)
+	b.Search("q", f.Search)
 	if f.Channel != "" && !slices.Contains(Channels(), f.Channel) {
 		b.Add("channel", "must be one of web, api, whatsapp, email")
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // Config holds the settings of the API. The zero value of every field means
@@ -108,6 +109,9 @@ type api struct {
 	perCall *limiter // per authenticated principal
 	blocks  *blocker
 	metrics *metrics
+	// perms are the permissions each authenticated route needs, checked
+	// before its handler runs (routePermissions).
+	perms map[string][]tenant.Permission
 }
 
 // New returns the whole API of desk as an http.Handler, with its middleware
@@ -136,6 +140,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	if desk.Webhooks != nil {
 		a.metrics.hooks = &webhookGauges{r: desk.Webhooks}
 	}
+	a.perms = routePermissions()
 	hosts, err := trustedHosts(cfg.AllowedHosts)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: allowed hosts: %w", err)

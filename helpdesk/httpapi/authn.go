@@ -63,6 +63,10 @@ func (a *api) authed(h authedHandler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		if err := permitted(a.perms, r, p.Actor); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		if err := h(w, r, p); err != nil {
 			a.fail(w, r, err)
 		}

@@ -172,6 +172,7 @@ func problemFor(err error) Problem {
 		ferr *directory.FieldConflictError
 		terr *workflow.TransitionError
 		perr *tenant.ForbiddenError
+		serr *ScopeError
 		derr *DecodeError
 		rerr *retryError
 		merr *http.MaxBytesError
@@ -217,6 +218,8 @@ func problemFor(err error) Problem {
 		case errors.As(err, &terr):
 			p.Detail = terr.Error()
 			p.AllowedTransitions = allowed(terr.Allowed)
+		case errors.As(err, &serr):
+			p.Detail = serr.Error()
 		case errors.As(err, &perr):
 			p.Detail = perr.Error()
 		}
