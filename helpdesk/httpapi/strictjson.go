@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"fmt"
@@ -34,8 +35,46 @@ type strictChecker struct {
 	// fields collects the 422 problems (unknown fields, control
 	// characters); the first 400 problem stops the walk instead.
 	fields validation.Builder
-	// structs caches the fields of each struct type met in this walk.
-	structs map[reflect.Type]map[string]reflect.Type
+	// stack is the path to the value being walked.
+	stack []pathSeg
+	// structs caches the fields of the struct types met in this walk.
+	structs []structFields
+}
+
+// structFields are the JSON fields of one struct type.
+type structFields struct {
+	t      reflect.Type
+	fields []jsonField
+}
+
+// jsonField is one field a struct decodes: its exact JSON name and type.
+type jsonField struct {
+	name string
+	t    reflect.Type
+}
+
+// pathSeg is one step of the path to the value being walked: an object
+// key, or an array index when key is nil.
+type pathSeg struct {
+	key   []byte
+	index int
+}
+
+// path renders the path to the value being walked ("sub.items[2]"), only
+// when a problem names it.
+func (c *strictChecker) path() string {
+	var b strings.Builder
+	for _, q := range c.stack {
+		if q.key == nil {
+			fmt.Fprintf(&b, "[%d]", q.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.Write(q.key)
+	}
+	return b.String()
 }
 
 // strictCheck checks raw, one syntactically valid JSON value that starts
@@ -44,7 +83,7 @@ type strictChecker struct {
 // (422) or nil.
 func strictCheck(raw []byte, base int64, t reflect.Type) error {
 	c := &strictChecker{raw: raw, base: base}
-	if err := c.value(t, ""); err != nil {
+	if err := c.value(t); err != nil {
 		return err
 	}
 	return c.fields.Err()
@@ -63,6 +102,9 @@ func shape(t reflect.Type) reflect.Type {
 	for t != nil {
 		if t.Kind() == reflect.Interface {
 			return nil
+		}
+		if t.PkgPath() == "" && t.Kind() != reflect.Pointer {
+			return t // a predeclared or unnamed type: no methods
 		}
 		if t.Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(jsonUnmarshalerType) {
 			return nil
@@ -94,7 +136,7 @@ func (c *strictChecker) fail(at int, field, format string, args ...any) *DecodeE
 }
 
 // value walks one value at c.pos with the expected type t.
-func (c *strictChecker) value(t reflect.Type, path string) error {
+func (c *strictChecker) value(t reflect.Type) error {
 	c.skipSpace()
 	if c.pos >= len(c.raw) {
 		return nil // unreachable: raw is valid JSON
@@ -102,7 +144,7 @@ func (c *strictChecker) value(t reflect.Type, path string) error {
 	t = shape(t)
 	switch c.raw[c.pos] {
 	case '{':
-		return c.object(t, path)
+		return c.object(t)
 	case '[':
 		var elem reflect.Type
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
@@ -118,17 +160,19 @@ func (c *strictChecker) value(t reflect.Type, path string) error {
 			if c.raw[c.pos] == ',' {
 				c.pos++
 			}
-			if err := c.value(elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			c.stack = append(c.stack, pathSeg{index: i})
+			if err := c.value(elem); err != nil {
 				return err
 			}
+			c.stack = c.stack[:len(c.stack)-1]
 		}
 	case '"':
-		_, ctl, err := c.str(path, false)
+		_, ctl, err := c.str(false)
 		if err != nil {
 			return err
 		}
 		if ctl >= 0 {
-			c.controlChar(path, rune(ctl))
+			c.controlChar(rune(ctl))
 		}
 		return nil
 	default: // number, true, false, null
@@ -140,8 +184,8 @@ func (c *strictChecker) value(t reflect.Type, path string) error {
 }
 
 // controlChar records a control character in the string value at path.
-func (c *strictChecker) controlChar(path string, r rune) {
-	field := path
+func (c *strictChecker) controlChar(r rune) {
+	field := c.path()
 	if field == "" {
 		field = "body"
 	}
@@ -154,9 +198,9 @@ func (c *strictChecker) controlChar(path string, r rune) {
 
 // object walks an object at c.pos. For a struct type every key must name
 // one of its fields exactly; for a map any key is accepted.
-func (c *strictChecker) object(t reflect.Type, path string) error {
+func (c *strictChecker) object(t reflect.Type) error {
 	var (
-		fields map[string]reflect.Type
+		fields []jsonField
 		elem   reflect.Type
 		isMap  bool
 	)
@@ -181,106 +225,114 @@ func (c *strictChecker) object(t reflect.Type, path string) error {
 			c.skipSpace()
 		}
 		keyAt := c.pos
-		key, ctl, err := c.str(path, true)
+		key, ctl, err := c.str(true)
 		if err != nil {
 			return err
 		}
-		sub := key
-		if path != "" {
-			sub = path + "." + key
-		}
+		c.stack = append(c.stack, pathSeg{key: key})
 		if !seen.add(key) {
-			return c.fail(keyAt, sub, "duplicate key %q: send each key once (I-JSON, RFC 7493)", key)
+			return c.fail(keyAt, c.path(), "duplicate key %q: send each key once (I-JSON, RFC 7493)", key)
 		}
 		c.skipSpace()
 		c.pos++ // :
 		var vt reflect.Type
 		switch {
 		case fields != nil:
-			ft, ok := fields[key]
-			if !ok {
-				if name, fold := foldedField(fields, key); fold {
-					return c.fail(keyAt, sub, "key %q must be spelled %q: keys are case-sensitive", key, name)
-				}
-				c.fields.Add(sub, "unknown field")
+			ft, name, found := lookupField(fields, key)
+			switch {
+			case found && name == "":
+				vt = ft
+			case found:
+				return c.fail(keyAt, c.path(), "key %q must be spelled %q: keys are case-sensitive", key, name)
+			default:
+				c.fields.Add(c.path(), "unknown field")
 			}
-			vt = ft
 		case isMap:
 			if ctl >= 0 {
-				c.controlChar(sub, rune(ctl))
+				c.controlChar(rune(ctl))
 			}
 			vt = elem
 		default:
 			if ctl >= 0 {
-				c.controlChar(sub, rune(ctl))
+				c.controlChar(rune(ctl))
 			}
 		}
-		if err := c.value(vt, sub); err != nil {
+		if err := c.value(vt); err != nil {
 			return err
 		}
+		c.stack = c.stack[:len(c.stack)-1]
 	}
 }
 
-// keySet is the set of keys of one object: a slice while small, a map
+// keySet is the set of keys of one object: an array while small, a map
 // beyond.
 type keySet struct {
-	few  []string
+	n    int
+	few  [16][]byte
 	many map[string]struct{}
 }
 
 // add adds key and reports whether it was new.
-func (k *keySet) add(key string) bool {
+func (k *keySet) add(key []byte) bool {
 	if k.many != nil {
-		if _, dup := k.many[key]; dup {
+		if _, dup := k.many[string(key)]; dup {
 			return false
 		}
-		k.many[key] = struct{}{}
+		k.many[string(key)] = struct{}{}
 		return true
 	}
-	for _, s := range k.few {
-		if s == key {
+	for _, s := range k.few[:k.n] {
+		if bytes.Equal(s, key) {
 			return false
 		}
 	}
-	if len(k.few) < 16 {
-		k.few = append(k.few, key)
+	if k.n < len(k.few) {
+		k.few[k.n] = key
+		k.n++
 		return true
 	}
-	k.many = make(map[string]struct{}, 32)
+	k.many = make(map[string]struct{}, 2*len(k.few))
 	for _, s := range k.few {
-		k.many[s] = struct{}{}
+		k.many[string(s)] = struct{}{}
 	}
-	k.many[key] = struct{}{}
+	k.many[string(key)] = struct{}{}
 	return true
 }
 
-// foldedField returns the field name key matches case-insensitively.
-func foldedField(fields map[string]reflect.Type, key string) (string, bool) {
-	for name := range fields {
-		if strings.EqualFold(name, key) {
-			return name, true
+// lookupField finds the field key names. found with an empty name is an
+// exact match; found with a name is a match in another case only, name
+// being the field's spelling.
+func lookupField(fields []jsonField, key []byte) (t reflect.Type, name string, found bool) {
+	for _, f := range fields {
+		if f.name == string(key) {
+			return f.t, "", true
 		}
 	}
-	return "", false
+	for _, f := range fields {
+		if strings.EqualFold(f.name, string(key)) {
+			return nil, f.name, true
+		}
+	}
+	return nil, "", false
 }
 
 // fieldsOf lists the JSON names of the fields of struct type t, as
 // encoding/json sees them: the tag's name or the Go name, "-" skipped,
 // untagged embedded structs promoted.
-func (c *strictChecker) fieldsOf(t reflect.Type) map[string]reflect.Type {
-	if f, ok := c.structs[t]; ok {
-		return f
+func (c *strictChecker) fieldsOf(t reflect.Type) []jsonField {
+	for _, sf := range c.structs {
+		if sf.t == t {
+			return sf.fields
+		}
 	}
-	out := make(map[string]reflect.Type, t.NumField())
-	addFields(t, out, 0)
-	if c.structs == nil {
-		c.structs = make(map[reflect.Type]map[string]reflect.Type)
-	}
-	c.structs[t] = out
+	out := addFields(t, make([]jsonField, 0, t.NumField()), 0)
+	c.structs = append(c.structs, structFields{t: t, fields: out})
 	return out
 }
 
-func addFields(t reflect.Type, out map[string]reflect.Type, depth int) {
+// addFields appends the fields of t; a shallower field hides a deeper one
+// of the same name, as in encoding/json.
+func addFields(t reflect.Type, out []jsonField, depth int) []jsonField {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -294,7 +346,7 @@ func addFields(t reflect.Type, out map[string]reflect.Type, depth int) {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct && depth < 8 {
-				addFields(ft, out, depth+1)
+				out = addFields(ft, out, depth+1)
 				continue
 			}
 		}
@@ -304,17 +356,16 @@ func addFields(t reflect.Type, out map[string]reflect.Type, depth int) {
 		if name == "" {
 			name = f.Name
 		}
-		if _, taken := out[name]; !taken || depth == 0 {
-			out[name] = f.Type
-		}
+		out = append(out, jsonField{name: name, t: f.Type})
 	}
+	return out
 }
 
 // str reads the string at c.pos (its opening quote) and returns its
 // value (when want is set), the first control character it holds (-1 for none; tab, line
 // feed and carriage return are not counted), or a *DecodeError for invalid
 // UTF-8 or a lone surrogate.
-func (c *strictChecker) str(path string, want bool) (string, int, error) {
+func (c *strictChecker) str(want bool) ([]byte, int, error) {
 	start := c.pos
 	c.pos++ // opening quote
 	ctl := -1
@@ -326,15 +377,15 @@ func (c *strictChecker) str(path string, want bool) (string, int, error) {
 			c.pos++
 			switch {
 			case !want:
-				return "", ctl, nil
+				return nil, ctl, nil
 			case !escaped:
-				return string(c.raw[start+1 : c.pos-1]), ctl, nil
+				return c.raw[start+1 : c.pos-1], ctl, nil
 			}
 			var s string
 			if err := json.Unmarshal(c.raw[start:c.pos], &s); err != nil {
-				return "", ctl, c.fail(start, path, "invalid string: %v", err)
+				return nil, ctl, c.fail(start, c.path(), "invalid string: %v", err)
 			}
-			return s, ctl, nil
+			return []byte(s), ctl, nil
 		case b == '\\':
 			escaped = true
 			at := c.pos
@@ -354,14 +405,14 @@ func (c *strictChecker) str(path string, want bool) (string, int, error) {
 				c.pos += 4
 				switch {
 				case r >= 0xdc00 && r <= 0xdfff:
-					return "", ctl, c.fail(at, path, "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
+					return nil, ctl, c.fail(at, c.path(), "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
 				case r >= 0xd800 && r <= 0xdbff:
 					if c.pos+6 > len(c.raw) || c.raw[c.pos] != '\\' || c.raw[c.pos+1] != 'u' {
-						return "", ctl, c.fail(at, path, "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
+						return nil, ctl, c.fail(at, c.path(), "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
 					}
 					lo := hex4(c.raw[c.pos+2 : c.pos+6])
 					if lo < 0xdc00 || lo > 0xdfff {
-						return "", ctl, c.fail(at, path, "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
+						return nil, ctl, c.fail(at, c.path(), "lone surrogate escape \\u%04x in a string: send valid Unicode (I-JSON, RFC 7493)", r)
 					}
 					c.pos += 6
 				case r < 0x20 || (r >= 0x7f && r <= 0x9f):
@@ -378,7 +429,7 @@ func (c *strictChecker) str(path string, want bool) (string, int, error) {
 		default:
 			r, size := utf8.DecodeRune(c.raw[c.pos:])
 			if r == utf8.RuneError && size <= 1 {
-				return "", ctl, c.fail(c.pos, path, "invalid UTF-8 in a string: send the body as UTF-8 (I-JSON, RFC 7493)")
+				return nil, ctl, c.fail(c.pos, c.path(), "invalid UTF-8 in a string: send the body as UTF-8 (I-JSON, RFC 7493)")
 			}
 			if r >= 0x80 && r <= 0x9f && ctl < 0 {
 				ctl = int(r)
