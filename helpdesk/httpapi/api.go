@@ -153,7 +153,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: CORS origins: %w", err)
 	}
 	a.routes()
-	return chain(capturePattern(a.mux),
+	return chain(capturePattern(http.HandlerFunc(a.serveRoutes)),
 		requestID(true),
 		a.metrics.middleware,
 		accessLog(a.log, a.ip),
@@ -178,9 +178,7 @@ func (a *api) routes() {
 	a.eventRoutes()
 	a.opsRoutes()
 	a.docRoutes()
-	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(http.StatusNotFound, "not-found", "no such endpoint: see /openapi.json"))
-	})
+	// No catch-all: serveRoutes answers 404 and 405 in problem+json.
 }
 
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
