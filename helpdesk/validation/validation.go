@@ -106,8 +106,8 @@ const MaxSearchLength = 200
 
 // MaxFilterLength is the longest exact-match text filter (a category, a
 // tag, a location, a serial) accepted, in characters: longer than any value
-// the services store.
-const MaxFilterLength = 200
+// the services store (an email address has at most 254).
+const MaxFilterLength = 254
 
 // Control returns the first control character of s (C0, DEL or C1, the
 // NUL byte included) and true, or false when s has none. allowWhitespace

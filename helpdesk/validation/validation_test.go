@@ -139,7 +139,7 @@ func TestFilterAndSearch(t *testing.T) {
 		{"invalid UTF-8", "a\xffb", true, "must be valid UTF-8"},
 		{"search at the cap", strings.Repeat("é", validation.MaxSearchLength), true, ""},
 		{"search over the cap", strings.Repeat("é", validation.MaxSearchLength+1), true, "must have at most 200 characters (has 201)"},
-		{"filter over the cap", strings.Repeat("x", validation.MaxFilterLength+1), false, "must have at most 200 characters (has 201)"},
+		{"filter over the cap", strings.Repeat("x", validation.MaxFilterLength+1), false, "must have at most 254 characters (has 255)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
