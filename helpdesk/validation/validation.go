@@ -78,7 +78,9 @@ func (b *Builder) Err() error {
 }
 
 // Text trims s and checks it holds between min and max characters (runes)
-// and no control characters. It returns the trimmed text.
+// and no control characters but tab, line feed and carriage return (text
+// from a browser's textarea has CRLF line breaks). It returns the trimmed
+// text.
 func (b *Builder) Text(field, s string, min, max int) string {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
@@ -93,7 +95,7 @@ func (b *Builder) Text(field, s string, min, max int) string {
 		b.Add(field, "must have at most %d characters (has %d)", max, n)
 	case strings.IndexByte(s, 0) >= 0:
 		b.Add(field, "must not contain a NUL byte")
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
 		b.Add(field, "must not contain control characters")
 	}
 	return s
