@@ -116,6 +116,8 @@ func (in IntakeInput) validate(now time.Time) (StockItem, error) {
 	for i, ms := range in.ManufacturerSerials {
 		if len(strings.TrimSpace(ms)) > MaxFieldLength {
 			b.Add("manufacturer_serials", "serial %d is longer than %d characters", i+1, MaxFieldLength)
+		} else if !validation.PlainText(strings.TrimSpace(ms)) {
+			b.Add("manufacturer_serials", "serial %d must be valid UTF-8 without control characters (a NUL byte included)", i+1)
 		}
 	}
 	return st, b.Err()

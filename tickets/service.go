@@ -133,11 +133,14 @@ type CreateInput struct {
 func cleanTags(b *validation.Builder, tags []string) []string {
 	out := []string{}
 	for _, t := range tags {
+		plain := validation.PlainText(strings.TrimSpace(t)) // before ToLower, which replaces invalid UTF-8
 		t = strings.ToLower(strings.TrimSpace(t))
 		switch {
 		case t == "":
 		case len([]rune(t)) > MaxTagLength:
 			b.Add("tags", "each tag must have at most %d characters", MaxTagLength)
+		case !plain:
+			b.Add("tags", "each tag must be valid UTF-8 without control characters (a NUL byte included)")
 		case !slices.Contains(out, t):
 			out = append(out, t)
 		}

@@ -276,6 +276,21 @@ func TestServicesRefuseNULFilters(t *testing.T) {
 			{"q", func() error { _, err := tk.List(ctx, actor, tickets.Filter{Search: nul}, pg); return err }},
 			{"apr_number", func() error { _, err := so.List(ctx, actor, serviceorders.Filter{APRNumber: nul}, pg); return err }},
 			{"q", func() error { _, err := so.List(ctx, actor, serviceorders.Filter{Search: nul}, pg); return err }},
+			// Inputs too.
+			{"title", func() error { _, err := tk.Create(ctx, actor, tickets.CreateInput{Title: nul}); return err }},
+			{"tags", func() error {
+				_, err := tk.Create(ctx, actor, tickets.CreateInput{Title: "ok", Tags: []string{nul}})
+				return err
+			}},
+			{"name", func() error {
+				_, err := d.CreateContact(ctx, actor, directory.ContactInput{Name: nul, Email: "n@acme.test"})
+				return err
+			}},
+			{"manufacturer_serials", func() error {
+				_, _, err := inv.Intake(ctx, actor, inventory.IntakeInput{Name: "Notebook", Category: "notebook", Quantity: 1,
+					ManufacturerSerials: []string{nul}})
+				return err
+			}},
 		}
 		for i, c := range calls {
 			err := c.call()

@@ -126,6 +126,13 @@ func Control(s string, allowWhitespace bool) (rune, bool) {
 	return 0, false
 }
 
+// PlainText reports whether s is valid UTF-8 without control characters
+// (the NUL byte included, tab and line breaks too): what a one-line value
+// such as a tag or a serial may hold.
+func PlainText(s string) bool {
+	return utf8.ValidString(s) && !hasControl(s)
+}
+
 // Filter checks a text filter of a list or a lookup (a category, a tag, a
 // serial): valid UTF-8, no control characters (a NUL byte could otherwise
 // reach a query) and at most MaxFilterLength characters. An empty filter
