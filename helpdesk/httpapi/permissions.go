@@ -92,6 +92,7 @@ func routePermissions() map[string][]tenant.Permission {
 		"GET /api/integrations/webhooks/{id}/stats":                               one(integrations),
 		"GET /api/integrations/webhooks/{id}/deliveries":                          one(integrations),
 		"POST /api/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver": one(integrations),
+		"POST /api/integrations/webhooks/{id}/deliveries/{delivery_id}/skip":      one(integrations),
 		"POST /api/integrations/webhooks/{id}/rotate-secret":                      one(integrations),
 		// Operations.
 		"GET /api/performance/metrics":        one(auditRead),
