@@ -55,6 +55,14 @@ func (s *Service) GetAssetBySerial(ctx context.Context, actor tenant.Actor, seri
 	if err != nil {
 		return Asset{}, err
 	}
+	var b validation.Builder
+	if serial == "" {
+		b.Add("serial", "is required: the asset's serial, such as ACME-2026-000001")
+	}
+	b.Filter("serial", serial)
+	if err := b.Err(); err != nil {
+		return Asset{}, err
+	}
 	a, err := s.store.AssetBySerial(ctx, actor.CompanyID, serial)
 	if err != nil {
 		return Asset{}, fmt.Errorf("asset %q: %w", serial, err)
@@ -73,6 +81,9 @@ func (s *Service) ListAssets(ctx context.Context, actor tenant.Actor, f AssetFil
 	if f.Status != "" && !s.machine.Valid(f.Status) {
 		b.Add("status", "must be one of in_stock, assigned, in_use, in_repair, retired, lost")
 	}
+	b.Filter("category", f.Category)
+	b.Filter("location", f.Location)
+	b.Search("q", f.Search)
 	switch f.Sort {
 	case "", SortCreated, SortName:
 	default:
@@ -164,6 +175,9 @@ func (s *Service) UpdateAsset(ctx context.Context, actor tenant.Actor, id int64,
 // Assign assigns an asset to a contact of the actor's company (moving it to
 // assigned when it was in stock or in repair).
 func (s *Service) Assign(ctx context.Context, actor tenant.Actor, id int64, contact tenant.ContactID, version int64) (Asset, error) {
+	if err := actor.RequireIn(tenant.PermAssetsManage); err != nil {
+		return Asset{}, err
+	}
 	if contact == 0 {
 		return Asset{}, validation.Field("contact_id", "is required")
 	}

@@ -116,6 +116,8 @@ func (in IntakeInput) validate(now time.Time) (StockItem, error) {
 	for i, ms := range in.ManufacturerSerials {
 		if len(strings.TrimSpace(ms)) > MaxFieldLength {
 			b.Add("manufacturer_serials", "serial %d is longer than %d characters", i+1, MaxFieldLength)
+		} else if !validation.PlainText(strings.TrimSpace(ms)) {
+			b.Add("manufacturer_serials", "serial %d must be valid UTF-8 without control characters (a NUL byte included)", i+1)
 		}
 	}
 	return st, b.Err()
@@ -306,6 +308,12 @@ func (s *Service) GetStockItem(ctx context.Context, actor tenant.Actor, id int64
 // ListStockItems lists the stock items of the actor's company.
 func (s *Service) ListStockItems(ctx context.Context, actor tenant.Actor, f StockItemFilter, p storage.PageRequest) (storage.Page[StockItem], error) {
 	if err := actor.RequireIn(tenant.PermAssetsRead); err != nil {
+		return storage.Page[StockItem]{}, err
+	}
+	var b validation.Builder
+	b.Filter("category", f.Category)
+	b.Search("q", f.Search)
+	if err := b.Err(); err != nil {
 		return storage.Page[StockItem]{}, err
 	}
 	return s.store.ListStockItems(ctx, actor.CompanyID, f, p.Normalize())

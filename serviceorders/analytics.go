@@ -49,6 +49,9 @@ func (s *Service) Analytics(ctx context.Context, actor tenant.Actor, from, to ti
 
 // ParseMonth checks a YYYY-MM month.
 func ParseMonth(month string) (string, error) {
+	if month == "" {
+		return "", validation.Field("month", "is required: the month to export, as YYYY-MM")
+	}
 	t, err := time.Parse("2006-01", month)
 	if err != nil || t.Year() < 2000 || t.Year() > 2999 {
 		return "", validation.Field("month", "must be a month as YYYY-MM")

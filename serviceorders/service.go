@@ -392,6 +392,8 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	if !f.ScheduledFrom.IsZero() && !f.ScheduledTo.IsZero() && !f.ScheduledTo.After(f.ScheduledFrom) {
 		b.Add("scheduled_to", "must be after scheduled_from")
 	}
+	b.Filter("apr_number", f.APRNumber)
+	b.Search("q", f.Search)
 	if err := b.Err(); err != nil {
 		return storage.Page[Order]{}, err
 	}

@@ -133,11 +133,14 @@ type CreateInput struct {
 func cleanTags(b *validation.Builder, tags []string) []string {
 	out := []string{}
 	for _, t := range tags {
+		plain := validation.PlainText(strings.TrimSpace(t)) // before ToLower, which replaces invalid UTF-8
 		t = strings.ToLower(strings.TrimSpace(t))
 		switch {
 		case t == "":
 		case len([]rune(t)) > MaxTagLength:
 			b.Add("tags", "each tag must have at most %d characters", MaxTagLength)
+		case !plain:
+			b.Add("tags", "each tag must be valid UTF-8 without control characters (a NUL byte included)")
 		case !slices.Contains(out, t):
 			out = append(out, t)
 		}
@@ -393,6 +396,9 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	if f.Priority != "" && !f.Priority.Valid() {
 		b.Add("priority", "must be one of low, medium, high, critical")
 	}
+	b.Filter("category", f.Category)
+	b.Filter("tag", f.Tag)
+	b.Search("q", f.Search)
 	if f.Channel != "" && !slices.Contains(Channels(), f.Channel) {
 		b.Add("channel", "must be one of web, api, whatsapp, email")
 	}

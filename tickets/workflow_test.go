@@ -141,3 +141,14 @@ func BenchmarkDefaultSLAConfig(b *testing.B) {
 		cfg(c)
 	}
 }
+
+func TestCleanTagsRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
+	for _, tag := range []string{"a\x00b", "x\x1b", "bad\xff"} {
+		var b validation.Builder
+		cleanTags(&b, []string{"ok", tag})
+		var verr *validation.Error
+		require.ErrorAs(t, b.Err(), &verr, "%q", tag)
+		require.True(t, verr.Has("tags"))
+	}
+}

@@ -119,6 +119,12 @@ func (s *Service) ListContacts(ctx context.Context, actor tenant.Actor, f Contac
 	if err := actor.RequireIn(tenant.PermContactsRead); err != nil {
 		return storage.Page[Contact]{}, err
 	}
+	var b validation.Builder
+	b.Search("q", f.Search)
+	b.Filter("email", f.Email)
+	if err := b.Err(); err != nil {
+		return storage.Page[Contact]{}, err
+	}
 	return s.store.ListContacts(ctx, actor.CompanyID, f, p.Normalize())
 }
 

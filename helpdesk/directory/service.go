@@ -156,6 +156,11 @@ func (s *Service) ListCompanies(ctx context.Context, actor tenant.Actor, f Compa
 	if err := actor.Require(tenant.PermCompanyRead); err != nil {
 		return storage.Page[Company]{}, err
 	}
+	var b validation.Builder
+	b.Search("q", f.Search)
+	if err := b.Err(); err != nil {
+		return storage.Page[Company]{}, err
+	}
 	if !actor.Can(tenant.PermCompaniesManage) {
 		f.IDs = []tenant.CompanyID{actor.CompanyID}
 	}

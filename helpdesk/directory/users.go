@@ -148,6 +148,14 @@ func (s *Service) ListUsers(ctx context.Context, actor tenant.Actor, f UserFilte
 	if err := s.requireUsers(actor, tenant.PermUsersRead); err != nil {
 		return storage.Page[User]{}, err
 	}
+	var b validation.Builder
+	b.Search("q", f.Search)
+	if f.Role != "" && !f.Role.Valid() {
+		b.Add("role", "must be one of platform_admin, admin, agent, requester, viewer")
+	}
+	if err := b.Err(); err != nil {
+		return storage.Page[User]{}, err
+	}
 	return s.store.ListUsers(ctx, actor.CompanyID, f, p.Normalize())
 }
 

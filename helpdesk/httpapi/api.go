@@ -8,6 +8,7 @@ import (
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 )
 
 // Config holds the settings of the API. The zero value of every field means
@@ -108,6 +109,9 @@ type api struct {
 	perCall *limiter // per authenticated principal
 	blocks  *blocker
 	metrics *metrics
+	// perms are the permissions each authenticated route needs, checked
+	// before its handler runs (routePermissions).
+	perms map[string][]tenant.Permission
 }
 
 // New returns the whole API of desk as an http.Handler, with its middleware
@@ -136,6 +140,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	if desk.Webhooks != nil {
 		a.metrics.hooks = &webhookGauges{r: desk.Webhooks}
 	}
+	a.perms = routePermissions()
 	hosts, err := trustedHosts(cfg.AllowedHosts)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: allowed hosts: %w", err)
@@ -148,7 +153,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, fmt.Errorf("httpapi: CORS origins: %w", err)
 	}
 	a.routes()
-	return chain(capturePattern(a.mux),
+	return chain(capturePattern(http.HandlerFunc(a.serveRoutes)),
 		requestID(true),
 		a.metrics.middleware,
 		accessLog(a.log, a.ip),
@@ -173,9 +178,7 @@ func (a *api) routes() {
 	a.eventRoutes()
 	a.opsRoutes()
 	a.docRoutes()
-	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(http.StatusNotFound, "not-found", "no such endpoint: see /openapi.json"))
-	})
+	// No catch-all: serveRoutes answers 404 and 405 in problem+json.
 }
 
 func (a *api) health(w http.ResponseWriter, r *http.Request) {

@@ -80,7 +80,7 @@ func TestLoginRefusals(t *testing.T) {
 			{"missing fields", map[string]string{}, "", 422, "validation", []string{"email", "password"}},
 			{"malformed JSON", `{"email": "a@b.co", "password": }`, "", 400, "malformed-json", nil},
 			{"trailing data", `{"email": "a@b.co", "password": "x"} {}`, "", 400, "malformed-json", nil},
-			{"unknown field", `{"email": "a@b.co", "password": "x", "role": "admin"}`, "", 400, "malformed-json", []string{"role"}},
+			{"unknown field", `{"email": "a@b.co", "password": "x", "role": "admin"}`, "", 422, "validation", []string{"role"}},
 			{"wrong content type", `email=a`, "text/plain", 415, "unsupported-media-type", nil},
 		}
 		for _, tc := range tests {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
@@ -63,6 +66,14 @@ func (a *api) authed(h authedHandler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		if err := permitted(a.perms, r, p.Actor); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := checkQuery(r); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		if err := h(w, r, p); err != nil {
 			a.fail(w, r, err)
 		}
@@ -148,3 +159,45 @@ func (a *api) auditHosts(mw func(http.Handler) http.Handler) func(http.Handler) 
 
 // rateLimited is the error of a request over its rate limit.
 func rateLimited(retry time.Duration) error { return &retryError{err: ErrRateLimited, after: retry} }
+
+// checkQuery refuses a query whose parameters hold invalid UTF-8 or a
+// control character (a NUL byte included): no filter, ID or cursor needs
+// one, and a NUL must never reach a statement. It names each bad
+// parameter (422). The services check their filters again, for
+// embedders that call them directly.
+func checkQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	var b validation.Builder
+	for name, values := range r.URL.Query() {
+		field := name
+		if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			field = strconv.QuoteToASCII(name)
+			b.Add(field, "is not a parameter name: remove it")
+			continue
+		}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				b.Add(field, "must be valid UTF-8")
+				break
+			}
+			if c, found := validation.Control(v, false); found {
+				if c == 0 {
+					b.Add(field, "must not contain a NUL byte")
+				} else {
+					b.Add(field, "must not contain control characters (found U+%04X)", c)
+				}
+				break
+			}
+		}
+	}
+	if err := b.Err(); err != nil {
+		var verr *validation.Error
+		if errors.As(err, &verr) {
+			slices.SortFunc(verr.Fields, func(x, y validation.FieldError) int { return strings.Compare(x.Field, y.Field) })
+		}
+		return err
+	}
+	return nil
+}

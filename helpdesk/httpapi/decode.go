@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
 // defaultMaxBodyBytes is the body size limit used when none is configured:
@@ -23,9 +25,10 @@ const defaultMaxBodyBytes int64 = 1 << 20
 // position, and Field (when known) is also listed in the problem's errors.
 type DecodeError struct {
 	// Offset is the zero-based byte offset in the body of the problem: the
-	// offending byte for syntax errors and trailing data, the start of the
-	// key for unknown fields, just past the value for wrong types, the end
-	// of the body for a truncated document.
+	// offending byte for syntax errors, invalid UTF-8 and trailing data, the
+	// escape of a lone surrogate, the start of the key for duplicate or
+	// miscased keys, just past the value for wrong types, the end of the
+	// body for a truncated document.
 	Offset int64
 	// Field is the dotted JSON path of the offending field ("sub.x"), or
 	// empty when the problem is not tied to one field.
@@ -51,8 +54,11 @@ func (e *DecodeError) Is(target error) bool { return target == ErrMalformedJSON 
 //   - ErrBodyTooLarge, wrapping the *http.MaxBytesError (413);
 //   - *DecodeError (400, ErrMalformedJSON) for an empty body, a syntax
 //     error, a truncated document, a top-level null, a value of the wrong
-//     type, an unknown field, or data after the value — each with its byte
-//     offset;
+//     type, data after the value, or a breach of I-JSON (invalid UTF-8, a
+//     lone surrogate escape, a duplicate key) or of exact key names (a key
+//     in another case than its field's) — each with its byte offset;
+//   - *validation.Error (422) naming each unknown field ("unknown field")
+//     and each string holding a control character (see strictjson.go);
 //   - any other error (a programming error such as a non-pointer dst, or a
 //     failed read) as is; answer it with 500.
 //
@@ -91,6 +97,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64)
 	if bytes.Equal(raw, []byte("null")) {
 		return &DecodeError{Offset: start, Msg: "the body must be a JSON object, not null"}
 	}
+	// I-JSON and exact key names (strictjson.go).
+	if err := strictCheck(raw, start, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
 
 	// Second pass: the value must fit dst.
 	dec2 := json.NewDecoder(bytes.NewReader(raw))
@@ -108,15 +118,12 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64)
 	case errors.As(err, &typeErr):
 		return typeError(typeErr, start)
 	case strings.HasPrefix(err.Error(), `json: unknown field "`):
+		// strictCheck reports unknown fields first; this is a safety net.
 		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		if uerr != nil {
 			name = strings.TrimSuffix(strings.TrimPrefix(err.Error(), `json: unknown field "`), `"`)
 		}
-		off := keyOffset(raw, name)
-		if off < 0 {
-			off = 0
-		}
-		return &DecodeError{Offset: start + off, Field: name, Msg: fmt.Sprintf("unknown field %q: remove it or check its spelling", name)}
+		return validation.Field(name, "unknown field")
 	default:
 		// An UnmarshalJSON or UnmarshalText method refused a value (a time
 		// that is not RFC 3339, an unknown enum): the client's fault.
@@ -206,49 +213,6 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	default:
 		return "a JSON value"
-	}
-}
-
-// keyOffset returns the offset in raw of the first object key equal to
-// name, or -1.
-func keyOffset(raw []byte, name string) int64 {
-	type frame struct{ object, expectKey bool }
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	var stack []frame
-	for {
-		before := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return -1
-		}
-		top := len(stack) - 1
-		inObject := top >= 0 && stack[top].object
-		if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{', '[':
-				if inObject {
-					stack[top].expectKey = true // the container is the value
-				}
-				stack = append(stack, frame{object: d == '{', expectKey: true})
-			default:
-				stack = stack[:top]
-			}
-			continue
-		}
-		if !inObject {
-			continue
-		}
-		if stack[top].expectKey {
-			if s, ok := tok.(string); ok && s == name {
-				for before < int64(len(raw)) && strings.IndexByte(" \t\r\n,:", raw[before]) >= 0 {
-					before++
-				}
-				return before
-			}
-			stack[top].expectKey = false
-		} else {
-			stack[top].expectKey = true
-		}
 	}
 }
 

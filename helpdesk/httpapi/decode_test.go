@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
 type decodeTarget struct {
@@ -42,6 +45,7 @@ func TestDecodeJSON(t *testing.T) {
 		offset      int64 // for *DecodeError
 		field       string
 		msgHas      string
+		fields      []validation.FieldError // for validation.ErrInvalid
 	}{
 		{name: "ok", body: `{"name":"ana","count":2,"tags":["a"],"sub":{"ok":true}}`, contentType: ct},
 		{name: "charset utf-8 allowed", body: `{"name":"ana"}`, contentType: "application/json; charset=UTF-8"},
@@ -61,8 +65,30 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "wrong nested type after whitespace", body: `  {"sub":{"ok":"yes"}}`, contentType: ct, want: ErrMalformedJSON, offset: 20, field: "sub.ok", msgHas: "must be a boolean"},
 		{name: "overflow", body: `{"count":1e400}`, contentType: ct, want: ErrMalformedJSON, field: "count", offset: 14, msgHas: "integer in range"},
 		{name: "array element type", body: `{"tags":[1]}`, contentType: ct, want: ErrMalformedJSON, field: "tags", offset: 10, msgHas: "must be a string"},
-		{name: "unknown field", body: `{"name":"a", "nmae":"b"}`, contentType: ct, want: ErrMalformedJSON, offset: 13, field: "nmae", msgHas: `unknown field "nmae"`},
-		{name: "unknown nested field", body: `{"sub":{"ok":true,"extra":{"name":1}}}`, contentType: ct, want: ErrMalformedJSON, offset: 18, field: "extra", msgHas: `unknown field "extra"`},
+		{name: "duplicate key", body: `{"name":"a","name":"b"}`, contentType: ct, want: ErrMalformedJSON, offset: 12, field: "name", msgHas: `duplicate key "name"`},
+		{name: "duplicate nested key", body: `{"sub":{"ok":true, "ok":false}}`, contentType: ct, want: ErrMalformedJSON, offset: 19, field: "sub.ok", msgHas: `duplicate key "ok"`},
+		{name: "duplicate key by escape", body: `{"name":"a","n\u0061me":"b"}`, contentType: ct, want: ErrMalformedJSON, offset: 12, field: "name", msgHas: `duplicate key "name"`},
+		{name: "case variant of a field", body: `{"name":"a","Name":"b"}`, contentType: ct, want: ErrMalformedJSON, offset: 12, field: "Name", msgHas: `key "Name" must be spelled "name"`},
+		{name: "case variant alone", body: `{"NAME":"a"}`, contentType: ct, want: ErrMalformedJSON, offset: 1, field: "NAME", msgHas: "case-sensitive"},
+		{name: "invalid UTF-8", body: "{\"name\":\"a\xffb\"}", contentType: ct, want: ErrMalformedJSON, offset: 10, field: "name", msgHas: "invalid UTF-8"},
+		{name: "invalid UTF-8 in a key", body: "{\"n\xc3\":1}", contentType: ct, want: ErrMalformedJSON, offset: 3, msgHas: "invalid UTF-8"},
+		{name: "lone high surrogate", body: `{"name":"\ud800"}`, contentType: ct, want: ErrMalformedJSON, offset: 9, field: "name", msgHas: "lone surrogate"},
+		{name: "lone low surrogate", body: `{"tags":["ok","\udc00x"]}`, contentType: ct, want: ErrMalformedJSON, offset: 15, field: "tags[1]", msgHas: "lone surrogate"},
+		{name: "high surrogate then other escape", body: `{"name":"\ud800\u0041"}`, contentType: ct, want: ErrMalformedJSON, offset: 9, field: "name", msgHas: "lone surrogate"},
+		{name: "unknown field", body: `{"name":"a", "nmae":"b"}`, contentType: ct, want: validation.ErrInvalid,
+			fields: []validation.FieldError{{Field: "nmae", Message: "unknown field"}}},
+		{name: "unknown fields, nested too", body: `{"sub":{"ok":true,"extra":{"name":1}},"x":[{"y":1}]}`, contentType: ct, want: validation.ErrInvalid,
+			fields: []validation.FieldError{{Field: "sub.extra", Message: "unknown field"}, {Field: "x", Message: "unknown field"}}},
+		{name: "NUL in a string", body: `{"name":"a\u0000b"}`, contentType: ct, want: validation.ErrInvalid,
+			fields: []validation.FieldError{{Field: "name", Message: "must not contain a NUL byte"}}},
+		{name: "control characters in an array", body: `{"name":"a","tags":["ok","\u001b[31m","\u0085","\b"]}`, contentType: ct, want: validation.ErrInvalid,
+			fields: []validation.FieldError{{Field: "tags[1]", Message: "must not contain control characters (found U+001B)"},
+				{Field: "tags[2]", Message: "must not contain control characters (found U+0085)"},
+				{Field: "tags[3]", Message: "must not contain control characters (found U+0008)"}}},
+		{name: "raw DEL", body: "{\"name\":\"a\x7f\"}", contentType: ct, want: validation.ErrInvalid,
+			fields: []validation.FieldError{{Field: "name", Message: "must not contain control characters (found U+007F)"}}},
+		{name: "tab, newline and carriage return are text", body: `{"name":"ana","tags":["a\tb\r\nc"]}`, contentType: ct},
+		{name: "escaped key and surrogate pair", body: `{"n\u0061me":"ana","tags":["\ud83d\ude00"]}`, contentType: ct},
 		{name: "trailing object", body: `{"name":"a"} {"name":"b"}`, contentType: ct, want: ErrMalformedJSON, offset: 13, msgHas: "after the JSON value"},
 		{name: "trailing garbage", body: "{}\n  x", contentType: ct, want: ErrMalformedJSON, offset: 5, msgHas: "after the JSON value"},
 		{name: "top-level array", body: `[1,2]`, contentType: ct, want: ErrMalformedJSON, offset: 1, msgHas: "must be an object, not array"},
@@ -77,6 +103,13 @@ func TestDecodeJSON(t *testing.T) {
 			if tt.want == nil {
 				require.NoError(t, err)
 				require.Equal(t, "ana", dst.Name)
+				return
+			}
+			if errors.Is(tt.want, validation.ErrInvalid) {
+				var verr *validation.Error
+				require.ErrorAs(t, err, &verr)
+				require.Equal(t, tt.fields, verr.Fields)
+				require.Equal(t, http.StatusUnprocessableEntity, problemFor(err).Status)
 				return
 			}
 			require.ErrorIs(t, err, tt.want)
@@ -158,9 +191,12 @@ func FuzzDecodeJSON(f *testing.F) {
 		if !json.Valid(body) {
 			require.Error(t, err, "invalid JSON accepted: %q", body)
 		}
+		if err == nil {
+			require.True(t, utf8.Valid(body), "invalid UTF-8 accepted: %q", body)
+		}
 		if err != nil {
 			p := problemFor(err)
-			require.Contains(t, []int{400, 413}, p.Status, "error %v", err)
+			require.Contains(t, []int{400, 413, 422}, p.Status, "error %v", err)
 			var de *DecodeError
 			if errors.As(err, &de) {
 				require.GreaterOrEqual(t, de.Offset, int64(0))

@@ -6,4 +6,11 @@
 //
 // Errors are RFC 9457 application/problem+json documents; mapping domain
 // errors to HTTP status codes happens in this package and nowhere else.
+//
+// Every authenticated request is checked in this order: credentials, rate
+// limit, the route's permission (routePermissions, shown in the OpenAPI
+// document as x-permissions), the query parameters (no control
+// characters), then the handler with its body (I-JSON with exact key
+// names, strictjson.go) and the service's own validation. A path served
+// for other methods only is 405 with Allow (routing.go).
 package httpapi

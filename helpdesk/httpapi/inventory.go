@@ -332,11 +332,7 @@ func (a *api) getAsset(w http.ResponseWriter, r *http.Request, p helpdesk.Princi
 
 // getAssetBySerial serves GET /api/helpdesk/assets/by-serial?serial=.
 func (a *api) getAssetBySerial(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	serial := queryText(r, "serial")
-	if serial == "" {
-		return fieldError("serial", "is required: the asset's serial, such as ACME-2026-000001")
-	}
-	x, err := a.desk.Inventory.GetAssetBySerial(r.Context(), p.Actor, serial)
+	x, err := a.desk.Inventory.GetAssetBySerial(r.Context(), p.Actor, queryText(r, "serial"))
 	if err != nil {
 		return err
 	}

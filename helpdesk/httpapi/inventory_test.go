@@ -314,7 +314,7 @@ func TestInventoryIntakeRefusals(t *testing.T) {
 			{"received_at in the future", agent, with(valid, "received_at", "2027-01-01T00:00:00Z"), 422, "received_at"},
 			{"warranty too long", agent, with(valid, "warranty_months", 241), 422, "warranty_months"},
 			{"more serials than units", agent, with(valid, "manufacturer_serials", []string{"a", "b", "c"}), 422, "manufacturer_serials"},
-			{"unknown field", agent, with(valid, "colour", "black"), 400, "colour"},
+			{"unknown field", agent, with(valid, "colour", "black"), 422, "colour"},
 			{"quantity of the wrong type", agent, with(valid, "quantity", "2"), 400, "quantity"},
 			{"malformed JSON", agent, `{"name": "x",`, 400, ""},
 			{"requester", f.ta[tenant.RoleRequester], valid, 403, ""},
@@ -771,7 +771,7 @@ func TestInventorySerialSettings(t *testing.T) {
 			{"no sequence", admin, map[string]any{"pattern": "{PREFIX}-{YYYY}"}, 422, "pattern"},
 			{"unknown token", admin, map[string]any{"pattern": "{PREFIX}-{MONTH}-{SEQ}"}, 422, "pattern"},
 			{"prefix too long", admin, map[string]any{"prefix": strings.Repeat("P", 17)}, 422, "prefix"},
-			{"unknown field", admin, map[string]any{"width": 4}, 400, "width"},
+			{"unknown field", admin, map[string]any{"width": 4}, 422, "width"},
 		} {
 			r := f.call(tt.token, "PUT", path, tt.body)
 			require.Equal(t, tt.status, r.Status, "%s: %s", tt.name, r.Body)

@@ -19,7 +19,8 @@ type corsConfig struct {
 	AllowedOrigins []string
 	// AllowCredentials sends Access-Control-Allow-Credentials: true.
 	AllowCredentials bool
-	// AllowedMethods defaults to GET, HEAD, POST, PUT, PATCH, DELETE.
+	// AllowedMethods defaults to GET, HEAD, POST, PUT, DELETE: the methods
+	// the API's operations use (no operation takes PATCH).
 	AllowedMethods []string
 	// AllowedHeaders defaults to Authorization, Content-Type,
 	// Idempotency-Key, If-Match, If-None-Match, X-Company-ID, X-Request-ID.
@@ -55,7 +56,7 @@ func cors(cfg corsConfig) (func(http.Handler) http.Handler, error) {
 	if anyOrigin && cfg.AllowCredentials {
 		return nil, errors.New(`httpapi: CORS origin "*" cannot be combined with credentials: list the exact origins instead`)
 	}
-	methods := strings.Join(orDefault(cfg.AllowedMethods, []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}), ", ")
+	methods := strings.Join(orDefault(cfg.AllowedMethods, []string{"GET", "HEAD", "POST", "PUT", "DELETE"}), ", ")
 	headers := strings.Join(orDefault(cfg.AllowedHeaders, []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Company-ID", "X-Request-ID"}), ", ")
 	exposed := strings.Join(orDefault(cfg.ExposedHeaders, []string{"ETag", "Location", "Retry-After", "X-Request-ID"}), ", ")
 	maxAge := cfg.MaxAge

@@ -80,7 +80,7 @@ func TestCORS(t *testing.T) {
 				require.Contains(t, hd.Values("Vary"), "Access-Control-Request-Headers")
 			}
 			if tt.preflight && tt.wantStatus == 204 {
-				require.Equal(t, "GET, HEAD, POST, PUT, PATCH, DELETE", hd.Get("Access-Control-Allow-Methods"))
+				require.Equal(t, "GET, HEAD, POST, PUT, DELETE", hd.Get("Access-Control-Allow-Methods"))
 				allowedHeaders := hd.Get("Access-Control-Allow-Headers")
 				for _, h := range []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Company-ID", "X-Request-ID"} {
 					require.Contains(t, allowedHeaders, h)

@@ -16,6 +16,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
 )
 
@@ -289,7 +290,9 @@ const auditCountScan = 50_000
 // securityAudit is GET /api/security/audit (tenant.PermAuditRead). A
 // company admin, and a platform admin acting in a company (X-Company-ID),
 // see that company's events only; a platform admin without a company sees
-// every event, including those of no company, and the blocked addresses.
+// every event, including those of no company. The blocked addresses are
+// platform-wide: listed to platform admins (with or without a company),
+// never to company admins; blocked_ips_note says which applies.
 func (a *api) securityAudit(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	if err := p.Actor.Require(tenant.PermAuditRead); err != nil {
 		return err
@@ -323,6 +326,11 @@ func (a *api) securityAudit(w http.ResponseWriter, r *http.Request, p helpdesk.P
 		limit = n
 	}
 	kind := audit.Kind(q.Get("kind"))
+	var b validation.Builder
+	b.Filter("kind", string(kind))
+	if err := b.Err(); err != nil {
+		return err
+	}
 	scope := p.Actor.CompanyID // 0 only for a platform admin acting in no company
 
 	store := a.desk.Audit()
@@ -346,14 +354,25 @@ func (a *api) securityAudit(w http.ResponseWriter, r *http.Request, p helpdesk.P
 		CountsTruncated bool               `json:"counts_truncated,omitempty"`
 		Events          []auditEvent       `json:"events"`
 		BlockedIPs      []BlockedIP        `json:"blocked_ips"`
+		BlockedIPsNote  string             `json:"blocked_ips_note"`
 	}{Counts: counts, CountsTruncated: truncated, Events: make([]auditEvent, len(evs)), BlockedIPs: []BlockedIP{}}
 	out.Window.Since, out.Window.Until = since, until
 	for i, e := range evs {
 		out.Events[i] = auditEvent{ID: e.ID, At: e.At.UTC(), Kind: string(e.Kind), IP: e.IP, Email: e.Email,
 			UserID: int64(e.UserID), CompanyID: int64(e.CompanyID), Detail: e.Detail}
 	}
-	if scope == 0 {
+	// Blocked addresses belong to no company: a block stops an address for
+	// every company. Platform admins see them all, whatever company they
+	// act in; company admins see none, and the note says why.
+	switch {
+	case !p.Actor.IsPlatformAdmin():
+		out.BlockedIPsNote = "blocked addresses are platform-wide and listed only to platform admins"
+	case scope != 0:
 		out.BlockedIPs = a.blocks.list()
+		out.BlockedIPsNote = "blocked addresses are platform-wide: the list is not narrowed to the company in X-Company-ID"
+	default:
+		out.BlockedIPs = a.blocks.list()
+		out.BlockedIPsNote = "blocked addresses are platform-wide"
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -72,7 +72,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	e := newEnv(t, memory.New(), httpapi.Config{Ops: &fakeOps{}})
 	require.Equal(t, http.StatusOK, e.do("GET", "/health", nil).Status)
 	require.Equal(t, http.StatusNotFound, e.do("GET", "/no/such/path", nil).Status)
-	require.Equal(t, http.StatusNotFound, e.do("FROB", "/health", nil).Status)
+	require.Equal(t, http.StatusMethodNotAllowed, e.do("FROB", "/health", nil).Status)
 
 	r := e.do("GET", "/metrics", nil)
 	require.Equal(t, http.StatusOK, r.Status, "metrics are public, like /health")
@@ -81,7 +81,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	for _, want := range []string{
 		`http_requests_total{method="GET",route="GET /health",status="200"} 1`,
 		`http_requests_total{method="GET",route="unmatched",status="404"} 1`,
-		`http_requests_total{method="OTHER",route="unmatched",status="404"} 1`,
+		`http_requests_total{method="OTHER",route="unmatched",status="405"} 1`,
 		`http_requests_total{method="POST",route="POST /auth/login",status="200"} 1`,
 		`http_request_duration_seconds_bucket{method="GET",route="GET /health",le="+Inf"} 1`,
 		`go_sql_max_open_connections{db_name="write"} 1`,

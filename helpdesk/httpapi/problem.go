@@ -23,7 +23,7 @@ import (
 // after it names the kind of problem and never changes once published, so
 // clients may switch on the full URI:
 //
-//	validation           422 invalid fields; "errors" names each one
+//	validation           422 invalid fields; "errors" names each one (an unknown body field is "unknown field")
 //	field-conflict       409 a unique field is taken (duplicate email); "errors" names it
 //	conflict             409 the write conflicts with the current state
 //	illegal-transition   409 workflow move not possible; "allowed_transitions" lists the moves that are
@@ -35,7 +35,7 @@ import (
 //	stale                412 If-Match carries an outdated ETag
 //	bad-cursor           400 the list cursor was not produced by this server
 //	no-company           400 a platform admin must send X-Company-ID
-//	malformed-json       400 the body is not the JSON expected; "detail" gives the byte offset
+//	malformed-json       400 the body is not the JSON expected (or breaks I-JSON: invalid UTF-8, lone surrogate, duplicate or miscased key); "detail" gives the byte offset
 //	host-not-allowed     400 the Host header is not served here
 //	unauthenticated      401 missing or unacceptable credentials
 //	token-expired        401 the access token expired; use the refresh token
@@ -48,6 +48,7 @@ import (
 //	bad-company-header   400 X-Company-ID is not a company ID
 //	bad-request          400 a malformed header (If-Match) or unreadable body
 //	method-not-allowed   405 the path exists but not for this method; see Allow
+//	non-canonical-path   301 (not an error) the path is not canonical; see Location
 //	body-too-large       413 the body exceeds the size limit
 //	unsupported-media-type 415 the body is not sent as application/json
 //	rate-limited         429 too many requests; see Retry-After
@@ -172,6 +173,7 @@ func problemFor(err error) Problem {
 		ferr *directory.FieldConflictError
 		terr *workflow.TransitionError
 		perr *tenant.ForbiddenError
+		serr *ScopeError
 		derr *DecodeError
 		rerr *retryError
 		merr *http.MaxBytesError
@@ -217,6 +219,8 @@ func problemFor(err error) Problem {
 		case errors.As(err, &terr):
 			p.Detail = terr.Error()
 			p.AllowedTransitions = allowed(terr.Allowed)
+		case errors.As(err, &serr):
+			p.Detail = serr.Error()
 		case errors.As(err, &perr):
 			p.Detail = perr.Error()
 		}

@@ -294,7 +294,7 @@ func TestTicketCreate(t *testing.T) {
 			{"foreign asset", map[string]any{"title": "x", "asset_id": bAsset}, http.StatusUnprocessableEntity, "asset_id"},
 			{"foreign contact", map[string]any{"title": "x", "requester_contact_id": bContact}, http.StatusUnprocessableEntity, "requester_contact_id"},
 			{"too many tags", map[string]any{"title": "x", "tags": manyTags(21)}, http.StatusUnprocessableEntity, "tags"},
-			{"unknown field", map[string]any{"title": "x", "urgency": "high"}, http.StatusBadRequest, "urgency"},
+			{"unknown field", map[string]any{"title": "x", "urgency": "high"}, http.StatusUnprocessableEntity, "urgency"},
 			{"wrong type", map[string]any{"title": 42}, http.StatusBadRequest, "title"},
 			{"not JSON", "{", http.StatusBadRequest, ""},
 		} {
@@ -514,7 +514,7 @@ func TestTicketLifecycle(t *testing.T) {
 		} {
 			requireProblem(t, f.putTicket(agent, x.ID, x.Version, body), http.StatusUnprocessableEntity, field)
 		}
-		requireProblem(t, f.putTicket(agent, x.ID, x.Version, map[string]any{"assignee_user_id": 1}), http.StatusBadRequest, "assignee_user_id")
+		requireProblem(t, f.putTicket(agent, x.ID, x.Version, map[string]any{"assignee_user_id": 1}), http.StatusUnprocessableEntity, "assignee_user_id")
 
 		// start → wait_for_customer pauses the clocks.
 		x = f.moveTicket(agent, x, "in_progress")
@@ -615,7 +615,7 @@ func TestTicketComments(t *testing.T) {
 		requireProblem(t, f.call(agent, "POST", comments, map[string]any{"body": strings.Repeat("a", 20001)}),
 			http.StatusUnprocessableEntity, "body")
 		requireProblem(t, f.call(agent, "POST", comments, map[string]any{"body": "x", "visibility": "all"}),
-			http.StatusBadRequest, "visibility")
+			http.StatusUnprocessableEntity, "visibility")
 
 		e.clock.Advance(5 * time.Minute)
 		answer := comment(agent, map[string]any{"body": "Reinstale o cliente"}, "Idempotency-Key", "reply-1")

@@ -78,7 +78,9 @@ func (b *Builder) Err() error {
 }
 
 // Text trims s and checks it holds between min and max characters (runes)
-// and no control characters. It returns the trimmed text.
+// and no control characters but tab, line feed and carriage return (text
+// from a browser's textarea has CRLF line breaks). It returns the trimmed
+// text.
 func (b *Builder) Text(field, s string, min, max int) string {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
@@ -91,10 +93,76 @@ func (b *Builder) Text(field, s string, min, max int) string {
 		b.Add(field, "must have at least %d characters", min)
 	case n > max:
 		b.Add(field, "must have at most %d characters (has %d)", max, n)
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0:
+	case strings.IndexByte(s, 0) >= 0:
+		b.Add(field, "must not contain a NUL byte")
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
 		b.Add(field, "must not contain control characters")
 	}
 	return s
+}
+
+// MaxSearchLength is the longest free-text search (the "q" filter of every
+// list) accepted, in characters. A longer one is refused rather than cut: a
+// search that long matches nothing useful and only costs the database.
+const MaxSearchLength = 200
+
+// MaxFilterLength is the longest exact-match text filter (a category, a
+// tag, a location, a serial) accepted, in characters: longer than any value
+// the services store (an email address has at most 254).
+const MaxFilterLength = 254
+
+// Control returns the first control character of s (C0, DEL or C1, the
+// NUL byte included) and true, or false when s has none. allowWhitespace
+// lets tab, line feed and carriage return through, for multi-line text.
+func Control(s string, allowWhitespace bool) (rune, bool) {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			if allowWhitespace && (r == '\t' || r == '\n' || r == '\r') {
+				continue
+			}
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// PlainText reports whether s is valid UTF-8 without control characters
+// (the NUL byte included, tab and line breaks too): what a one-line value
+// such as a tag or a serial may hold.
+func PlainText(s string) bool {
+	return utf8.ValidString(s) && !hasControl(s)
+}
+
+// Filter checks a text filter of a list or a lookup (a category, a tag, a
+// serial): valid UTF-8, no control characters (a NUL byte could otherwise
+// reach a query) and at most MaxFilterLength characters. An empty filter
+// is valid: it filters nothing.
+func (b *Builder) Filter(field, s string) {
+	b.filter(field, s, MaxFilterLength)
+}
+
+// Search checks a free-text search as Filter does, with the limit
+// MaxSearchLength.
+func (b *Builder) Search(field, s string) {
+	b.filter(field, s, MaxSearchLength)
+}
+
+func (b *Builder) filter(field, s string, limit int) {
+	switch {
+	case !utf8.ValidString(s):
+		b.Add(field, "must be valid UTF-8")
+	case strings.IndexByte(s, 0) >= 0:
+		b.Add(field, "must not contain a NUL byte")
+	case hasControl(s):
+		b.Add(field, "must not contain control characters")
+	case utf8.RuneCountInString(s) > limit:
+		b.Add(field, "must have at most %d characters (has %d)", limit, utf8.RuneCountInString(s))
+	}
+}
+
+func hasControl(s string) bool {
+	_, found := Control(s, false)
+	return found
 }
 
 // MaxEmailLength is the longest email address accepted (RFC 5321 path limit).

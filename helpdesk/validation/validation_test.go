@@ -119,3 +119,67 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterAndSearch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		search   bool
+		want     string // the message, "" when valid
+	}{
+		{"empty", "", false, ""},
+		{"plain", "notebook 14\"", false, ""},
+		{"accents", "manutenção", true, ""},
+		{"NUL", "a\x00b", false, "must not contain a NUL byte"},
+		{"NUL alone", "\x00", true, "must not contain a NUL byte"},
+		{"tab", "a\tb", true, "must not contain control characters"},
+		{"newline", "a\nb", false, "must not contain control characters"},
+		{"DEL", "a\x7fb", false, "must not contain control characters"},
+		{"C1", "a\u0085b", true, "must not contain control characters"},
+		{"invalid UTF-8", "a\xffb", true, "must be valid UTF-8"},
+		{"search at the cap", strings.Repeat("é", validation.MaxSearchLength), true, ""},
+		{"search over the cap", strings.Repeat("é", validation.MaxSearchLength+1), true, "must have at most 200 characters (has 201)"},
+		{"filter over the cap", strings.Repeat("x", validation.MaxFilterLength+1), false, "must have at most 254 characters (has 255)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var b validation.Builder
+			if tc.search {
+				b.Search("q", tc.in)
+			} else {
+				b.Filter("category", tc.in)
+			}
+			err := b.Err()
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var verr *validation.Error
+			require.ErrorAs(t, err, &verr)
+			require.Len(t, verr.Fields, 1)
+			require.Equal(t, tc.want, verr.Fields[0].Message)
+		})
+	}
+}
+
+func TestTextRefusesNUL(t *testing.T) {
+	t.Parallel()
+	var b validation.Builder
+	b.Text("title", "Printer\x00 down", 1, 200)
+	var verr *validation.Error
+	require.ErrorAs(t, b.Err(), &verr)
+	require.Equal(t, []validation.FieldError{{Field: "title", Message: "must not contain a NUL byte"}}, verr.Fields)
+}
+
+func TestControl(t *testing.T) {
+	t.Parallel()
+	r, found := validation.Control("line\r\nnext\tcol", true)
+	require.False(t, found, "%q", r)
+	r, found = validation.Control("line\r\n", false)
+	require.True(t, found)
+	require.Equal(t, '\r', r)
+	r, found = validation.Control("nul\x00", true)
+	require.True(t, found)
+	require.Equal(t, rune(0), r)
+}
