@@ -203,7 +203,8 @@ func TestSeedDemo(t *testing.T) {
 	require.NoError(t, run(t.Context(), []string{"seed", "--demo"}, env(vars), &out, io.Discard))
 	lines := seedLine.FindAllStringSubmatch(out.String(), -1)
 	require.Len(t, lines, 8, "a user of every role in both companies:\n%s", out.String())
-	require.Contains(t, out.String(), "users and 16 assets")
+	require.Contains(t, out.String(), "users and 24 assets")
+	require.NotContains(t, out.String(), "Not seeded yet")
 
 	// The printed credentials work, and the data went through the services.
 	st, err := bunstore.Open(t.Context(), url)
@@ -226,7 +227,7 @@ func TestSeedDemo(t *testing.T) {
 		require.NoError(t, err)
 		assets, err := desk.Inventory.ListAssets(t.Context(), admin, inventory.AssetFilter{}, storage.PageRequest{})
 		require.NoError(t, err)
-		require.Len(t, assets.Items, 8, "assets in more than one state")
+		require.Len(t, assets.Items, 12, "assets in more than one state")
 		assigned, err := desk.Inventory.ListAssets(t.Context(), admin, inventory.AssetFilter{Status: inventory.StatusAssigned}, storage.PageRequest{})
 		require.NoError(t, err)
 		require.Len(t, assigned.Items, 1)
@@ -234,6 +235,7 @@ func TestSeedDemo(t *testing.T) {
 	evs, err := desk.Outbox(t.Context(), eventsQuery("company.created"))
 	require.NoError(t, err)
 	require.Len(t, evs, 2, "created through the services: events were written")
+	checkDemoWork(t, desk, time.Now())
 
 	err = run(t.Context(), []string{"seed", "--demo"}, env(vars), io.Discard, io.Discard)
 	require.ErrorIs(t, err, errDemoPresent, "seed refuses to run twice")

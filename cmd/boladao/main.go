@@ -7,7 +7,7 @@
 //	boladao [serve]              migrate, bootstrap the platform admin and serve (default)
 //	boladao migrate [status]     show which schema migrations are applied
 //	boladao migrate up           apply pending migrations
-//	boladao seed --demo          load the demo companies, contacts and users (once)
+//	boladao seed --demo          load the demo companies, users, tickets and service orders (once)
 //	boladao backup [--out PATH]  write a backup (default: into BOLADAO_BACKUP_DIR)
 //	boladao restore FILE         load a backup into the configured database
 //	boladao version              print the version
@@ -118,7 +118,8 @@ commands:
   serve                migrate, bootstrap the platform admin and serve (default)
   migrate [status]     show which schema migrations are applied
   migrate up           apply pending migrations
-  seed --demo          load the demo companies, contacts and users (refuses to run twice)
+  seed --demo          load the demo companies, users, equipment, tickets and service orders
+                       (refuses to run twice)
   backup [--out PATH]  write a backup: into PATH when it is a directory, else to the file PATH
                        (default: a timestamped file in $BOLADAO_BACKUP_DIR)
   restore FILE         load a backup into the configured database

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -35,9 +36,9 @@ var demoRoles = []tenant.Role{tenant.RoleAdmin, tenant.RoleAgent, tenant.RoleReq
 // errDemoPresent is returned by a second "seed --demo".
 var errDemoPresent = errors.New("seed: the demo data is already present (company with CNPJ 11.222.333/0001-81): nothing was changed")
 
-// seedCmd loads the demo data set through the helpdesk services: two
-// companies with contacts and a user of every role, whose emails and
-// generated passwords it prints. It refuses to run twice.
+// seedCmd loads the demo data set through the helpdesk services (see
+// seedDemo). It refuses the in-memory database, whose data would be lost
+// when the command exits, and refuses to run twice.
 func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error {
 	if !demo {
 		return errors.New("seed: say what to seed: boladao seed --demo")
@@ -50,69 +51,100 @@ func seedCmd(ctx context.Context, cfg config, demo bool, stdout io.Writer) error
 		return err
 	}
 	defer b.Close()
-	desk, err := helpdesk.New(b, helpdesk.WithBcryptCost(cfg.BcryptCost))
+	_, err = seedDemo(ctx, b, cfg.BcryptCost, time.Now(), stdout)
+	return err
+}
+
+// demoSummary counts what seedDemo wrote.
+type demoSummary struct {
+	Companies, Contacts, Users, Assets, Tickets, Comments, Orders, Activities, Parts int
+}
+
+// seedDemo writes the demo data set into store through the facade's
+// services, as of now: two companies with contacts and a user of every role
+// (whose emails and generated passwords it prints), equipment, tickets in
+// every state and service orders in every state. Tickets and orders carry a
+// history: the services run on a clock that seedDemo sets back to when each
+// step happened, so SLA clocks read as they would on a living desk at now
+// (some met, some at risk, some breached, some paused). It refuses to run
+// on a database that already holds the demo data, and changes nothing then.
+func seedDemo(ctx context.Context, store helpdesk.Store, bcryptCost int, now time.Time, stdout io.Writer) (demoSummary, error) {
+	var sum demoSummary
+	clock := &demoClock{now: now.UTC(), end: now.UTC()}
+	desk, err := helpdesk.New(store, helpdesk.WithBcryptCost(bcryptCost), helpdesk.WithClock(clock.Now))
 	if err != nil {
-		return err
+		return sum, err
 	}
 	defer desk.Close()
 	sys := tenant.System()
 	existing, err := desk.Directory.ListCompanies(ctx, sys, directory.CompanyFilter{Search: demoCompanies[0].cnpj}, storage.PageRequest{Limit: 1})
 	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+		return sum, fmt.Errorf("seed: %w", err)
 	}
 	if len(existing.Items) > 0 {
-		return errDemoPresent
+		return sum, errDemoPresent
 	}
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPANY\tROLE\tEMAIL\tPASSWORD")
-	contacts, assets := 0, 0
 	for _, dc := range demoCompanies {
+		// The company and its people exist from a month before now, so
+		// that the tickets' history comes after them.
+		clock.set(now.AddDate(0, -1, 0))
 		co, err := desk.Directory.CreateCompany(ctx, sys, directory.CompanyInput{Name: dc.name, LegalName: dc.legalName, CNPJ: dc.cnpj})
 		if err != nil {
-			return fmt.Errorf("seed: company %s: %w", dc.name, err)
+			return sum, fmt.Errorf("seed: company %s: %w", dc.name, err)
 		}
+		sum.Companies++
 		admin, err := sys.InCompany(co.ID)
 		if err != nil {
-			return err
+			return sum, err
 		}
-		var requester tenant.ContactID
+		cast := demoCast{company: co}
 		for _, role := range demoRoles {
 			email := string(role) + "@" + dc.domain
 			ct, err := desk.Directory.CreateContact(ctx, admin, directory.ContactInput{Name: demoName(role) + " (" + dc.name + ")", Email: email})
 			if err != nil {
-				return fmt.Errorf("seed: contact %s: %w", email, err)
+				return sum, fmt.Errorf("seed: contact %s: %w", email, err)
 			}
-			if role == tenant.RoleRequester {
-				requester = ct.ID
-			}
-			contacts++
+			sum.Contacts++
 			password := rand.Text()
-			if _, err := desk.Directory.CreateUser(ctx, admin, directory.UserInput{Email: email, Password: password, Role: role, ContactID: ct.ID}); err != nil {
-				return fmt.Errorf("seed: user %s: %w", email, err)
+			u, err := desk.Directory.CreateUser(ctx, admin, directory.UserInput{Email: email, Password: password, Role: role, ContactID: ct.ID})
+			if err != nil {
+				return sum, fmt.Errorf("seed: user %s: %w", email, err)
 			}
+			sum.Users++
+			cast.set(role, u.Actor())
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", dc.name, role, email, password)
 		}
-		n, err := seedAssets(ctx, desk, admin, requester)
-		if err != nil {
-			return err
-		}
-		assets += n
 		for _, name := range dc.extra {
-			if _, err := desk.Directory.CreateContact(ctx, admin, directory.ContactInput{Name: name}); err != nil {
-				return fmt.Errorf("seed: contact %s: %w", name, err)
+			ct, err := desk.Directory.CreateContact(ctx, admin, directory.ContactInput{Name: name})
+			if err != nil {
+				return sum, fmt.Errorf("seed: contact %s: %w", name, err)
 			}
-			contacts++
+			cast.colleagues = append(cast.colleagues, ct.ID)
+			sum.Contacts++
+		}
+		stock, err := seedAssets(ctx, desk, admin, cast.requester.ContactID, &sum)
+		if err != nil {
+			return sum, err
+		}
+		w := demoWork{desk: desk, clock: clock, cast: cast, stock: stock, sum: &sum}
+		if err := w.tickets(ctx); err != nil {
+			return sum, fmt.Errorf("seed: %s: %w", dc.name, err)
+		}
+		if err := w.orders(ctx); err != nil {
+			return sum, fmt.Errorf("seed: %s: %w", dc.name, err)
 		}
 	}
 	if err := tw.Flush(); err != nil {
-		return err
+		return sum, err
 	}
 	_, err = fmt.Fprintf(stdout, `
-Seeded %d companies, %d contacts, %d users and %d assets. Keep the passwords now: they are not shown again.
-Not seeded yet: tickets and service orders — those modules are not part of this build.
-`, len(demoCompanies), contacts, len(demoCompanies)*len(demoRoles), assets)
-	return err
+Seeded %d companies, %d contacts, %d users and %d assets; %d tickets in every state with %d comments and notes; %d service orders in every state with %d activities and %d parts.
+Keep the passwords now: they are not shown again.
+`, sum.Companies, sum.Contacts, sum.Users, sum.Assets, sum.Tickets, sum.Comments, sum.Orders, sum.Activities, sum.Parts)
+	return sum, err
 }
 
 func demoName(r tenant.Role) string {
@@ -128,9 +160,18 @@ func demoName(r tenant.Role) string {
 	}
 }
 
-// seedAssets receives two batches of equipment and lends the first notebook
-// to the requester, so the demo has assets in more than one state.
-func seedAssets(ctx context.Context, desk *helpdesk.Desk, admin tenant.Actor, requester tenant.ContactID) (int, error) {
+// demoStock is the equipment seedAssets received.
+type demoStock struct {
+	// lent is the notebook lent to the requester; memory the stock item
+	// service orders take parts from.
+	lent   inventory.Asset
+	memory inventory.StockItem
+}
+
+// seedAssets receives three batches of equipment and lends the first
+// notebook to the requester, so the demo has assets in more than one
+// state and stock for service orders' parts.
+func seedAssets(ctx context.Context, desk *helpdesk.Desk, admin tenant.Actor, requester tenant.ContactID, sum *demoSummary) (demoStock, error) {
 	batches := []inventory.IntakeInput{
 		{Name: "Notebook Dell Latitude 5440", Category: "Notebook", Manufacturer: "Dell", Model: "Latitude 5440",
 			Quantity: 5, Location: "Almoxarifado", Supplier: "Distribuidora Exemplo", InvoiceNumber: "NF-e 1001",
@@ -138,19 +179,25 @@ func seedAssets(ctx context.Context, desk *helpdesk.Desk, admin tenant.Actor, re
 		{Name: "Monitor LG 24MK430H", Category: "Monitor", Manufacturer: "LG", Model: "24MK430H",
 			Quantity: 3, Location: "Almoxarifado", Supplier: "Distribuidora Exemplo", InvoiceNumber: "NF-e 1002",
 			UnitCostCents: 89900, WarrantyMonths: 12},
+		{Name: "Memória DDR4 8 GB", Category: "Peça", Manufacturer: "Kingston", Model: "KVR32S22S8/8",
+			Quantity: 4, Location: "Bancada técnica", Supplier: "Distribuidora Exemplo", InvoiceNumber: "NF-e 1003",
+			UnitCostCents: 18900, WarrantyMonths: 12},
 	}
-	total := 0
+	var out demoStock
 	for i, in := range batches {
-		_, assets, err := desk.Inventory.Intake(ctx, admin, in)
+		st, assets, err := desk.Inventory.Intake(ctx, admin, in)
 		if err != nil {
-			return total, fmt.Errorf("seed: intake %s: %w", in.Name, err)
+			return out, fmt.Errorf("seed: intake %s: %w", in.Name, err)
 		}
-		total += len(assets)
-		if i == 0 && requester != 0 {
-			if _, err := desk.Inventory.Assign(ctx, admin, assets[0].ID, requester, 0); err != nil {
-				return total, fmt.Errorf("seed: assigning %s: %w", assets[0].Serial, err)
+		sum.Assets += len(assets)
+		switch i {
+		case 0:
+			if out.lent, err = desk.Inventory.Assign(ctx, admin, assets[0].ID, requester, 0); err != nil {
+				return out, fmt.Errorf("seed: assigning %s: %w", assets[0].Serial, err)
 			}
+		case 2:
+			out.memory = st
 		}
 	}
-	return total, nil
+	return out, nil
 }
