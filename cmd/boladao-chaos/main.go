@@ -87,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("boladao-chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	run := fs.String("run", strings.Join(scenarioNames(), ","), "comma-separated scenarios: "+strings.Join(scenarioNames(), ", "))
-	dbs := fs.String("db", "sqlite,postgres", "databases of kill9 and sigterm (sqlite, postgres); webhooks and soak use the first")
+	dbs := fs.String("db", "sqlite,postgres", "databases of kill9 and sigterm (sqlite, postgres); webhooks and soak use the first; pgcut and twoinstance run only with postgres")
 	defDSN := os.Getenv("BOLADAO_TEST_POSTGRES_DSN")
 	if defDSN == "" {
 		defDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"

@@ -68,10 +68,7 @@ type scenario struct {
 // scenarios expands a scenario name into its runs.
 func (h *harness) scenarios(name string) []scenario {
 	one := func(n string, f func(context.Context, string) result, kind string) scenario {
-		return scenario{name: n, run: func(ctx context.Context) result {
-			r := f(ctx, kind)
-			return r
-		}}
+		return scenario{name: n, run: func(ctx context.Context) result { return f(ctx, kind) }}
 	}
 	var out []scenario
 	switch name {
@@ -82,8 +79,13 @@ func (h *harness) scenarios(name string) []scenario {
 	case "webhooks":
 		out = append(out, one("webhooks/"+h.cfg.dbs[0], h.webhooks, h.cfg.dbs[0]))
 	case "pgcut":
-		out = append(out, one("pgcut/postgres", h.pgcut, "postgres"))
+		if slices.Contains(h.cfg.dbs, "postgres") {
+			out = append(out, one("pgcut/postgres", h.pgcut, "postgres"))
+		}
 	case "twoinstance":
+		if !slices.Contains(h.cfg.dbs, "postgres") {
+			break
+		}
 		n := "twoinstance/postgres"
 		if h.cfg.nats != "" {
 			n += "+nats"
