@@ -48,7 +48,7 @@ func (r *result) line() string {
 	if r.expected >= 0 {
 		delivered = fmt.Sprintf("%d/%d", r.delivered, r.expected)
 	}
-	s := fmt.Sprintf("chaos: %-22s %s  acked=%d lost=%d duplicates=%d phantom=%d delivered=%s recovery=%v  [%v]",
+	s := fmt.Sprintf("chaos: %-26s %s  acked=%d lost=%d duplicates=%d phantom=%d delivered=%s recovery=%v  [%v]",
 		r.name, status, r.acked, r.lost, r.duplicates, r.phantom, delivered, r.recovery.Round(time.Millisecond), r.took.Round(time.Second))
 	if r.err != nil {
 		s += "\n        error: " + r.err.Error()

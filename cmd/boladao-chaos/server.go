@@ -95,7 +95,16 @@ func (h *harness) newDatabase(ctx context.Context, kind string) (*database, erro
 // pgAdmin opens the -dsn database, where the harness creates and drops its
 // databases.
 func (h *harness) pgAdmin(ctx context.Context) (*bunstore.Store, error) {
-	st, err := bunstore.Open(ctx, h.cfg.dsn, bunstore.WithoutMigrations())
+	dsn := h.cfg.dsn
+	if u, err := url.Parse(dsn); err == nil && !u.Query().Has("read_timeout") {
+		// Dropping a database a busy machine is still writing to can take
+		// longer than the driver's default 10 s.
+		q := u.Query()
+		q.Set("read_timeout", "120s")
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
+	st, err := bunstore.Open(ctx, dsn, bunstore.WithoutMigrations())
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL at %s: %w", redact(h.cfg.dsn), err)
 	}
