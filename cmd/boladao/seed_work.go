@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -16,18 +17,28 @@ import (
 
 // demoClock is the clock the demo desk's services read: seedDemo sets it
 // back to when each step of the demo's history happened. It never runs
-// past end (the real now), so nothing is dated in the future.
-type demoClock struct{ now, end time.Time }
+// past end (the real now), so nothing is dated in the future. It is safe
+// for concurrent use (the desk's workers may read it).
+type demoClock struct {
+	mu       sync.Mutex
+	now, end time.Time
+}
 
 // Now returns the clock's reading.
-func (c *demoClock) Now() time.Time { return c.now }
+func (c *demoClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
 
 // set moves the clock to t, or to end when t is later.
 func (c *demoClock) set(t time.Time) {
 	if t.After(c.end) {
 		t = c.end
 	}
+	c.mu.Lock()
 	c.now = t.UTC()
+	c.mu.Unlock()
 }
 
 // demoCast is the people of a demo company, as actors.
@@ -66,10 +77,11 @@ type demoWork struct {
 
 // ago returns the instant whose business time to the real now is d.
 func (w *demoWork) ago(d time.Duration) time.Time {
-	lo, hi := w.clock.end.AddDate(0, -2, 0), w.clock.end
+	end := w.clock.end
+	lo, hi := end.AddDate(0, -2, 0), end
 	for range 60 { // Between decreases as the start moves later
 		mid := lo.Add(hi.Sub(lo) / 2)
-		if w.cal.Between(mid, w.clock.end) > d {
+		if w.cal.Between(mid, end) > d {
 			lo = mid
 		} else {
 			hi = mid
