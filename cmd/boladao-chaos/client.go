@@ -212,6 +212,8 @@ type ledger struct {
 	// requests that got no answer.
 	statuses  map[int]int
 	transport int
+	// examples hold the first answer of each status that was not 2xx.
+	examples map[int]string
 	// samples are the writes' latencies, for the soak.
 	samples []sample
 }
@@ -234,7 +236,7 @@ type sample struct {
 
 func newLedger() *ledger {
 	return &ledger{tickets: map[int64]string{}, comments: map[int64]string{}, stock: map[int64]string{},
-		orders: map[int64]string{}, activities: map[int64]string{}, statuses: map[int]int{}}
+		orders: map[int64]string{}, activities: map[int64]string{}, statuses: map[int]int{}, examples: map[int]string{}}
 }
 
 // record counts a write's outcome; it reports whether it was acknowledged.
@@ -251,6 +253,9 @@ func (l *ledger) record(r response) bool {
 		l.acks++
 	default:
 		l.statuses[r.status]++
+		if _, ok := l.examples[r.status]; !ok {
+			l.examples[r.status] = r.header.Get("Content-Type") + " " + r.String()
+		}
 	}
 	return r.ok()
 }

@@ -599,6 +599,11 @@ func (h *harness) pgcut(ctx context.Context, kind string) (r result) {
 			not503++
 		}
 	}
+	for code, ex := range l.examples {
+		if code != 503 {
+			r.note("first %d answer: %s", code, ex)
+		}
+	}
 	l.mu.Unlock()
 	r.note("writes during the outages %d: refused %d %v (status → count; 0 is no answer), slowest %v; in all: %d writes, %s",
 		during, failed, statuses, slowest.Round(time.Millisecond), l.writes, l.failures())
