@@ -627,7 +627,8 @@ func (h *harness) twoInstances(ctx context.Context, kind string) (r result) {
 	stream := ""
 	if h.cfg.nats != "" {
 		stream = strings.ToUpper(h.name("CHAOS"))
-		extra = append(extra, "BOLADAO_NATS_URL="+h.cfg.nats, "BOLADAO_NATS_STREAM="+stream)
+		extra = append(extra, "BOLADAO_NATS_URL="+h.cfg.nats, "BOLADAO_NATS_STREAM="+stream,
+			"BOLADAO_NATS_SUBJECT_PREFIX="+strings.ToLower(stream))
 		defer func() {
 			if err := deleteStream(h.cfg.nats, stream); err != nil {
 				h.logf("deleting NATS stream %s: %v", stream, err)
