@@ -97,13 +97,14 @@ func TestCheck(t *testing.T) {
 // deliveries are counted.
 func TestCheckDeliveries(t *testing.T) {
 	t.Parallel()
-	evs := []outboxRow{{seq: 1, id: "a"}, {seq: 2, id: "b"}, {seq: 3, id: "c"}}
+	evs := []outboxRow{{seq: 1, id: "a", typ: "ticket.created"}, {seq: 2, id: "b", typ: "ticket.commented"}, {seq: 3, id: "c", typ: "ticket.created"}}
 	d := checkDeliveries(evs, map[string]int{"a": 1, "b": 2, "x": 1}, map[string][]string{"ticket/1": {"b", "a"}, "ticket/2": {"c"}})
-	require.Equal(t, deliveryChecks{expected: 3, delivered: 2, duplicates: 1, extra: 1, outOfOrder: 1}, d)
+	require.Equal(t, deliveryChecks{expected: 3, delivered: 2, duplicates: 1, extra: 1, outOfOrder: 1,
+		example: "ticket/1 accepted ticket.commented(seq 2), ticket.created(seq 1)"}, d)
 	d = checkDeliveries(evs, map[string]int{"a": 1, "b": 1, "c": 1}, map[string][]string{"ticket/1": {"a", "b"}, "ticket/2": {"c"}})
 	require.Equal(t, deliveryChecks{expected: 3, delivered: 3}, d)
 	require.Equal(t, 1, phantomDeliveries(map[string]int{"a": 1, "zz": 1}, evs))
-	require.Equal(t, []outboxRow{{seq: 3, id: "c"}}, expectedAfter(evs, 2))
+	require.Equal(t, []outboxRow{evs[2]}, expectedAfter(evs, 2))
 }
 
 // TestResultLine shows that a broken invariant fails the line.

@@ -34,6 +34,8 @@ type receiver struct {
 	// their first acceptance.
 	accepted map[string]map[string]int
 	order    map[string]map[string][]string
+	// types maps event IDs to their types, for the reports.
+	types map[string]string
 	// first and last acceptance, per endpoint.
 	firstAt, lastAt map[string]time.Time
 	// mismatched counts requests whose webhook-id differs from the
@@ -45,7 +47,7 @@ type receiver struct {
 // newReceiver listens on a free loopback port in mode ok.
 func newReceiver() (*receiver, error) {
 	r := &receiver{mode: modeOK, changed: make(chan struct{}), accepted: map[string]map[string]int{},
-		order: map[string]map[string][]string{}, firstAt: map[string]time.Time{}, lastAt: map[string]time.Time{}}
+		order: map[string]map[string][]string{}, types: map[string]string{}, firstAt: map[string]time.Time{}, lastAt: map[string]time.Time{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -136,7 +138,9 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 		case <-changed:
 		case <-req.Context().Done():
 		}
-		return // no answer written before the client gave up
+		// Abort: returning would make net/http answer 200 to a request
+		// the receiver never accepted.
+		panic(http.ErrAbortHandler)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -146,6 +150,7 @@ func (r *receiver) handle(w http.ResponseWriter, req *http.Request) {
 		r.firstAt[endpoint] = time.Now()
 	}
 	r.accepted[endpoint][ev.ID]++
+	r.types[ev.ID] = ev.Type
 	r.lastAt[endpoint] = time.Now()
 	if r.accepted[endpoint][ev.ID] == 1 {
 		agg := ev.AggType + "/" + ev.AggregateID

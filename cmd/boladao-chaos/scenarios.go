@@ -196,7 +196,7 @@ func (r *result) applyDeliveries(endpoint string, d deliveryChecks, once bool) {
 		r.violate("endpoint %s: %d of %d events never delivered", endpoint, d.expected-d.delivered, d.expected)
 	}
 	if d.outOfOrder > 0 {
-		r.violate("endpoint %s: %d aggregates got their events out of order", endpoint, d.outOfOrder)
+		r.violate("endpoint %s: %d aggregates got their events out of order, e.g. %s", endpoint, d.outOfOrder, d.example)
 	}
 	if once && d.duplicates > 0 {
 		r.duplicates += d.duplicates

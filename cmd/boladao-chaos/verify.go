@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
@@ -290,6 +291,8 @@ type deliveryChecks struct {
 	duplicates          int // events accepted more than once
 	extra               int // accepted events that are not expected
 	outOfOrder          int // aggregates whose events arrived out of order
+	// example describes the first aggregate out of order.
+	example string
 }
 
 // checkDeliveries compares accepted and order (see receiver.snapshot) with
@@ -313,15 +316,31 @@ func checkDeliveries(expected []outboxRow, accepted map[string]int, order map[st
 			c.extra++
 		}
 	}
-	for _, ids := range order {
+	types := map[string]string{}
+	for _, e := range expected {
+		types[e.id] = e.typ
+	}
+	aggs := make([]string, 0, len(order))
+	for agg := range order {
+		aggs = append(aggs, agg)
+	}
+	sort.Strings(aggs)
+	for _, agg := range aggs {
 		last := int64(-1)
-		for _, id := range ids {
+		for _, id := range order[agg] {
 			seq, ok := want[id]
 			if !ok {
 				continue
 			}
 			if seq < last {
 				c.outOfOrder++
+				if c.example == "" {
+					var got []string
+					for _, id := range order[agg] {
+						got = append(got, fmt.Sprintf("%s(seq %d)", types[id], want[id]))
+					}
+					c.example = agg + " accepted " + strings.Join(got, ", ")
+				}
 				break
 			}
 			last = seq
