@@ -25,7 +25,7 @@
 //
 // Driver errors are translated into the storage sentinels: no rows into
 // storage.ErrNotFound, unique violations into storage.ErrConflict, and a
-// lost connection (refused, reset, closed, or a session PostgreSQL ended:
-// SQLSTATE 08xxx, 57P01-57P03) into storage.ErrUnavailable, whichever call
-// met it.
+// lost connection (refused, reset, closed, or a session PostgreSQL ended or
+// would not start: any FATAL error, SQLSTATE 08xxx, 53300, 57P01-57P03) into
+// storage.ErrUnavailable, whichever call met it.
 package bunstore

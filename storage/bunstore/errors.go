@@ -55,8 +55,15 @@ func isConnectionLoss(err error) bool {
 	}
 	var pgErr pgdriver.Error
 	if errors.As(err, &pgErr) {
-		code := pgErr.Field('C')
-		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+		// A FATAL error ends the session: the server refused the
+		// connection (a database not accepting connections, too many
+		// clients, shutting down) or dropped it.
+		code, severity := pgErr.Field('C'), pgErr.Field('V')
+		if severity == "" {
+			severity = pgErr.Field('S')
+		}
+		return severity == "FATAL" || severity == "PANIC" ||
+			strings.HasPrefix(code, "08") || code == "53300" || code == "57P01" || code == "57P02" || code == "57P03"
 	}
 	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
