@@ -209,7 +209,7 @@ func NewService(store Store, cfg Config) (*Service, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &Service{store: store, cfg: cfg, guard: g, client: client, wake: make(chan struct{}, 1),
-		inflight: map[int64]*endpointWork{}, owner: newOwner(), claims: claimSet{ids: map[int64]struct{}{}}}, nil
+		inflight: map[int64]*endpointWork{}, owner: newOwner(), claims: claimSet{ids: map[int64]time.Time{}}}, nil
 }
 
 // EndpointInput is a new endpoint.

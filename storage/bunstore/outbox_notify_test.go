@@ -47,13 +47,18 @@ func TestOutboxNotifyWakesTheRelayOfAnotherProcess(t *testing.T) {
 		got <- ev.ID
 		return nil
 	}))
-	relay, err := events.NewRelay(other, bus, events.RelayConfig{PollInterval: time.Hour})
+	claimed := &firstClaim{Store: other, done: make(chan struct{})}
+	relay, err := events.NewRelay(claimed, bus, events.RelayConfig{PollInterval: time.Hour})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(ctx) }()
 	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-	time.Sleep(200 * time.Millisecond) // the relay's first claim finds nothing
+	select { // the relay's first claim found nothing; only a NOTIFY wakes it now
+	case <-claimed.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay never made its first claim")
+	}
 
 	// The relay starts listening on its own goroutine: commit until one
 	// commit's notification finds it listening.
@@ -71,6 +76,19 @@ func TestOutboxNotifyWakesTheRelayOfAnotherProcess(t *testing.T) {
 		}
 	}
 	t.Fatal("no commit of the other store woke the relay within 10 s")
+}
+
+// firstClaim is a store that tells when the relay's first claim returned.
+type firstClaim struct {
+	*bunstore.Store
+	once sync.Once
+	done chan struct{}
+}
+
+func (f *firstClaim) ClaimOutbox(ctx context.Context, now time.Time, limit int,
+	fn func(context.Context, []events.OutboxRecord) []events.OutboxOutcome) (int, error) {
+	defer f.once.Do(func() { close(f.done) })
+	return f.Store.ClaimOutbox(ctx, now, limit, fn)
 }
 
 // TestOutboxNotifyIsThrottled checks what the NOTIFY sender guarantees,
