@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,7 +57,11 @@ var quiet = slog.New(slog.DiscardHandler)
 func reliableDesk(t testing.TB, store helpdesk.Store, schedule ...time.Duration) *helpdesk.Desk {
 	t.Helper()
 	if schedule == nil {
-		schedule = []time.Duration{time.Second, time.Second, time.Second} // BOLADAO_WEBHOOK_RETRY_SCHEDULE=1s,1s,1s
+		// One attempt a second for 30 seconds: a receiver outage in these
+		// tests never outlasts the schedule, however slow the machine, so
+		// no delivery fails (a failed one would hold its aggregate until
+		// an admin redelivers it, by design).
+		schedule = slices.Repeat([]time.Duration{time.Second}, 30)
 	}
 	desk, err := helpdesk.New(store, helpdesk.WithBcryptCost(4),
 		helpdesk.WithRelayConfig(events.RelayConfig{PollInterval: 20 * time.Millisecond, Backoff: 20 * time.Millisecond, Logger: quiet}),
