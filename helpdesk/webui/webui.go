@@ -165,6 +165,11 @@ func (c *console) features() []func() {
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
 		c.ticketDetailRoutes,
+		c.adminUserRoutes,
+		c.adminContactRoutes,
+		c.adminTokenRoutes,
+		c.adminCompanyRoutes,
+		c.adminCompaniesRoutes,
 	}
 }
 
