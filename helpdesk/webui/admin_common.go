@@ -74,3 +74,11 @@ func refused(err error) bool { return errors.Is(err, validation.ErrInvalid) }
 // temporaryPassword draws a password for an invited user or a reset
 // (128 random bits in base32), shown once to the admin who hands it over.
 func temporaryPassword() string { return rand.Text() }
+
+// Int formats a count for the person's language.
+func (q *request) Int(n int) string { return q.Num(int64(n)) }
+
+// Percent formats a ratio in [0, 1] as a whole percentage ("97%").
+func (q *request) Percent(r float64) string {
+	return q.printer.Sprintf("%.0f%%", r*100)
+}
