@@ -19,10 +19,10 @@ func (c *console) whatsappRoutes() {
 // whatsappSettingsForm holds the settings form's values as entered; the
 // secrets are never shown, only whether they are set.
 type whatsappSettingsForm struct {
-	Enabled                           bool
+	Enabled                            bool
 	BaseURL, APIVersion, PhoneNumberID string
-	Version                           int64
-	Errors                            map[string]string
+	Version                            int64
+	Errors                             map[string]string
 }
 
 // ruleForm holds the new-rule form's values as entered.
