@@ -67,6 +67,8 @@ type fixture struct {
 type fixtureOptions struct {
 	cfg   webui.Config
 	clock *clock
+	// desk adds options of the desk (webhook settings, ...).
+	desk []helpdesk.Option
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -76,6 +78,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.clock != nil {
 		opts = append(opts, helpdesk.WithClock(o.clock.Now))
 	}
+	opts = append(opts, o.desk...)
 	desk, err := helpdesk.New(memory.New(), opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
