@@ -69,6 +69,8 @@ type fixtureOptions struct {
 	clock *clock
 	// desk adds options of the desk (webhook settings, ...).
 	desk []helpdesk.Option
+	// store is the desk's store (default: a memory store).
+	store helpdesk.Store
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -79,7 +81,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		opts = append(opts, helpdesk.WithClock(o.clock.Now))
 	}
 	opts = append(opts, o.desk...)
-	desk, err := helpdesk.New(memory.New(), opts...)
+	var store helpdesk.Store = memory.New()
+	if o.store != nil {
+		store = o.store
+	}
+	desk, err := helpdesk.New(store, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
 	f := &fixture{desk: desk, clock: o.clock}
