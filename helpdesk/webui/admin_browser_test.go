@@ -88,7 +88,7 @@ func TestBrowserAdminUsers(t *testing.T) {
 	require.False(t, agent.exists("form[action$='/role']"))
 	require.False(t, agent.exists("#invite-h"))
 	agent.visit("/admin/tokens", "tokens-refused")
-	require.Contains(t, agent.text("main"), "403")
+	require.Contains(t, agent.text("main"), "Não permitido")
 }
 
 // TestBrowserAdminContacts creates a contact with WhatsApp opt-in (after
@@ -132,7 +132,7 @@ func TestBrowserAdminContacts(t *testing.T) {
 	viewer.visit("/admin/contacts", "contacts-viewer")
 	require.False(t, viewer.exists("#new-contact-h"))
 	viewer.visit("/admin/contacts/"+id, "contact-viewer-refused")
-	require.Contains(t, viewer.text("main"), "403")
+	require.Contains(t, viewer.text("main"), "Não permitido")
 }
 
 // TestBrowserAdminTokens creates a token with scopes (a refusal without
@@ -260,6 +260,6 @@ func TestBrowserCompanies(t *testing.T) {
 	admin := b.tab("admin", f.srv.URL)
 	admin.signIn(f.admin)
 	admin.visit("/admin/companies", "companies-refused")
-	require.Contains(t, admin.text("main"), "403")
+	require.Contains(t, admin.text("main"), "Não permitido")
 	require.False(t, admin.exists("a[href='/admin/companies']"), "the link is hidden")
 }

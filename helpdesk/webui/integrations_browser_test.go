@@ -5,11 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -90,7 +93,7 @@ func TestBrowserWebhooks(t *testing.T) {
 	require.Equal(t, int32(2), got.Load())
 
 	admin.visit(base, "endpoint-stats")
-	require.Contains(t, admin.text("[data-testid=stats]"), "50%")
+	require.Equal(t, "1", admin.text("[data-testid=stat-succeeded]"))
 	admin.submit("form[action$='/rotate'] button")
 	admin.check("rotated")
 	rotated := admin.text("[data-testid=secret-value]")
@@ -115,9 +118,76 @@ func TestBrowserWebhooks(t *testing.T) {
 	agent := b.tab("agent", f.srv.URL)
 	agent.signIn(f.agent)
 	agent.visit("/integrations/webhooks", "webhooks-agent")
-	require.Contains(t, agent.text("main"), "403")
+	require.Contains(t, agent.text("main"), "Não permitido")
 	agent.visit(base, "endpoint-agent")
-	require.Contains(t, agent.text("main"), "403")
+	require.Contains(t, agent.text("main"), "Não permitido")
+}
+
+// TestBrowserWebhookHeldAndSkipped shows a failed delivery holding the
+// later one of its aggregate (held count on the list and the endpoint,
+// "held by" in the log), and skips it from its page so that the held one
+// goes on.
+func TestBrowserWebhookHeldAndSkipped(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if fail.Load() {
+			http.Error(w, "no", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+	f := newFixture(t, fixtureOptions{desk: []helpdesk.Option{helpdesk.WithWebhookConfig(webhooks.Config{
+		Schedule: []time.Duration{time.Millisecond}, Jitter: 0.01,
+		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}})
+	ctx := t.Context()
+	ep, err := f.desk.Webhooks.CreateEndpoint(ctx, f.admin.actor(), webhooks.EndpointInput{URL: receiver.URL, Events: []string{"ticket.*"}})
+	require.NoError(t, err)
+	for _, typ := range []string{"ticket.created", "ticket.updated"} {
+		ev, err := events.New(typ, f.acme.ID, "ticket", 7, f.agent.actor(), f.desk.Now(), map[string]any{"id": 7})
+		require.NoError(t, err)
+		require.NoError(t, f.desk.Webhooks.HandleEvent(ctx, ev))
+	}
+	// Send until the first delivery has used its two attempts.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := f.desk.Webhooks.ProcessDue(ctx)
+		require.NoError(t, err)
+		st, err := f.desk.Webhooks.Stats(ctx, f.admin.actor(), ep.ID)
+		require.NoError(t, err)
+		if st.Failed == 1 {
+			require.Equal(t, 1, st.Held)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the first delivery never failed: %+v", st)
+		runtime.Gosched()
+	}
+
+	b := newBrowser(t)
+	admin := b.tab("admin", f.srv.URL)
+	admin.signIn(f.admin)
+	admin.visit("/integrations/webhooks", "held-list")
+	require.Equal(t, "1", admin.text("[data-testid=endpoint-"+itoa(ep.ID)+"] [data-testid=held]"))
+	admin.visit("/integrations/webhooks/"+itoa(ep.ID), "held-endpoint")
+	require.Contains(t, admin.text("[data-testid=stat-held]"), "1")
+	require.Contains(t, admin.text("main table"), "retida por")
+	admin.visit("/integrations/webhooks/"+itoa(ep.ID)+"?status=failed", "failed-only")
+	admin.submit("[data-testid^=delivery-] a")
+	admin.check("failed-delivery")
+	require.Contains(t, admin.text("[data-testid=delivery-status]"), "falhou")
+
+	fail.Store(false)
+	admin.submit("form[action$='/skip'] button")
+	admin.check("skipped")
+	require.Contains(t, admin.text("[data-testid=delivery-status]"), "pulada")
+	require.False(t, admin.exists("form[action$='/redeliver']"), "a skipped delivery cannot be redelivered")
+	_, err = f.desk.Webhooks.ProcessDue(ctx)
+	require.NoError(t, err)
+	admin.visit("/integrations/webhooks/"+itoa(ep.ID), "after-skip")
+	require.Equal(t, "0", admin.text("[data-testid=stat-held]"))
+	require.Equal(t, "1", admin.text("[data-testid=stat-succeeded]"))
 }
 
 // TestBrowserWhatsApp saves the settings with write-only secrets (shown
@@ -193,7 +263,7 @@ func TestBrowserWhatsApp(t *testing.T) {
 	viewer := b.tab("viewer", f.srv.URL)
 	viewer.signIn(f.viewer)
 	viewer.visit("/integrations/whatsapp", "whatsapp-viewer")
-	require.Contains(t, viewer.text("main"), "403")
+	require.Contains(t, viewer.text("main"), "Não permitido")
 }
 
 // TestBrowserAI shows the gateway's status with the built-in model's
@@ -241,5 +311,5 @@ func TestBrowserAI(t *testing.T) {
 	requester := b.tab("requester", f.srv.URL)
 	requester.signIn(f.requester)
 	requester.visit("/integrations/ai", "ai-requester")
-	require.Contains(t, requester.text("main"), "403")
+	require.Contains(t, requester.text("main"), "Não permitido")
 }

@@ -18,6 +18,7 @@ func (c *console) webhookRoutes() {
 	c.page("POST /integrations/webhooks/{id}/test", c.webhookTest)
 	c.page("GET /integrations/webhooks/{id}/deliveries/{delivery}", c.webhookDelivery)
 	c.page("POST /integrations/webhooks/{id}/deliveries/{delivery}/redeliver", c.webhookRedeliver)
+	c.page("POST /integrations/webhooks/{id}/deliveries/{delivery}/skip", c.webhookSkip)
 }
 
 // endpointForm holds an endpoint form's values as entered.
@@ -29,7 +30,10 @@ type endpointForm struct {
 
 // webhooksPage is the view model of the endpoints list.
 type webhooksPage struct {
-	Endpoints  []webhooks.Endpoint
+	Endpoints []webhooks.Endpoint
+	// Held counts each endpoint's deliveries held back (endpoint disabled,
+	// or behind a failed delivery of their aggregate).
+	Held       map[int64]int
 	NextCursor string
 	Notice     string
 	Form       endpointForm
@@ -49,6 +53,14 @@ func (c *console) webhooksRender(w http.ResponseWriter, q *request, status int, 
 		return err
 	}
 	p.Endpoints, p.NextCursor = page.Items, string(page.NextCursor)
+	p.Held = make(map[int64]int, len(page.Items))
+	for _, ep := range page.Items {
+		st, err := c.desk.Webhooks.Stats(q.Context(), q.actor, ep.ID)
+		if err != nil {
+			return err
+		}
+		p.Held[ep.ID] = st.Held
+	}
 	c.render(w, q, status, "integrations_webhooks", p)
 	return nil
 }
@@ -97,12 +109,12 @@ func (c *console) webhookRender(w http.ResponseWriter, q *request, status int, i
 	p.Status = q.r.URL.Query().Get("status")
 	var st webhooks.Status
 	switch s := webhooks.Status(p.Status); s {
-	case webhooks.StatusPending, webhooks.StatusSucceeded, webhooks.StatusFailed:
+	case webhooks.StatusPending, webhooks.StatusSucceeded, webhooks.StatusFailed, webhooks.StatusSkipped:
 		st = s
 	default:
 		p.Status = ""
 	}
-	for _, s := range []webhooks.Status{webhooks.StatusPending, webhooks.StatusSucceeded, webhooks.StatusFailed} {
+	for _, s := range []webhooks.Status{webhooks.StatusPending, webhooks.StatusSucceeded, webhooks.StatusFailed, webhooks.StatusSkipped} {
 		p.Statuses = append(p.Statuses, option{Value: string(s), Label: q.T("delivery." + string(s))})
 	}
 	ds, err := c.desk.Webhooks.ListDeliveries(ctx, q.actor, id, webhooks.DeliveryFilter{Status: st}, pageRequest(q.r, 25))
@@ -267,5 +279,24 @@ func (c *console) webhookRedeliver(w http.ResponseWriter, r *http.Request, q *re
 	}
 	c.desk.Webhooks.Wake()
 	c.done(w, r, "/integrations/webhooks/"+itoa64(id)+"/deliveries/"+itoa64(did), "redelivery_queued")
+	return nil
+}
+
+// webhookSkip gives up a failed delivery, letting the deliveries it held
+// back go on.
+func (c *console) webhookSkip(w http.ResponseWriter, r *http.Request, q *request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	did, err := pathID(r, "delivery")
+	if err != nil {
+		return err
+	}
+	if _, err := c.desk.Webhooks.Skip(q.Context(), q.actor, id, did); err != nil {
+		return err
+	}
+	c.desk.Webhooks.Wake()
+	c.done(w, r, "/integrations/webhooks/"+itoa64(id)+"/deliveries/"+itoa64(did), "delivery_skipped")
 	return nil
 }

@@ -106,7 +106,7 @@ func TestBrowserOperations(t *testing.T) {
 	admin := b.tab("admin", f.srv.URL)
 	admin.signIn(f.admin)
 	admin.visit("/ops", "ops-admin")
-	require.Contains(t, admin.text("main"), "403")
+	require.Contains(t, admin.text("main"), "Não permitido")
 	require.False(t, admin.exists("a[href='/ops']"), "the link is hidden")
 }
 
