@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sistemaboladao/boladao/events/webhooks"
+	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
@@ -96,4 +99,56 @@ func TestAdminForgedPostsAreRefused(t *testing.T) {
 	for _, co := range cos.Items {
 		require.True(t, co.Active)
 	}
+}
+
+// TestIntegrationsForgedPostsAreRefused posts the integrations' actions
+// as roles that may not manage them: refused, nothing written.
+func TestIntegrationsForgedPostsAreRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{desk: []helpdesk.Option{helpdesk.WithWebhookConfig(webhooks.Config{
+		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})}})
+	ctx := t.Context()
+	ep, err := f.desk.Webhooks.CreateEndpoint(ctx, f.admin.actor(), webhooks.EndpointInput{URL: "http://127.0.0.1:9/x", Events: []string{"*"}})
+	require.NoError(t, err)
+	id := strconv.FormatInt(ep.ID, 10)
+	posts := []struct {
+		path string
+		form url.Values
+	}{
+		{"/integrations/webhooks", url.Values{"url": {"http://127.0.0.1:9/evil"}, "events": {"*"}}},
+		{"/integrations/webhooks/" + id, url.Values{"url": {"http://127.0.0.1:9/evil"}, "events": {"*"}}},
+		{"/integrations/webhooks/" + id + "/active", url.Values{"active": {"false"}}},
+		{"/integrations/webhooks/" + id + "/rotate", nil},
+		{"/integrations/webhooks/" + id + "/test", nil},
+		{"/integrations/webhooks/" + id + "/deliveries/1/redeliver", nil},
+		{"/integrations/webhooks/" + id + "/deliveries/1/skip", nil},
+		{"/integrations/whatsapp/settings", url.Values{"phone_number_id": {"1"}, "access_token": {"x"}}},
+		{"/integrations/whatsapp/rules", url.Values{"event_type": {"ticket.created"}, "template_name": {"t"}, "language": {"pt_BR"}}},
+		{"/integrations/ai/settings", url.Values{"provider": {"openai"}, "threshold": {"0.5"}}},
+	}
+	for _, who := range []person{f.agent, f.viewer, f.requester} {
+		cl := f.client(t)
+		cl.signIn(who)
+		for _, p := range posts {
+			require.Equal(t, http.StatusForbidden, cl.post(p.path, p.form).StatusCode, "%s %s", who.Email, p.path)
+		}
+	}
+	// Another company's admin sees another company's endpoint as missing.
+	sys, err := tenant.System().InCompany(f.other.ID)
+	require.NoError(t, err)
+	role := tenant.RoleAdmin
+	_, err = f.desk.Directory.UpdateUser(ctx, sys, f.outsider.User.ID, directory.UserPatch{Role: &role})
+	require.NoError(t, err)
+	cl := f.client(t)
+	cl.signIn(f.outsider)
+	require.Equal(t, http.StatusNotFound, cl.get("/integrations/webhooks/"+id).StatusCode)
+	after, err := f.desk.Webhooks.GetEndpoint(ctx, f.admin.actor(), ep.ID)
+	require.NoError(t, err)
+	require.Equal(t, ep.Version, after.Version, "nothing was written")
+	rules, err := f.desk.WhatsApp.Rules(ctx, f.admin.actor())
+	require.NoError(t, err)
+	require.Empty(t, rules)
+	view, err := f.desk.AI.Settings(ctx, f.admin.actor())
+	require.NoError(t, err)
+	require.NotEqual(t, "openai", string(view.Provider))
 }
