@@ -250,8 +250,8 @@ func TestBrowserWhatsApp(t *testing.T) {
 	_, err = f.desk.WhatsApp.Send(t.Context(), f.agent.actor(), whatsapp.SendInput{ContactID: f.requester.Contact.ID, Text: "Seu chamado foi aberto."})
 	require.NoError(t, err)
 	admin.visit("/integrations/whatsapp", "message-log")
-	require.Contains(t, admin.text("table:last-of-type"), "Seu chamado foi aberto.")
-	require.Contains(t, admin.text("table:last-of-type"), "+5511987654321")
+	require.Contains(t, admin.text("[aria-labelledby=wa-log-h] table"), "Seu chamado foi aberto.")
+	require.Contains(t, admin.text("[aria-labelledby=wa-log-h] table"), "+5511987654321")
 	require.NotContains(t, admin.text("[data-testid=wa-status]"), "—\nÚltimo erro")
 
 	admin.submit(row + " form[action$='/delete'] button")
