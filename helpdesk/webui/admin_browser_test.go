@@ -1,6 +1,8 @@
 package webui_test
 
 import (
+	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -131,8 +133,16 @@ func TestBrowserAdminContacts(t *testing.T) {
 	viewer.phone()
 	viewer.visit("/admin/contacts", "contacts-viewer")
 	require.False(t, viewer.exists("#new-contact-h"))
-	viewer.visit("/admin/contacts/"+id, "contact-viewer-refused")
-	require.Contains(t, viewer.text("main"), "Não permitido")
+	viewer.visit("/admin/contacts/"+id, "contact-viewer-read-only")
+	require.False(t, viewer.exists("form[method=post][action$='/admin/contacts/"+id+"']"), "viewers read the contact")
+	require.Equal(t, http.StatusForbidden, viewerPost(t, f, "/admin/contacts/"+id, url.Values{"name": {"Forged"}, "version": {"1"}}))
+}
+
+// viewerPost posts a form as the viewer and returns the status.
+func viewerPost(t *testing.T, f *fixture, path string, form url.Values) int {
+	cl := f.client(t)
+	cl.signIn(f.viewer)
+	return cl.post(path, form).StatusCode
 }
 
 // TestBrowserAdminTokens creates a token with scopes (a refusal without

@@ -109,7 +109,7 @@ func TestBrowserWebhooks(t *testing.T) {
 
 	admin.fill("#events", "")
 	admin.fill("#url", "")
-	admin.submit("form[action$='" + base + "'] button[type=submit]")
+	admin.submit("form[method=post][action$='" + base + "'] button[type=submit]")
 	admin.check("edit-refused")
 	require.NotEmpty(t, admin.text("#url-error"))
 	admin.phone()
