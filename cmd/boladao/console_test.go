@@ -3,7 +3,9 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,4 +53,44 @@ func TestServeMountsTheConsole(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "/dashboard", resp.Header.Get("Location"))
 	require.NotEmpty(t, resp.Cookies())
+}
+
+// TestServeConsoleOperations signs the bootstrap admin in to the console
+// and backs the SQLite database up from the operations page, which shows
+// the schema version and the deployment's warnings the server found.
+func TestServeConsoleOperations(t *testing.T) {
+	dir := t.TempDir()
+	backups := filepath.Join(dir, "backups")
+	base, _ := startServer(t, map[string]string{"BOLADAO_DATABASE_URL": "sqlite:" + filepath.Join(dir, "boladao.db"),
+		"BOLADAO_ADMIN_PASSWORD": "console-password-1", "BOLADAO_BACKUP_DIR": backups})
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	cl := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, form url.Values) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := cl.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	require.Equal(t, http.StatusSeeOther, post("/signin", url.Values{"email": {"admin@boladao.local"}, "password": {"console-password-1"}}).StatusCode)
+
+	resp, err := cl.Get(base + "/ops")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Regexp(t, `<code>\d{14}_`, string(page), "the schema version is shown")
+	require.Contains(t, string(page), "no allowed hosts configured", "the API's warnings are shown")
+
+	resp = post("/ops/backup", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	body, _ := io.ReadAll(resp.Body)
+	require.Contains(t, string(body), backups)
+	files, err := filepath.Glob(filepath.Join(backups, "*.db"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/httpapi"
+	"github.com/sistemaboladao/boladao/helpdesk/webui"
 	"github.com/sistemaboladao/boladao/storage/bunstore"
 )
 
@@ -110,3 +112,31 @@ func (d *deployment) OutboxLag(ctx context.Context) (httpapi.OutboxLag, error) {
 
 // DBStats reports the connection pools.
 func (d sqlDeployment) DBStats() map[string]sql.DBStats { return d.store.PoolStats() }
+
+// consoleOps gives the console's operations page the API's Ops, with the
+// API's own warnings added as /api/deployment/status reports them.
+type consoleOps struct {
+	httpapi.Ops
+	apiWarnings []string
+}
+
+// Warnings lists the API's risky settings and the deployment's.
+func (o consoleOps) Warnings() []string {
+	w := slices.Clone(o.apiWarnings)
+	for _, s := range o.Ops.Warnings() {
+		if !slices.Contains(w, s) {
+			w = append(w, s)
+		}
+	}
+	return w
+}
+
+// Backup writes a backup; a backend that cannot be backed up reports
+// webui.ErrNotSupported.
+func (o consoleOps) Backup(ctx context.Context) (webui.Backup, error) {
+	b, err := o.Ops.Backup(ctx)
+	if errors.Is(err, httpapi.ErrNotSupported) {
+		return webui.Backup{}, fmt.Errorf("%w: %w", webui.ErrNotSupported, err)
+	}
+	return webui.Backup{Path: b.Path, Bytes: b.Bytes, SHA256: b.SHA256, CreatedAt: b.CreatedAt}, err
+}

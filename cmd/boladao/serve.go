@@ -117,7 +117,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		ln.Close()
 		return err
 	}
-	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret)})
+	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret),
+		Operations: consoleOps{apiCfg.Ops, apiCfg.Warnings()}, Version: version})
 	if err != nil {
 		ln.Close()
 		return err

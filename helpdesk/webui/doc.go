@@ -28,6 +28,29 @@
 // browser's Accept-Language, else pt-BR. Dates are shown in the company's
 // timezone, numbers and money in the person's locale.
 //
+// # Administration, integrations and operations
+//
+// Company admins manage their company under /admin (users invited for a
+// contact with a role and a temporary password shown once, role changes,
+// deactivation and password resets; contacts with their WhatsApp
+// opt-in; API tokens with scopes, shown once, revocable, with their last
+// use; the serial pattern of asset intakes with a live preview, an htmx
+// fragment that the Preview button also renders without JavaScript) and
+// their integrations under /integrations (webhook endpoints with their
+// statistics, held deliveries, delivery log, attempts, test, redelivery,
+// skip and secret rotation; WhatsApp settings whose secrets are
+// write-only and shown as set or not, notification rules, message log
+// and connection status; the AI gateway's status with the built-in
+// model's accuracy, its settings and an "analyze this text" box).
+// Platform admins also edit a company's details, create and deactivate
+// companies (/admin/companies), and see the operations page (/ops): the
+// deployment, monitoring and security audit that /api/deployment/status,
+// /api/monitoring/status and /api/security/audit report, with an unblock
+// button per blocked address and "back up now". What only the program
+// that opened the database knows (readiness, schema, backups, warnings)
+// comes from Config.Operations; without it the page shows what the
+// console knows by itself.
+//
 // # Adding a page
 //
 // A feature is a file that registers its routes in a method of console

@@ -67,6 +67,10 @@ type fixture struct {
 type fixtureOptions struct {
 	cfg   webui.Config
 	clock *clock
+	// desk adds options of the desk (webhook settings, ...).
+	desk []helpdesk.Option
+	// store is the desk's store (default: a memory store).
+	store helpdesk.Store
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -76,7 +80,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.clock != nil {
 		opts = append(opts, helpdesk.WithClock(o.clock.Now))
 	}
-	desk, err := helpdesk.New(memory.New(), opts...)
+	opts = append(opts, o.desk...)
+	var store helpdesk.Store = memory.New()
+	if o.store != nil {
+		store = o.store
+	}
+	desk, err := helpdesk.New(store, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
 	f := &fixture{desk: desk, clock: o.clock}

@@ -56,6 +56,12 @@ type Config struct {
 	// it; without it New draws a random key, and a restart signs everyone
 	// out.
 	SessionKey []byte
+	// Operations answers the operations page's questions about the
+	// deployment (readiness, schema, backups, warnings); nil shows what
+	// the console knows by itself and no backup button.
+	Operations Operations
+	// Version is the program's version, shown on the operations page.
+	Version string
 	// BehindTLS marks cookies Secure even when the request arrived over
 	// plain HTTP from a TLS-terminating proxy (requests over TLS always
 	// get Secure cookies).
@@ -107,6 +113,8 @@ type console struct {
 	matcher language.Matcher
 	static  *staticFiles
 	pages   map[string]*template.Template
+	// started is when the console was built, for the operations page.
+	started time.Time
 	// zones caches time.LoadLocation by IANA name.
 	zones sync.Map
 }
@@ -121,7 +129,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &console{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux(), guard: cfg.LoginGuard,
-		key: cfg.SessionKey}
+		key: cfg.SessionKey, started: desk.Now()}
 	if c.guard == nil {
 		g, err := loginguard.New(loginguard.Config{Now: desk.Now})
 		if err != nil {
@@ -165,6 +173,15 @@ func (c *console) features() []func() {
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
 		c.ticketDetailRoutes,
+		c.adminUserRoutes,
+		c.adminContactRoutes,
+		c.adminTokenRoutes,
+		c.adminCompanyRoutes,
+		c.adminCompaniesRoutes,
+		c.webhookRoutes,
+		c.whatsappRoutes,
+		c.aiRoutes,
+		c.opsRoutes,
 	}
 }
 
