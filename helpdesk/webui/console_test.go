@@ -77,7 +77,7 @@ func TestSessionLifetimes(t *testing.T) {
 
 // revokeAll revokes the server-side sessions behind the client's cookies,
 // as an administrator ending them would, and returns how many.
-func revokeAll(t *testing.T, f *fixture, cl *client) int {
+func revokeAll(t testing.TB, f *fixture, cl *client) int {
 	t.Helper()
 	u, err := url.Parse(f.srv.URL)
 	require.NoError(t, err)

@@ -67,16 +67,21 @@ type fixture struct {
 type fixtureOptions struct {
 	cfg   webui.Config
 	clock *clock
+	// store defaults to a memory store.
+	store helpdesk.Store
 }
 
-func newFixture(t *testing.T, o fixtureOptions) *fixture {
+func newFixture(t testing.TB, o fixtureOptions) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	opts := []helpdesk.Option{helpdesk.WithBcryptCost(bcrypt.MinCost)}
 	if o.clock != nil {
 		opts = append(opts, helpdesk.WithClock(o.clock.Now))
 	}
-	desk, err := helpdesk.New(memory.New(), opts...)
+	if o.store == nil {
+		o.store = memory.New()
+	}
+	desk, err := helpdesk.New(o.store, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
 	f := &fixture{desk: desk, clock: o.clock}
@@ -115,12 +120,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 // client is a cookie-keeping HTTP client that does not follow redirects,
 // sending the headers a same-origin browser form post sends.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	f    *fixture
 	http *http.Client
 }
 
-func (f *fixture) client(t *testing.T) *client {
+func (f *fixture) client(t testing.TB) *client {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	return &client{t: t, f: f, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {

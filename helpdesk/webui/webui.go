@@ -109,6 +109,8 @@ type console struct {
 	pages   map[string]*template.Template
 	// zones caches time.LoadLocation by IANA name.
 	zones sync.Map
+	// names caches people's names and agent lists for a few seconds.
+	names *nameCache
 }
 
 // New returns the web console of desk as an http.Handler.
@@ -121,7 +123,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &console{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux(), guard: cfg.LoginGuard,
-		key: cfg.SessionKey}
+		key: cfg.SessionKey, names: newNameCache(desk.Now)}
 	if c.guard == nil {
 		g, err := loginguard.New(loginguard.Config{Now: desk.Now})
 		if err != nil {
