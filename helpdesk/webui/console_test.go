@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -303,4 +304,37 @@ func TestStaleEditShowsTheOtherChange(t *testing.T) {
 	after, err := f.desk.Tickets.Get(t.Context(), f.agent.actor(), d.Ticket.ID)
 	require.NoError(t, err)
 	require.Equal(t, theirs, after.Ticket.Title, "nothing was overwritten")
+}
+
+func TestSavedViews(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	cl := f.client(t)
+	cl.signIn(f.agent)
+	save := func(name, query string) *http.Response {
+		form, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		form.Set("view_name", name)
+		return cl.post("/tickets/views", form)
+	}
+	resp := save("Críticos", "priority=critical&assignee=me&bogus=1")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/tickets?assignee=me&priority=critical", resp.Header.Get("Location"))
+	html := body(t, cl.get("/tickets"))
+	require.Contains(t, html, `href="/tickets?assignee=me&amp;priority=critical">Críticos</a>`)
+	resp = save("", "status=new")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body(t, resp), `id="view_name-error"`)
+	for i := range 9 {
+		require.Equal(t, http.StatusSeeOther, save(fmt.Sprint("v", i), "status=new").StatusCode)
+	}
+	resp = save("one too many", "status=new")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body(t, resp), "no máximo 10 visões")
+	require.Equal(t, http.StatusSeeOther, cl.post("/tickets/views/delete", url.Values{"view_name": {"Críticos"}}).StatusCode)
+	require.NotContains(t, body(t, cl.get("/tickets")), ">Críticos</a>")
+
+	other := f.client(t)
+	other.signIn(f.admin)
+	require.NotContains(t, body(t, other.get("/tickets")), ">v0</a>", "views belong to their person")
 }

@@ -105,7 +105,9 @@ type queuePage struct {
 	Filters    queueFilters
 	Rows       []queueRow
 	NextCursor string
-	Errors     map[string]string
+	// NextLink is the address of the next page, filters included.
+	NextLink string
+	Errors   map[string]string
 	// Options of the filters and the bulk actions.
 	Statuses, Priorities, Channels, SLAStates, Assignees []option
 	// Results are the per-ticket outcomes of a bulk action.
@@ -114,6 +116,10 @@ type queuePage struct {
 	// Unassigned is the label of a ticket without assignee.
 	Manage     bool
 	Unassigned string
+	// Views are the person's saved views; ViewName keeps the name of a
+	// refused save.
+	Views    []savedView
+	ViewName string
 }
 
 func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
@@ -121,6 +127,7 @@ func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 		SLAStates: slaOptions(q), Manage: q.actor.Can(tenant.PermTicketsManage), Unassigned: q.T("tickets.unassigned")}
 	n := newNames(q)
 	p.Assignees = n.assigneeOptions()
+	p.Views = q.savedViews()
 	filter, err := f.filter(q.actor)
 	if err != nil {
 		p.Errors = fieldErrors(q, err)
@@ -160,6 +167,11 @@ func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 		p.Rows = append(p.Rows, row)
 	}
 	p.NextCursor = string(page.NextCursor)
+	if p.NextCursor != "" {
+		v := f.query()
+		v.Set("cursor", p.NextCursor)
+		p.NextLink = c.path("/tickets?" + v.Encode())
+	}
 	return p, nil
 }
 

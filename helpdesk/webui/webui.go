@@ -166,6 +166,7 @@ func (c *console) features() []func() {
 		c.dashboardRoutes,
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
+		c.ticketViewRoutes,
 		c.ticketDetailRoutes,
 	}
 }
