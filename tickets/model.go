@@ -130,9 +130,12 @@ type Comment struct {
 
 // Filter narrows List. Zero fields do not filter.
 type Filter struct {
-	Status             Status
-	Priority           sla.Priority
-	AssigneeUserID     tenant.UserID
+	Status         Status
+	Priority       sla.Priority
+	AssigneeUserID tenant.UserID
+	// Unassigned keeps only tickets without an assignee (AssigneeUserID
+	// must then be zero).
+	Unassigned         bool
 	RequesterContactID tenant.ContactID
 	AssetID            int64
 	Category           string

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/webui"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
+	"github.com/sistemaboladao/boladao/tickets/sla"
 )
 
 func body(t *testing.T, resp *http.Response) string {
@@ -337,4 +339,51 @@ func TestSavedViews(t *testing.T) {
 	other := f.client(t)
 	other.signIn(f.admin)
 	require.NotContains(t, body(t, other.get("/tickets")), ">v0</a>", "views belong to their person")
+}
+
+func TestQueueFilters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	ctx := t.Context()
+	mk := func(title string, prio string, assign bool) {
+		d, err := f.desk.Tickets.Create(ctx, f.agent.actor(), tickets.CreateInput{Title: title, Priority: sla.Priority(prio),
+			RequesterContactID: f.requester.Contact.ID, Category: "rede"})
+		require.NoError(t, err)
+		if assign {
+			_, err = f.desk.Tickets.Assign(ctx, f.agent.actor(), d.Ticket.ID, f.agent.User.ID, 0)
+			require.NoError(t, err)
+		}
+	}
+	mk("Alpha VPN caiu", "critical", true)
+	mk("Bravo impressora", "low", false)
+	mk("Charlie VPN lenta", "low", false)
+	cl := f.client(t)
+	cl.signIn(f.agent)
+	tests := []struct {
+		query  string
+		status int
+		want   []string
+	}{
+		{"", 200, []string{"Alpha", "Bravo", "Charlie"}},
+		{"assignee=me", 200, []string{"Alpha"}},
+		{"assignee=none", 200, []string{"Bravo", "Charlie"}},
+		{"priority=low&q=vpn", 200, []string{"Charlie"}},
+		{"requester=" + strconv.FormatInt(int64(f.requester.Contact.ID), 10) + "&category=rede&sla=on_track", 200, []string{"Alpha", "Bravo", "Charlie"}},
+		{"priority=urgent", 422, nil},
+		{"assignee=abc", 422, nil},
+		{"cursor=%21%21", 422, nil},
+	}
+	for _, tt := range tests {
+		resp := cl.get("/tickets?" + tt.query)
+		require.Equal(t, tt.status, resp.StatusCode, tt.query)
+		html := body(t, resp)
+		for _, name := range []string{"Alpha", "Bravo", "Charlie"} {
+			require.Equal(t, slices.Contains(tt.want, name), strings.Contains(html, name+" "), "%s: %s", tt.query, name)
+		}
+	}
+	rows := body(t, cl.get("/tickets/rows?assignee=none"))
+	require.True(t, strings.HasPrefix(strings.TrimSpace(rows), `<tbody id="queue-rows">`), "the rows fragment is the tbody alone")
+	require.NotContains(t, rows, "<html")
+	require.Contains(t, rows, "Bravo")
+	require.NotContains(t, rows, "Alpha")
 }

@@ -145,6 +145,8 @@ func TestBrowserQueueAndBulk(t *testing.T) {
 	require.Contains(t, results, "Chamado "+itoa(ids[1])+":", "the cancelled ticket is refused on its own")
 	tb.visit("/tickets?assignee=me", "queue-mine")
 	require.Contains(t, tb.text("caption"), "2 chamados nesta página")
+	tb.visit("/tickets?assignee=none&tag=lote", "queue-unassigned")
+	require.Contains(t, tb.text("caption"), "50 chamados nesta página", "53 unassigned: a first page of 50")
 }
 
 func prioOf(s string) sla.Priority { return sla.Priority(s) }

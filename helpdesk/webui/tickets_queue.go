@@ -26,7 +26,7 @@ func (c *console) ticketQueueRoutes() {
 type queueFilters struct {
 	Status   string
 	Priority string
-	// Assignee is "me", or a user ID.
+	// Assignee is "me", "none" (unassigned) or a user ID.
 	Assignee  string
 	Requester string
 	Category  string
@@ -68,6 +68,8 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 	case "":
 	case "me":
 		out.AssigneeUserID = actor.UserID
+	case "none":
+		out.Unassigned = true
 	default:
 		id, err := strconv.ParseInt(f.Assignee, 10, 64)
 		if err != nil || id <= 0 {

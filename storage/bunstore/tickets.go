@@ -207,6 +207,9 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 	if f.AssigneeUserID != 0 {
 		sq = sq.Where("assignee_user_id = ?", int64(f.AssigneeUserID))
 	}
+	if f.Unassigned {
+		sq = sq.Where("assignee_user_id IS NULL")
+	}
 	if f.RequesterContactID != 0 {
 		sq = sq.Where("requester_contact_id = ?", int64(f.RequesterContactID))
 	}

@@ -133,6 +133,7 @@ func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tic
 			(f.Status == "" || t.Status == f.Status) &&
 			(f.Priority == "" || t.Priority == f.Priority) &&
 			(f.AssigneeUserID == 0 || t.AssigneeUserID == f.AssigneeUserID) &&
+			(!f.Unassigned || t.AssigneeUserID == 0) &&
 			(f.RequesterContactID == 0 || t.RequesterContactID == f.RequesterContactID) &&
 			(f.AssetID == 0 || t.AssetID == f.AssetID) &&
 			(f.Category == "" || t.Category == f.Category) &&

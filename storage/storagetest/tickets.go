@@ -905,6 +905,7 @@ func testTicketsFilters(t *testing.T, b Backend) {
 		{"status resolved", tickets.Filter{Status: tickets.StatusResolved}, ids(t5)},
 		{"priority", tickets.Filter{Priority: sla.PriorityMedium}, ids(t2, t5)},
 		{"assignee", tickets.Filter{AssigneeUserID: f.agent.UserID}, ids(t2, t3)},
+		{"unassigned", tickets.Filter{Unassigned: true}, ids(t1, t4, t5)},
 		{"requester", tickets.Filter{RequesterContactID: f.req.ContactID}, ids(t1, t3, t5)},
 		{"asset", tickets.Filter{AssetID: asset.ID}, ids(t1)},
 		{"category", tickets.Filter{Category: "Hardware"}, ids(t1, t2, t5)},
