@@ -250,6 +250,8 @@ func TestRequesterSeesOnlyOwnTicketsAndNoNotes(t *testing.T) {
 	html := body(t, detail)
 	require.Contains(t, html, "public answer")
 	require.NotContains(t, html, "secret internal remark")
+	require.NotContains(t, html, "Nota interna de", "the history does not reveal notes either")
+	require.Contains(t, html, "Resposta de Equipe de suporte", "the history lists the replies")
 	require.NotContains(t, html, `data-testid="send-note"`, "no note control for requesters")
 	require.Equal(t, http.StatusNotFound, cl.get("/tickets/"+strconv.FormatInt(theirs.Ticket.ID, 10)).StatusCode)
 	resp := cl.post("/tickets/"+strconv.FormatInt(own.Ticket.ID, 10)+"/comments", url.Values{"body": {"forged note"}, "internal": {"1"}})

@@ -68,7 +68,9 @@ func (n *names) user(id tenant.UserID) string {
 	k := nameKey{company: n.q.actor.CompanyID, user: true, id: int64(id)}
 	if id == n.q.actor.UserID {
 		s = n.q.Email()
-	} else if n.q.actor.Can(tenant.PermUsersRead) {
+	} else if !n.q.actor.Can(tenant.PermUsersRead) {
+		s = n.q.T("tickets.support") // a requester sees the helpdesk, not its staff list
+	} else {
 		if name, ok := n.q.c.names.name(k); ok {
 			s = name
 		} else if u, err := n.q.c.desk.Directory.GetUser(n.q.Context(), n.q.actor, id); err == nil {
