@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -317,3 +318,28 @@ func (tb *tab) signIn(p person) {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// keyboardReachable presses Tab through the page and fails unless every
+// visible link, button and field receives the focus, in some order.
+func (tb *tab) keyboardReachable(step string) {
+	tb.t.Helper()
+	n := get(tb, chromedp.Evaluate[int](`(() => {
+		const els = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
+			.filter(e => !e.disabled && e.offsetParent !== null);
+		els.forEach((e, i) => e.dataset.kb = String(i));
+		document.activeElement && document.activeElement.blur();
+		return els.length;
+	})()`))
+	seen := map[string]bool{}
+	for range n + 3 {
+		tb.do(chromedp.KeyEvent("\t"))
+		seen[get(tb, chromedp.Evaluate[string](`(document.activeElement && document.activeElement.dataset.kb) || ""`))] = true
+	}
+	var missing []string
+	for i := range n {
+		if !seen[strconv.Itoa(i)] {
+			missing = append(missing, get(tb, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-kb="%d"]').outerHTML.slice(0, 120)`, i))))
+		}
+	}
+	require.Empty(tb.t, missing, "elements the keyboard never reaches on %s", step)
+}

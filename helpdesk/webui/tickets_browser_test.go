@@ -40,6 +40,7 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	require.Contains(t, agent.text("h1"), "Impressora do financeiro")
 	require.Contains(t, agent.text("[data-testid=requester]"), "Rita Solicitante")
 	require.Contains(t, agent.text("[data-testid='ticket.sla.response']"), "No prazo")
+	agent.keyboardReachable("ticket")
 
 	agent.fill("#reply-body", "Olá Rita, vamos verificar hoje.")
 	agent.submit("[data-testid=send-reply]")
@@ -120,6 +121,7 @@ func TestBrowserQueueAndBulk(t *testing.T) {
 	require.Contains(t, tb.text("caption"), "5 chamados nesta página")
 	require.Contains(t, tb.path(), "tag=lote", "the next page keeps the filters")
 
+	tb.keyboardReachable("queue")
 	tb.visit("/tickets?priority=critical", "queue-critical")
 	require.Contains(t, tb.text("caption"), "11 chamados nesta página")
 	require.Equal(t, "critical", tb.value("#f-priority"), "the filters come from the URL")
