@@ -389,3 +389,110 @@ func TestQueueFilters(t *testing.T) {
 	require.Contains(t, rows, "Bravo")
 	require.NotContains(t, rows, "Alpha")
 }
+
+func TestSignInEdges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	tests := []struct {
+		next, want string
+	}{
+		{"/tickets?status=new", "/tickets?status=new"},
+		{"//evil.example/x", "/dashboard"},
+		{"https://evil.example/", "/dashboard"},
+		{"/\\evil.example", "/dashboard"},
+		{"", "/dashboard"},
+	}
+	for _, tt := range tests {
+		cl := f.client(t)
+		resp := cl.post("/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {tt.next}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, tt.next)
+		require.Equal(t, tt.want, resp.Header.Get("Location"), "next=%q never leaves the console", tt.next)
+	}
+
+	cl := f.client(t)
+	resp := cl.post("/signin", url.Values{"email": {""}, "password": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	html := body(t, resp)
+	require.Contains(t, html, `id="email-error"`)
+	require.Contains(t, html, `id="password-error"`)
+
+	// An expired session met by an htmx request asks htmx to go to the
+	// sign-in page instead of swapping it into a fragment.
+	resp = cl.get("/tickets/rows", "HX-Request", "true")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, "/signin?next=%2Ftickets%2Frows", resp.Header.Get("HX-Redirect"))
+
+	// A platform admin who has not chosen a company is told to choose one.
+	root := f.client(t)
+	root.signIn(f.root)
+	resp = root.get("/tickets")
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Contains(t, body(t, resp), "Escolha uma empresa antes")
+	require.Equal(t, http.StatusSeeOther, root.post("/company", url.Values{"company": {strconv.FormatInt(int64(f.other.ID), 10)}, "back": {"/tickets"}}).StatusCode)
+	resp = root.get("/tickets")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body(t, resp), "<option value=\""+strconv.FormatInt(int64(f.other.ID), 10)+"\" selected>Other SA</option>")
+	require.Equal(t, http.StatusNotFound, root.post("/company", url.Values{"company": {"999999"}}).StatusCode)
+
+	// Anyone else cannot switch.
+	agent := f.client(t)
+	agent.signIn(f.agent)
+	require.Equal(t, http.StatusNotFound, agent.post("/company", url.Values{"company": {strconv.FormatInt(int64(f.other.ID), 10)}}).StatusCode)
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cfg  webui.Config
+		want string
+	}{
+		{webui.Config{}, ""},
+		{webui.Config{Prefix: "/console/"}, ""},
+		{webui.Config{Prefix: "console"}, "give a path such as /console"},
+		{webui.Config{SessionKey: []byte("short")}, "at least 32 random bytes"},
+		{webui.Config{IdleTimeout: 2 * time.Hour, MaxSessionAge: time.Hour}, "exceeds the maximum session age"},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.Validate()
+		if tt.want == "" {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorContains(t, err, tt.want)
+	}
+	_, err := webui.New(nil, webui.Config{})
+	require.ErrorContains(t, err, "desk is nil")
+}
+
+// TestMountedUnderAPrefix mounts the console under /console like an
+// embedder: links, redirects, assets and the cookie stay under it.
+func TestMountedUnderAPrefix(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	h, err := webui.New(f.desk, webui.Config{Prefix: "/console"})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/console/", http.StripPrefix("/console", h))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	pf := *f
+	pf.srv = srv
+	cl := pf.client(t)
+	resp := cl.get("/console/")
+	require.Equal(t, "/console/signin", resp.Header.Get("Location"))
+	resp = cl.get("/console/tickets")
+	require.Equal(t, "/console/signin?next=%2Fconsole%2Ftickets", resp.Header.Get("Location"))
+	resp = cl.post("/console/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {"/console/tickets"}})
+	require.Equal(t, "/console/tickets", resp.Header.Get("Location"))
+	for _, ck := range resp.Cookies() {
+		require.Equal(t, "/console", ck.Path)
+	}
+	html := body(t, cl.get("/console/tickets"))
+	require.Contains(t, html, `href="/console/tickets/new"`)
+	require.Regexp(t, `src="/console/static/[0-9a-f]{12}/vendor/htmx-2.0.11.min.js"`, html)
+	m := regexp.MustCompile(`href="(/console/static/[^"]+\.css)"`).FindStringSubmatch(html)
+	require.NotNil(t, m)
+	require.Equal(t, http.StatusOK, cl.get(m[1]).StatusCode)
+	resp = cl.post("/console/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {"/elsewhere"}})
+	require.Equal(t, "/console/dashboard", resp.Header.Get("Location"), "a next outside the console is dropped")
+}
