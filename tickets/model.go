@@ -147,4 +147,7 @@ type Filter struct {
 	// Search matches title or description: every word of the query must
 	// start a word of either.
 	Search string
+	// NewestFirst lists by descending ID (the newest ticket first) instead
+	// of ascending; a cursor resumes the list in the order it was made in.
+	NewestFirst bool
 }

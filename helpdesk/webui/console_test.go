@@ -371,6 +371,8 @@ func TestQueueFilters(t *testing.T) {
 		{"assignee=none", 200, []string{"Bravo", "Charlie"}},
 		{"priority=low&q=vpn", 200, []string{"Charlie"}},
 		{"requester=" + strconv.FormatInt(int64(f.requester.Contact.ID), 10) + "&category=rede&sla=on_track", 200, []string{"Alpha", "Bravo", "Charlie"}},
+		{"sort=newest&q=vpn", 200, []string{"Alpha", "Charlie"}},
+		{"sort=sideways", 422, nil},
 		{"priority=urgent", 422, nil},
 		{"assignee=abc", 422, nil},
 		{"cursor=%21%21", 422, nil},
@@ -383,6 +385,8 @@ func TestQueueFilters(t *testing.T) {
 			require.Equal(t, slices.Contains(tt.want, name), strings.Contains(html, name+" "), "%s: %s", tt.query, name)
 		}
 	}
+	newest := body(t, cl.get("/tickets?sort=newest"))
+	require.Less(t, strings.Index(newest, "Charlie "), strings.Index(newest, "Alpha "), "newest first")
 	rows := body(t, cl.get("/tickets/rows?assignee=none"))
 	require.True(t, strings.HasPrefix(strings.TrimSpace(rows), `<tbody id="queue-rows">`), "the rows fragment is the tbody alone")
 	require.NotContains(t, rows, "<html")

@@ -34,20 +34,24 @@ type queueFilters struct {
 	Tag       string
 	Search    string
 	SLA       string
-	Cursor    string
+	// Sort is "" (oldest first, by number) or "newest".
+	Sort   string
+	Cursor string
 }
 
 func readQueueFilters(v url.Values) queueFilters {
 	return queueFilters{Status: v.Get("status"), Priority: v.Get("priority"), Assignee: v.Get("assignee"),
 		Requester: v.Get("requester"), Category: strings.TrimSpace(v.Get("category")), Channel: v.Get("channel"),
-		Tag: strings.TrimSpace(v.Get("tag")), Search: strings.TrimSpace(v.Get("q")), SLA: v.Get("sla"), Cursor: v.Get("cursor")}
+		Tag: strings.TrimSpace(v.Get("tag")), Search: strings.TrimSpace(v.Get("q")), SLA: v.Get("sla"), Sort: v.Get("sort"),
+		Cursor: v.Get("cursor")}
 }
 
 // query is the filters as a URL query, without the cursor.
 func (f queueFilters) query() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": f.Status, "priority": f.Priority, "assignee": f.Assignee,
-		"requester": f.Requester, "category": f.Category, "channel": f.Channel, "tag": f.Tag, "q": f.Search, "sla": f.SLA} {
+		"requester": f.Requester, "category": f.Category, "channel": f.Channel, "tag": f.Tag, "q": f.Search, "sla": f.SLA,
+		"sort": f.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -76,6 +80,13 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 			b.Add("assignee", "must be a user")
 		}
 		out.AssigneeUserID = tenant.UserID(id)
+	}
+	switch f.Sort {
+	case "":
+	case "newest":
+		out.NewestFirst = true
+	default:
+		b.Add("sort", "must be oldest or newest first")
 	}
 	if f.Requester != "" {
 		id, err := strconv.ParseInt(f.Requester, 10, 64)

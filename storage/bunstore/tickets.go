@@ -249,7 +249,13 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 			sq = sq.Where("id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
 		}
 	}
-	sq, limit, err := page(sq, p)
+	var limit int
+	var err error
+	if f.NewestFirst {
+		sq, limit, err = pageDesc(sq, p)
+	} else {
+		sq, limit, err = page(sq, p)
+	}
 	if err != nil {
 		return storage.Page[tickets.Ticket]{}, fmt.Errorf("listing tickets: %w", err)
 	}

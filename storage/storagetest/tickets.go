@@ -945,6 +945,30 @@ func testTicketsFilters(t *testing.T, b Backend) {
 		require.Equal(t, want, nilIfEmpty(ticketIDs(walkTickets(t, b.Tickets(), f.co.ID, tickets.Filter{SLAState: st}, 2))), st)
 	}
 
+	// Newest first, in pages of two, filters applying as ever.
+	for _, c := range []struct {
+		f    tickets.Filter
+		want []int64
+	}{
+		{tickets.Filter{NewestFirst: true}, ids(t5, t4, t3, t2, t1)},
+		{tickets.Filter{NewestFirst: true, Category: "Hardware"}, ids(t5, t2, t1)},
+		{tickets.Filter{NewestFirst: true, Search: "zzz"}, nil},
+	} {
+		var got []int64
+		req := storage.PageRequest{Limit: 2}
+		for {
+			page, err := b.Tickets().ListTickets(ctx(t), f.co.ID, c.f, req)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(page.Items), 2)
+			got = append(got, ticketIDs(page.Items)...)
+			if page.NextCursor == "" {
+				break
+			}
+			req.Cursor = page.NextCursor
+		}
+		require.Equal(t, c.want, nilIfEmpty(got), "%+v", c.f)
+	}
+
 	// Pages of two.
 	p1, err := f.svc.List(ctx(t), f.agent, tickets.Filter{}, storage.PageRequest{Limit: 2})
 	require.NoError(t, err)
