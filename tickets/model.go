@@ -130,9 +130,12 @@ type Comment struct {
 
 // Filter narrows List. Zero fields do not filter.
 type Filter struct {
-	Status             Status
-	Priority           sla.Priority
-	AssigneeUserID     tenant.UserID
+	Status         Status
+	Priority       sla.Priority
+	AssigneeUserID tenant.UserID
+	// Unassigned keeps only tickets without an assignee (AssigneeUserID
+	// must then be zero).
+	Unassigned         bool
 	RequesterContactID tenant.ContactID
 	AssetID            int64
 	Category           string
@@ -144,4 +147,7 @@ type Filter struct {
 	// Search matches title or description: every word of the query must
 	// start a word of either.
 	Search string
+	// NewestFirst lists by descending ID (the newest ticket first) instead
+	// of ascending; a cursor resumes the list in the order it was made in.
+	NewestFirst bool
 }

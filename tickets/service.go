@@ -402,6 +402,9 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	if f.Channel != "" && !slices.Contains(Channels(), f.Channel) {
 		b.Add("channel", "must be one of web, api, whatsapp, email")
 	}
+	if f.Unassigned && f.AssigneeUserID != 0 {
+		b.Add("assignee_user_id", "a ticket cannot be both unassigned and assigned")
+	}
 	switch f.SLAState {
 	case "", sla.StateOnTrack, sla.StateAtRisk, sla.StateBreached, sla.StatePaused, sla.StateMet:
 	default:

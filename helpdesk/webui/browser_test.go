@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,12 +110,15 @@ func (b *browser) tab(name, base string) *tab {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
-	b.t.Cleanup(cancelTimeout)
+	// The tab lives as long as the test; each step has its own deadline
+	// (see actionTimeout), so a slow machine slows the test down without
+	// failing it, and a step that never completes fails on its own.
+	tctx, cancelTab := context.WithCancel(ctx)
+	b.t.Cleanup(cancelTab)
 	require.NoError(b.t, chromedp.Do(tctx)) // opens the tab
 	messages := chromedp.Console(tctx)
 	done := make(chan struct{})
-	b.t.Cleanup(func() { cancelTimeout(); <-done })
+	b.t.Cleanup(func() { cancelTab(); <-done })
 	go func() {
 		defer close(done)
 		for m, err := range messages {
@@ -155,16 +159,25 @@ func (b *browser) report(issue string) {
 	b.issues = append(b.issues, issue)
 }
 
+// actionTimeout bounds one step of a browser test (an action, a wait for
+// a page): generous, because CI machines run the tests under -race and
+// beside others.
+const actionTimeout = 2 * time.Minute
+
 // do runs actions, failing the test on error.
 func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	require.NoError(tb.t, chromedp.Do(tb.ctx, actions...))
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
+	defer cancel()
+	require.NoError(tb.t, chromedp.Do(ctx, actions...))
 }
 
 // get runs an action that returns a value, failing the test on error.
 func get[T any](tb *tab, a chromedp.Action[T]) T {
 	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, a)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
 	require.NoError(tb.t, err)
 	return v
 }
@@ -193,7 +206,7 @@ func (tb *tab) check(step string) {
 func (tb *tab) waitSettled() {
 	tb.t.Helper()
 	get(tb, chromedp.Poll[bool](`document.readyState === "complete" && document.querySelectorAll(".htmx-request").length === 0`,
-		chromedp.WithPollingTimeout(10*time.Second)))
+		chromedp.WithPollingTimeout(actionTimeout)))
 }
 
 // axeResult is the part of axe.run's result the tests read.
@@ -281,7 +294,7 @@ func (tb *tab) click(sel string) {
 func (tb *tab) submit(sel string) {
 	tb.t.Helper()
 	tb.do(chromedp.WaitVisible(chromedp.CSS(sel)))
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
 	require.NoError(tb.t, err, "clicking %s loads a page", sel)
@@ -317,3 +330,28 @@ func (tb *tab) signIn(p person) {
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// keyboardReachable presses Tab through the page and fails unless every
+// visible link, button and field receives the focus, in some order.
+func (tb *tab) keyboardReachable(step string) {
+	tb.t.Helper()
+	n := get(tb, chromedp.Evaluate[int](`(() => {
+		const els = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
+			.filter(e => !e.disabled && e.offsetParent !== null);
+		els.forEach((e, i) => e.dataset.kb = String(i));
+		document.activeElement && document.activeElement.blur();
+		return els.length;
+	})()`))
+	seen := map[string]bool{}
+	for range n + 3 {
+		tb.do(chromedp.KeyEvent("\t"))
+		seen[get(tb, chromedp.Evaluate[string](`(document.activeElement && document.activeElement.dataset.kb) || ""`))] = true
+	}
+	var missing []string
+	for i := range n {
+		if !seen[strconv.Itoa(i)] {
+			missing = append(missing, get(tb, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('[data-kb="%d"]').outerHTML.slice(0, 120)`, i))))
+		}
+	}
+	require.Empty(tb.t, missing, "elements the keyboard never reaches on %s", step)
+}

@@ -2,11 +2,13 @@ package webui_test
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/webui"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
+	"github.com/sistemaboladao/boladao/tickets/sla"
 )
 
 func body(t *testing.T, resp *http.Response) string {
@@ -77,7 +80,7 @@ func TestSessionLifetimes(t *testing.T) {
 
 // revokeAll revokes the server-side sessions behind the client's cookies,
 // as an administrator ending them would, and returns how many.
-func revokeAll(t *testing.T, f *fixture, cl *client) int {
+func revokeAll(t testing.TB, f *fixture, cl *client) int {
 	t.Helper()
 	u, err := url.Parse(f.srv.URL)
 	require.NoError(t, err)
@@ -247,6 +250,8 @@ func TestRequesterSeesOnlyOwnTicketsAndNoNotes(t *testing.T) {
 	html := body(t, detail)
 	require.Contains(t, html, "public answer")
 	require.NotContains(t, html, "secret internal remark")
+	require.NotContains(t, html, "Nota interna de", "the history does not reveal notes either")
+	require.Contains(t, html, "Resposta de Equipe de suporte", "the history lists the replies")
 	require.NotContains(t, html, `data-testid="send-note"`, "no note control for requesters")
 	require.Equal(t, http.StatusNotFound, cl.get("/tickets/"+strconv.FormatInt(theirs.Ticket.ID, 10)).StatusCode)
 	resp := cl.post("/tickets/"+strconv.FormatInt(own.Ticket.ID, 10)+"/comments", url.Values{"body": {"forged note"}, "internal": {"1"}})
@@ -303,4 +308,195 @@ func TestStaleEditShowsTheOtherChange(t *testing.T) {
 	after, err := f.desk.Tickets.Get(t.Context(), f.agent.actor(), d.Ticket.ID)
 	require.NoError(t, err)
 	require.Equal(t, theirs, after.Ticket.Title, "nothing was overwritten")
+}
+
+func TestSavedViews(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	cl := f.client(t)
+	cl.signIn(f.agent)
+	save := func(name, query string) *http.Response {
+		form, err := url.ParseQuery(query)
+		require.NoError(t, err)
+		form.Set("view_name", name)
+		return cl.post("/tickets/views", form)
+	}
+	resp := save("Críticos", "priority=critical&assignee=me&bogus=1")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/tickets?assignee=me&priority=critical", resp.Header.Get("Location"))
+	html := body(t, cl.get("/tickets"))
+	require.Contains(t, html, `href="/tickets?assignee=me&amp;priority=critical">Críticos</a>`)
+	resp = save("", "status=new")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body(t, resp), `id="view_name-error"`)
+	for i := range 9 {
+		require.Equal(t, http.StatusSeeOther, save(fmt.Sprint("v", i), "status=new").StatusCode)
+	}
+	resp = save("one too many", "status=new")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body(t, resp), "no máximo 10 visões")
+	require.Equal(t, http.StatusSeeOther, cl.post("/tickets/views/delete", url.Values{"view_name": {"Críticos"}}).StatusCode)
+	require.NotContains(t, body(t, cl.get("/tickets")), ">Críticos</a>")
+
+	other := f.client(t)
+	other.signIn(f.admin)
+	require.NotContains(t, body(t, other.get("/tickets")), ">v0</a>", "views belong to their person")
+}
+
+func TestQueueFilters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	ctx := t.Context()
+	mk := func(title string, prio string, assign bool) {
+		d, err := f.desk.Tickets.Create(ctx, f.agent.actor(), tickets.CreateInput{Title: title, Priority: sla.Priority(prio),
+			RequesterContactID: f.requester.Contact.ID, Category: "rede"})
+		require.NoError(t, err)
+		if assign {
+			_, err = f.desk.Tickets.Assign(ctx, f.agent.actor(), d.Ticket.ID, f.agent.User.ID, 0)
+			require.NoError(t, err)
+		}
+	}
+	mk("Alpha VPN caiu", "critical", true)
+	mk("Bravo impressora", "low", false)
+	mk("Charlie VPN lenta", "low", false)
+	cl := f.client(t)
+	cl.signIn(f.agent)
+	tests := []struct {
+		query  string
+		status int
+		want   []string
+	}{
+		{"", 200, []string{"Alpha", "Bravo", "Charlie"}},
+		{"assignee=me", 200, []string{"Alpha"}},
+		{"assignee=none", 200, []string{"Bravo", "Charlie"}},
+		{"priority=low&q=vpn", 200, []string{"Charlie"}},
+		{"requester=" + strconv.FormatInt(int64(f.requester.Contact.ID), 10) + "&category=rede&sla=on_track", 200, []string{"Alpha", "Bravo", "Charlie"}},
+		{"sort=newest&q=vpn", 200, []string{"Alpha", "Charlie"}},
+		{"sort=sideways", 422, nil},
+		{"priority=urgent", 422, nil},
+		{"assignee=abc", 422, nil},
+		{"cursor=%21%21", 422, nil},
+	}
+	for _, tt := range tests {
+		resp := cl.get("/tickets?" + tt.query)
+		require.Equal(t, tt.status, resp.StatusCode, tt.query)
+		html := body(t, resp)
+		for _, name := range []string{"Alpha", "Bravo", "Charlie"} {
+			require.Equal(t, slices.Contains(tt.want, name), strings.Contains(html, name+" "), "%s: %s", tt.query, name)
+		}
+	}
+	newest := body(t, cl.get("/tickets?sort=newest"))
+	require.Less(t, strings.Index(newest, "Charlie "), strings.Index(newest, "Alpha "), "newest first")
+	rows := body(t, cl.get("/tickets/rows?assignee=none"))
+	require.True(t, strings.HasPrefix(strings.TrimSpace(rows), `<tbody id="queue-rows">`), "the rows fragment is the tbody alone")
+	require.NotContains(t, rows, "<html")
+	require.Contains(t, rows, "Bravo")
+	require.NotContains(t, rows, "Alpha")
+}
+
+func TestSignInEdges(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	tests := []struct {
+		next, want string
+	}{
+		{"/tickets?status=new", "/tickets?status=new"},
+		{"//evil.example/x", "/dashboard"},
+		{"https://evil.example/", "/dashboard"},
+		{"/\\evil.example", "/dashboard"},
+		{"", "/dashboard"},
+	}
+	for _, tt := range tests {
+		cl := f.client(t)
+		resp := cl.post("/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {tt.next}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, tt.next)
+		require.Equal(t, tt.want, resp.Header.Get("Location"), "next=%q never leaves the console", tt.next)
+	}
+
+	cl := f.client(t)
+	resp := cl.post("/signin", url.Values{"email": {""}, "password": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	html := body(t, resp)
+	require.Contains(t, html, `id="email-error"`)
+	require.Contains(t, html, `id="password-error"`)
+
+	// An expired session met by an htmx request asks htmx to go to the
+	// sign-in page instead of swapping it into a fragment.
+	resp = cl.get("/tickets/rows", "HX-Request", "true")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, "/signin?next=%2Ftickets%2Frows", resp.Header.Get("HX-Redirect"))
+
+	// A platform admin who has not chosen a company is told to choose one.
+	root := f.client(t)
+	root.signIn(f.root)
+	resp = root.get("/tickets")
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Contains(t, body(t, resp), "Escolha uma empresa antes")
+	require.Equal(t, http.StatusSeeOther, root.post("/company", url.Values{"company": {strconv.FormatInt(int64(f.other.ID), 10)}, "back": {"/tickets"}}).StatusCode)
+	resp = root.get("/tickets")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body(t, resp), "<option value=\""+strconv.FormatInt(int64(f.other.ID), 10)+"\" selected>Other SA</option>")
+	require.Equal(t, http.StatusNotFound, root.post("/company", url.Values{"company": {"999999"}}).StatusCode)
+
+	// Anyone else cannot switch.
+	agent := f.client(t)
+	agent.signIn(f.agent)
+	require.Equal(t, http.StatusNotFound, agent.post("/company", url.Values{"company": {strconv.FormatInt(int64(f.other.ID), 10)}}).StatusCode)
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cfg  webui.Config
+		want string
+	}{
+		{webui.Config{}, ""},
+		{webui.Config{Prefix: "/console/"}, ""},
+		{webui.Config{Prefix: "console"}, "give a path such as /console"},
+		{webui.Config{SessionKey: []byte("short")}, "at least 32 random bytes"},
+		{webui.Config{IdleTimeout: 2 * time.Hour, MaxSessionAge: time.Hour}, "exceeds the maximum session age"},
+	}
+	for _, tt := range tests {
+		err := tt.cfg.Validate()
+		if tt.want == "" {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorContains(t, err, tt.want)
+	}
+	_, err := webui.New(nil, webui.Config{})
+	require.ErrorContains(t, err, "desk is nil")
+}
+
+// TestMountedUnderAPrefix mounts the console under /console like an
+// embedder: links, redirects, assets and the cookie stay under it.
+func TestMountedUnderAPrefix(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	h, err := webui.New(f.desk, webui.Config{Prefix: "/console"})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/console/", http.StripPrefix("/console", h))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	pf := *f
+	pf.srv = srv
+	cl := pf.client(t)
+	resp := cl.get("/console/")
+	require.Equal(t, "/console/signin", resp.Header.Get("Location"))
+	resp = cl.get("/console/tickets")
+	require.Equal(t, "/console/signin?next=%2Fconsole%2Ftickets", resp.Header.Get("Location"))
+	resp = cl.post("/console/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {"/console/tickets"}})
+	require.Equal(t, "/console/tickets", resp.Header.Get("Location"))
+	for _, ck := range resp.Cookies() {
+		require.Equal(t, "/console", ck.Path)
+	}
+	html := body(t, cl.get("/console/tickets"))
+	require.Contains(t, html, `href="/console/tickets/new"`)
+	require.Regexp(t, `src="/console/static/[0-9a-f]{12}/vendor/htmx-2.0.11.min.js"`, html)
+	m := regexp.MustCompile(`href="(/console/static/[^"]+\.css)"`).FindStringSubmatch(html)
+	require.NotNil(t, m)
+	require.Equal(t, http.StatusOK, cl.get(m[1]).StatusCode)
+	resp = cl.post("/console/signin", url.Values{"email": {f.agent.Email}, "password": {password}, "next": {"/elsewhere"}})
+	require.Equal(t, "/console/dashboard", resp.Header.Get("Location"), "a next outside the console is dropped")
 }

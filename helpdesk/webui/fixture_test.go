@@ -73,7 +73,7 @@ type fixtureOptions struct {
 	store helpdesk.Store
 }
 
-func newFixture(t *testing.T, o fixtureOptions) *fixture {
+func newFixture(t testing.TB, o fixtureOptions) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	opts := []helpdesk.Option{helpdesk.WithBcryptCost(bcrypt.MinCost)}
@@ -124,12 +124,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 // client is a cookie-keeping HTTP client that does not follow redirects,
 // sending the headers a same-origin browser form post sends.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	f    *fixture
 	http *http.Client
 }
 
-func (f *fixture) client(t *testing.T) *client {
+func (f *fixture) client(t testing.TB) *client {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	return &client{t: t, f: f, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {

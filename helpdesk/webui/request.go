@@ -230,7 +230,10 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, q *request, err e
 	case errors.Is(err, tenant.ErrForbidden):
 		c.renderError(w, r, q, http.StatusForbidden)
 	case errors.Is(err, tenant.ErrNoCompany):
-		c.renderError(w, r, q, http.StatusConflict)
+		// A platform admin has not chosen a company yet: the page says so
+		// and the switcher is at the top.
+		c.render(w, q, http.StatusConflict, "error", errorPage{Status: http.StatusConflict,
+			Title: q.T("error.no_company.title"), Text: q.T("error.no_company.text")})
 	case errors.As(err, &te), errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrStale):
 		c.renderError(w, r, q, http.StatusConflict)
 	case errors.Is(err, validation.ErrInvalid), errors.Is(err, storage.ErrBadCursor):

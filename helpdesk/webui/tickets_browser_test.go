@@ -40,6 +40,7 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	require.Contains(t, agent.text("h1"), "Impressora do financeiro")
 	require.Contains(t, agent.text("[data-testid=requester]"), "Rita Solicitante")
 	require.Contains(t, agent.text("[data-testid='ticket.sla.response']"), "No prazo")
+	agent.keyboardReachable("ticket")
 
 	agent.fill("#reply-body", "Olá Rita, vamos verificar hoje.")
 	agent.submit("[data-testid=send-reply]")
@@ -113,15 +114,25 @@ func TestBrowserQueueAndBulk(t *testing.T) {
 	b := newBrowser(t)
 	tb := b.tab("agent", f.srv.URL)
 	tb.signIn(f.agent)
-	tb.visit("/tickets", "queue")
+	tb.visit("/tickets?tag=lote", "queue")
 	require.Contains(t, tb.text("caption"), "50 chamados nesta página")
 	tb.submit("[data-testid=next-page]")
 	tb.check("queue-page-2")
 	require.Contains(t, tb.text("caption"), "5 chamados nesta página")
+	require.Contains(t, tb.path(), "tag=lote", "the next page keeps the filters")
 
+	tb.keyboardReachable("queue")
 	tb.visit("/tickets?priority=critical", "queue-critical")
 	require.Contains(t, tb.text("caption"), "11 chamados nesta página")
 	require.Equal(t, "critical", tb.value("#f-priority"), "the filters come from the URL")
+	tb.fill("#view-name", "Críticos")
+	tb.submit("form.save-view button")
+	tb.check("view-saved")
+	tb.visit("/tickets", "queue-with-views")
+	require.Contains(t, tb.text("[data-testid=views]"), "Críticos")
+	tb.submit("[data-testid=views] a")
+	tb.check("view-opened")
+	require.Equal(t, "/tickets?priority=critical", tb.path())
 
 	tb.visit("/tickets?tag=lote", "queue-bulk")
 	for _, id := range []int64{ids[0], ids[1], ids[2]} {
@@ -136,6 +147,8 @@ func TestBrowserQueueAndBulk(t *testing.T) {
 	require.Contains(t, results, "Chamado "+itoa(ids[1])+":", "the cancelled ticket is refused on its own")
 	tb.visit("/tickets?assignee=me", "queue-mine")
 	require.Contains(t, tb.text("caption"), "2 chamados nesta página")
+	tb.visit("/tickets?assignee=none&tag=lote", "queue-unassigned")
+	require.Contains(t, tb.text("caption"), "50 chamados nesta página", "53 unassigned: a first page of 50")
 }
 
 func prioOf(s string) sla.Priority { return sla.Priority(s) }

@@ -41,11 +41,15 @@ func (n *names) contact(id tenant.ContactID) string {
 		return s
 	}
 	s := "#" + strconv.FormatInt(int64(id), 10)
+	k := nameKey{company: n.q.actor.CompanyID, id: int64(id)}
 	if id == n.q.actor.ContactID {
 		s = n.q.T("tickets.you")
 	} else if n.q.actor.Can(tenant.PermContactsRead) {
-		if c, err := n.q.c.desk.Directory.GetContact(n.q.Context(), n.q.actor, id); err == nil {
+		if name, ok := n.q.c.names.name(k); ok {
+			s = name
+		} else if c, err := n.q.c.desk.Directory.GetContact(n.q.Context(), n.q.actor, id); err == nil {
 			s = c.Name
+			n.q.c.names.putName(k, s)
 		}
 	}
 	n.contacts[id] = s
@@ -61,11 +65,17 @@ func (n *names) user(id tenant.UserID) string {
 		return s
 	}
 	s := "#" + strconv.FormatInt(int64(id), 10)
+	k := nameKey{company: n.q.actor.CompanyID, user: true, id: int64(id)}
 	if id == n.q.actor.UserID {
 		s = n.q.Email()
-	} else if n.q.actor.Can(tenant.PermUsersRead) {
-		if u, err := n.q.c.desk.Directory.GetUser(n.q.Context(), n.q.actor, id); err == nil {
+	} else if !n.q.actor.Can(tenant.PermUsersRead) {
+		s = n.q.T("tickets.support") // a requester sees the helpdesk, not its staff list
+	} else {
+		if name, ok := n.q.c.names.name(k); ok {
+			s = name
+		} else if u, err := n.q.c.desk.Directory.GetUser(n.q.Context(), n.q.actor, id); err == nil {
 			s = u.Email
+			n.q.c.names.putName(k, s)
 		}
 	}
 	n.users[id] = s
@@ -82,17 +92,22 @@ func (n *names) assignees() []directory.User {
 	if !n.q.actor.Can(tenant.PermUsersRead) || n.q.actor.CompanyID == 0 {
 		return nil
 	}
-	active := true
-	for _, role := range []tenant.Role{tenant.RoleAdmin, tenant.RoleAgent} {
-		page, err := n.q.c.desk.Directory.ListUsers(n.q.Context(), n.q.actor,
-			directory.UserFilter{Role: role, Active: &active}, storage.PageRequest{Limit: storage.MaxLimit})
-		if err != nil {
-			continue
+	if cached, ok := n.q.c.names.agentsOf(n.q.actor.CompanyID); ok {
+		n.agents = cached
+	} else {
+		active := true
+		for _, role := range []tenant.Role{tenant.RoleAdmin, tenant.RoleAgent} {
+			page, err := n.q.c.desk.Directory.ListUsers(n.q.Context(), n.q.actor,
+				directory.UserFilter{Role: role, Active: &active}, storage.PageRequest{Limit: storage.MaxLimit})
+			if err != nil {
+				return nil
+			}
+			n.agents = append(n.agents, page.Items...)
 		}
-		for _, u := range page.Items {
-			n.agents = append(n.agents, u)
-			n.users[u.ID] = u.Email
-		}
+		n.q.c.names.putAgents(n.q.actor.CompanyID, n.agents)
+	}
+	for _, u := range n.agents {
+		n.users[u.ID] = u.Email
 	}
 	return n.agents
 }

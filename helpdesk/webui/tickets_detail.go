@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
@@ -61,6 +62,7 @@ type ticketPage struct {
 	Assignee  string
 	Asset     string
 	Comments  []commentView
+	History   []historyEntry
 	Actions   []actionView
 	Assignees []option
 	// Priorities are the choices of the edit form.
@@ -78,6 +80,39 @@ type ticketPage struct {
 	Internal     bool
 	Action       string
 	ActionFields map[string]string
+}
+
+// historyEntry is one milestone of the ticket's life.
+type historyEntry struct {
+	At   time.Time
+	What string
+}
+
+// history lists the ticket's milestones from its own record: opened, the
+// messages, first response, resolution, closing (oldest first).
+func history(q *request, t tickets.Ticket, comments []commentView) []historyEntry {
+	var out []historyEntry
+	add := func(at time.Time, what string) {
+		if !at.IsZero() {
+			out = append(out, historyEntry{At: at, What: what})
+		}
+	}
+	add(t.CreatedAt, q.T("ticket.history.opened", "Channel", q.T(key("channel", t.Channel))))
+	for _, c := range comments {
+		if c.Comment.Internal {
+			add(c.Comment.CreatedAt, q.T("ticket.history.note", "Who", c.Author))
+		} else {
+			add(c.Comment.CreatedAt, q.T("ticket.history.reply", "Who", c.Author))
+		}
+	}
+	add(t.FirstResponseAt, q.T("ticket.history.first_response"))
+	add(t.ResolvedAt, q.T("ticket.history.resolved"))
+	add(t.ClosedAt, q.T("ticket.history.closed"))
+	if t.ReopenCount > 0 {
+		add(t.UpdatedAt, q.TN("ticket.history.reopened", t.ReopenCount))
+	}
+	slices.SortStableFunc(out, func(a, b historyEntry) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // commentView is one message of the conversation.
@@ -134,6 +169,7 @@ func (c *console) loadTicket(q *request, id int64) (ticketPage, error) {
 		}
 		cursor = page.NextCursor
 	}
+	p.History = history(q, d.Ticket, p.Comments)
 	return p, nil
 }
 

@@ -26,7 +26,7 @@ func (c *console) ticketQueueRoutes() {
 type queueFilters struct {
 	Status   string
 	Priority string
-	// Assignee is "me", or a user ID.
+	// Assignee is "me", "none" (unassigned) or a user ID.
 	Assignee  string
 	Requester string
 	Category  string
@@ -34,20 +34,24 @@ type queueFilters struct {
 	Tag       string
 	Search    string
 	SLA       string
-	Cursor    string
+	// Sort is "" (oldest first, by number) or "newest".
+	Sort   string
+	Cursor string
 }
 
 func readQueueFilters(v url.Values) queueFilters {
 	return queueFilters{Status: v.Get("status"), Priority: v.Get("priority"), Assignee: v.Get("assignee"),
 		Requester: v.Get("requester"), Category: strings.TrimSpace(v.Get("category")), Channel: v.Get("channel"),
-		Tag: strings.TrimSpace(v.Get("tag")), Search: strings.TrimSpace(v.Get("q")), SLA: v.Get("sla"), Cursor: v.Get("cursor")}
+		Tag: strings.TrimSpace(v.Get("tag")), Search: strings.TrimSpace(v.Get("q")), SLA: v.Get("sla"), Sort: v.Get("sort"),
+		Cursor: v.Get("cursor")}
 }
 
 // query is the filters as a URL query, without the cursor.
 func (f queueFilters) query() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": f.Status, "priority": f.Priority, "assignee": f.Assignee,
-		"requester": f.Requester, "category": f.Category, "channel": f.Channel, "tag": f.Tag, "q": f.Search, "sla": f.SLA} {
+		"requester": f.Requester, "category": f.Category, "channel": f.Channel, "tag": f.Tag, "q": f.Search, "sla": f.SLA,
+		"sort": f.Sort} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -68,12 +72,21 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 	case "":
 	case "me":
 		out.AssigneeUserID = actor.UserID
+	case "none":
+		out.Unassigned = true
 	default:
 		id, err := strconv.ParseInt(f.Assignee, 10, 64)
 		if err != nil || id <= 0 {
 			b.Add("assignee", "must be a user")
 		}
 		out.AssigneeUserID = tenant.UserID(id)
+	}
+	switch f.Sort {
+	case "":
+	case "newest":
+		out.NewestFirst = true
+	default:
+		b.Add("sort", "must be oldest or newest first")
 	}
 	if f.Requester != "" {
 		id, err := strconv.ParseInt(f.Requester, 10, 64)
@@ -85,11 +98,19 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 	return out, b.Err()
 }
 
-// queueRow is one ticket of the queue.
+// queueRow is one ticket of the queue, with its texts ready: the queue
+// renders many rows, and plain fields render fastest.
 type queueRow struct {
 	Ticket    tickets.Ticket
+	URL       string
 	Requester string
 	Assignee  string
+	Status    string
+	Priority  string
+	SLA       string
+	Updated   string
+	UpdatedAt string
+	Select    string
 }
 
 // queuePage is the view model of the queue.
@@ -97,18 +118,29 @@ type queuePage struct {
 	Filters    queueFilters
 	Rows       []queueRow
 	NextCursor string
-	Errors     map[string]string
+	// NextLink is the address of the next page, filters included.
+	NextLink string
+	Errors   map[string]string
 	// Options of the filters and the bulk actions.
 	Statuses, Priorities, Channels, SLAStates, Assignees []option
 	// Results are the per-ticket outcomes of a bulk action.
 	Results []bulkResult
+	// Manage reports whether the person works tickets (bulk actions);
+	// Unassigned is the label of a ticket without assignee.
+	Manage     bool
+	Unassigned string
+	// Views are the person's saved views; ViewName keeps the name of a
+	// refused save.
+	Views    []savedView
+	ViewName string
 }
 
 func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 	p := queuePage{Filters: f, Statuses: statusOptions(q), Priorities: priorityOptions(q), Channels: channelOptions(q),
-		SLAStates: slaOptions(q)}
+		SLAStates: slaOptions(q), Manage: q.actor.Can(tenant.PermTicketsManage), Unassigned: q.T("tickets.unassigned")}
 	n := newNames(q)
 	p.Assignees = n.assigneeOptions()
+	p.Views = q.savedViews()
 	filter, err := f.filter(q.actor)
 	if err != nil {
 		p.Errors = fieldErrors(q, err)
@@ -126,10 +158,33 @@ func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 	case err != nil:
 		return p, err
 	}
+	labels := map[string]string{}
+	label := func(id string) string {
+		s, ok := labels[id]
+		if !ok {
+			s = q.T(id)
+			labels[id] = s
+		}
+		return s
+	}
+	p.Rows = make([]queueRow, 0, len(page.Items))
 	for _, t := range page.Items {
-		p.Rows = append(p.Rows, queueRow{Ticket: t, Requester: n.contact(t.RequesterContactID), Assignee: n.user(t.AssigneeUserID)})
+		row := queueRow{Ticket: t, URL: c.path("/tickets/" + strconv.FormatInt(t.ID, 10)),
+			Requester: n.contact(t.RequesterContactID), Assignee: n.user(t.AssigneeUserID),
+			Status: label(key("status", t.Status)), Priority: label(key("priority", t.Priority)),
+			Updated: q.DateTime(t.UpdatedAt), UpdatedAt: q.ISO(t.UpdatedAt),
+			Select: q.T("tickets.select_one", "Number", t.Number)}
+		if t.SLAState != "" {
+			row.SLA = label(key("sla", t.SLAState))
+		}
+		p.Rows = append(p.Rows, row)
 	}
 	p.NextCursor = string(page.NextCursor)
+	if p.NextCursor != "" {
+		v := f.query()
+		v.Set("cursor", p.NextCursor)
+		p.NextLink = c.path("/tickets?" + v.Encode())
+	}
 	return p, nil
 }
 

@@ -117,6 +117,8 @@ type console struct {
 	started time.Time
 	// zones caches time.LoadLocation by IANA name.
 	zones sync.Map
+	// names caches people's names and agent lists for a few seconds.
+	names *nameCache
 }
 
 // New returns the web console of desk as an http.Handler.
@@ -129,7 +131,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &console{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux(), guard: cfg.LoginGuard,
-		key: cfg.SessionKey, started: desk.Now()}
+		key: cfg.SessionKey, started: desk.Now(), names: newNameCache(desk.Now)}
 	if c.guard == nil {
 		g, err := loginguard.New(loginguard.Config{Now: desk.Now})
 		if err != nil {
@@ -172,6 +174,7 @@ func (c *console) features() []func() {
 		c.dashboardRoutes,
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
+		c.ticketViewRoutes,
 		c.ticketDetailRoutes,
 		c.adminUserRoutes,
 		c.adminContactRoutes,

@@ -207,6 +207,9 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 	if f.AssigneeUserID != 0 {
 		sq = sq.Where("assignee_user_id = ?", int64(f.AssigneeUserID))
 	}
+	if f.Unassigned {
+		sq = sq.Where("assignee_user_id IS NULL")
+	}
 	if f.RequesterContactID != 0 {
 		sq = sq.Where("requester_contact_id = ?", int64(f.RequesterContactID))
 	}
@@ -246,7 +249,13 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 			sq = sq.Where("id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
 		}
 	}
-	sq, limit, err := page(sq, p)
+	var limit int
+	var err error
+	if f.NewestFirst {
+		sq, limit, err = pageDesc(sq, p)
+	} else {
+		sq, limit, err = page(sq, p)
+	}
 	if err != nil {
 		return storage.Page[tickets.Ticket]{}, fmt.Errorf("listing tickets: %w", err)
 	}

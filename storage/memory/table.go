@@ -64,6 +64,33 @@ func (t *table[ID, Row]) scan(after ID, fn func(Row) bool) {
 	}
 }
 
+// scanDesc calls fn for each row with an ID less than before (every row
+// when before is zero), in descending ID order, until fn returns false.
+func (t *table[ID, Row]) scanDesc(before ID, fn func(Row) bool) {
+	i := len(t.ids)
+	if before > 0 {
+		i, _ = slices.BinarySearch(t.ids, before)
+	}
+	for j := i - 1; j >= 0; j-- {
+		if !fn(t.rows[t.ids[j]]) {
+			return
+		}
+	}
+}
+
+// listDesc is list in descending ID order: the cursor holds the last ID of
+// the previous page, and the page continues below it.
+func listDesc[ID ~int64, Row any](t *table[ID, Row], before int64, limit int, keep func(Row) bool, clone func(Row) Row) []Row {
+	out := make([]Row, 0, min(limit+1, len(t.ids)))
+	t.scanDesc(ID(before), func(r Row) bool {
+		if keep(r) {
+			out = append(out, clone(r))
+		}
+		return len(out) <= limit
+	})
+	return out
+}
+
 // list collects one keyset page of the rows after the cursor that match
 // keep, fetching limit+1 rows so the caller can build the page with
 // storage.PageOf.

@@ -115,7 +115,8 @@ func (r reader) TicketByID(ctx context.Context, company tenant.CompanyID, id int
 	return cloneTicket(t), nil
 }
 
-// ListTickets lists the tickets of company that pass f, by ascending ID.
+// ListTickets lists the tickets of company that pass f, by ascending ID
+// (descending with f.NewestFirst).
 func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tickets.Filter, p storage.PageRequest) (storage.Page[tickets.Ticket], error) {
 	p = p.Normalize()
 	after, err := p.Cursor.AfterID()
@@ -133,6 +134,7 @@ func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tic
 			(f.Status == "" || t.Status == f.Status) &&
 			(f.Priority == "" || t.Priority == f.Priority) &&
 			(f.AssigneeUserID == 0 || t.AssigneeUserID == f.AssigneeUserID) &&
+			(!f.Unassigned || t.AssigneeUserID == 0) &&
 			(f.RequesterContactID == 0 || t.RequesterContactID == f.RequesterContactID) &&
 			(f.AssetID == 0 || t.AssetID == f.AssetID) &&
 			(f.Category == "" || t.Category == f.Category) &&
@@ -143,7 +145,12 @@ func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tic
 			(f.CreatedTo.IsZero() || t.CreatedAt.Before(f.CreatedTo)) &&
 			ticketMatchesTerms(t, terms)
 	}
-	rows := list(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
+	var rows []tickets.Ticket
+	if f.NewestFirst {
+		rows = listDesc(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
+	} else {
+		rows = list(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
+	}
 	return storage.PageOf(rows, p.Limit, func(t tickets.Ticket) int64 { return t.ID }), nil
 }
 

@@ -905,6 +905,7 @@ func testTicketsFilters(t *testing.T, b Backend) {
 		{"status resolved", tickets.Filter{Status: tickets.StatusResolved}, ids(t5)},
 		{"priority", tickets.Filter{Priority: sla.PriorityMedium}, ids(t2, t5)},
 		{"assignee", tickets.Filter{AssigneeUserID: f.agent.UserID}, ids(t2, t3)},
+		{"unassigned", tickets.Filter{Unassigned: true}, ids(t1, t4, t5)},
 		{"requester", tickets.Filter{RequesterContactID: f.req.ContactID}, ids(t1, t3, t5)},
 		{"asset", tickets.Filter{AssetID: asset.ID}, ids(t1)},
 		{"category", tickets.Filter{Category: "Hardware"}, ids(t1, t2, t5)},
@@ -942,6 +943,30 @@ func testTicketsFilters(t *testing.T, b Backend) {
 			}
 		}
 		require.Equal(t, want, nilIfEmpty(ticketIDs(walkTickets(t, b.Tickets(), f.co.ID, tickets.Filter{SLAState: st}, 2))), st)
+	}
+
+	// Newest first, in pages of two, filters applying as ever.
+	for _, c := range []struct {
+		f    tickets.Filter
+		want []int64
+	}{
+		{tickets.Filter{NewestFirst: true}, ids(t5, t4, t3, t2, t1)},
+		{tickets.Filter{NewestFirst: true, Category: "Hardware"}, ids(t5, t2, t1)},
+		{tickets.Filter{NewestFirst: true, Search: "zzz"}, nil},
+	} {
+		var got []int64
+		req := storage.PageRequest{Limit: 2}
+		for {
+			page, err := b.Tickets().ListTickets(ctx(t), f.co.ID, c.f, req)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(page.Items), 2)
+			got = append(got, ticketIDs(page.Items)...)
+			if page.NextCursor == "" {
+				break
+			}
+			req.Cursor = page.NextCursor
+		}
+		require.Equal(t, c.want, nilIfEmpty(got), "%+v", c.f)
 	}
 
 	// Pages of two.
