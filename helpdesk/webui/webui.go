@@ -60,6 +60,10 @@ type Config struct {
 	// plain HTTP from a TLS-terminating proxy (requests over TLS always
 	// get Secure cookies).
 	BehindTLS bool
+	// LiveHeartbeat is how often an idle live-update stream gets a
+	// heartbeat, which also re-checks the session (default
+	// DefaultLiveHeartbeat).
+	LiveHeartbeat time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -75,6 +79,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSessionAge <= 0 {
 		c.MaxSessionAge = DefaultMaxSessionAge
+	}
+	if c.LiveHeartbeat <= 0 {
+		c.LiveHeartbeat = DefaultLiveHeartbeat
 	}
 	return c
 }
@@ -109,6 +116,8 @@ type console struct {
 	pages   map[string]*template.Template
 	// zones caches time.LoadLocation by IANA name.
 	zones sync.Map
+	// hub fans events out to the live-update streams (live.go).
+	hub *hub
 }
 
 // New returns the web console of desk as an http.Handler.
@@ -138,6 +147,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	c.matcher = newMatcher()
+	c.hub = newHub(c)
 	if c.static, err = newStaticFiles(); err != nil {
 		return nil, err
 	}
@@ -165,6 +175,8 @@ func (c *console) features() []func() {
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
 		c.ticketDetailRoutes,
+		c.liveRoutes,
+		c.profileRoutes,
 	}
 }
 
