@@ -109,7 +109,7 @@ func (b *browser) tab(name, base string) *tab {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.alloc, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute) // generous: a loaded CI machine is slow
 	b.t.Cleanup(cancelTimeout)
 	require.NoError(b.t, chromedp.Do(tctx)) // opens the tab
 	messages := chromedp.Console(tctx)

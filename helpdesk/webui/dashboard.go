@@ -32,10 +32,6 @@ const (
 	ownLimit = 50
 )
 
-// analyticsSince is where the dashboard's all-time counts start: open
-// tickets are counted whenever they were created.
-var analyticsSince = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // dashboardPage is the view model of the dashboard.
 type dashboardPage struct {
 	// Analytics is set for those who read the company's figures; a
@@ -46,11 +42,8 @@ type dashboardPage struct {
 	Open       []openRow
 	Priorities []option
 	OpenTotal  int64
-	// AtRisk and Breached count the active tickets in those SLA states;
-	// the Capped flags mean "at least" (the analytics lists at most
-	// tickets.MaxEscalations of each).
-	AtRisk, Breached             int64
-	AtRiskCapped, BreachedCapped bool
+	// AtRisk and Breached count the active tickets in those SLA states.
+	AtRisk, Breached int64
 	// Mine is the person's active tickets (assigned to them, or for a
 	// requester requested by them), most recently updated first; MineTotal
 	// counts them all when known (-1 otherwise).
@@ -135,20 +128,27 @@ func (c *console) loadDashboard(q *request) (*dashboardPage, error) {
 
 	if q.actor.Can(tenant.PermAnalyticsRead) {
 		p.Analytics = true
-		a, err := c.desk.Tickets.Analytics(ctx, q.actor, analyticsSince, now.Add(time.Minute))
+		// The open tickets, however old, from the active tickets' index;
+		// the chart and the load from the analytics of the chart's days.
+		active, err := c.desk.Tickets.ActiveCounts(ctx, q.actor)
 		if err != nil {
 			return nil, err
 		}
-		p.Open, p.OpenTotal = openCounts(a.ByStatusPriority)
-		for _, e := range a.Escalations {
-			switch e.Reason {
-			case tickets.ReasonAtRisk:
-				p.AtRisk++
-			case tickets.ReasonBreached:
-				p.Breached++
+		cells := make([]tickets.Count, 0, len(active))
+		for _, a := range active {
+			cells = append(cells, tickets.Count{Status: a.Status, Priority: a.Priority, N: a.N})
+			switch sla.State(a.SLAState) {
+			case sla.StateAtRisk:
+				p.AtRisk += int64(a.N)
+			case sla.StateBreached:
+				p.Breached += int64(a.N)
 			}
 		}
-		p.AtRiskCapped, p.BreachedCapped = p.AtRisk >= tickets.MaxEscalations, p.Breached >= tickets.MaxEscalations
+		p.Open, p.OpenTotal = openCounts(cells)
+		a, err := c.desk.Tickets.Analytics(ctx, q.actor, from.UTC(), now.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
 		for _, d := range a.PerDay {
 			perDay[d.Day] = d
 		}

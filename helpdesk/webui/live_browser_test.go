@@ -63,7 +63,7 @@ func TestBrowserLiveUpdates(t *testing.T) {
 	watcher.check("presence")
 	require.Contains(t, watcher.text("[data-testid=presence]"), "Também com este chamado aberto")
 
-	agent.fill("#reply-body", "Estamos verificando a impressora")
+	agent.setValue("#reply-body", "Estamos verificando a impressora")
 	agent.submit("[data-testid=send-reply]")
 	watcher.waitFor(`document.getElementById("conversation").textContent.includes("Estamos verificando")`, "the reply on the watcher's page")
 	watcher.check("ticket-after-reply")
