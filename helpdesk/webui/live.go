@@ -386,11 +386,17 @@ func (c *console) live(w http.ResponseWriter, r *http.Request, q *request) error
 	}
 	beat := time.NewTicker(c.cfg.LiveHeartbeat)
 	defer beat.Stop()
+	var closing <-chan struct{}
+	if c.cfg.Context != nil {
+		closing = c.cfg.Context.Done()
+	}
 	for {
 		var msg []byte
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-closing:
+			return nil // the server is shutting down
 		case <-lc.notify:
 			msg = lc.take()
 		case <-beat.C:

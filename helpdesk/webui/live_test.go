@@ -254,11 +254,11 @@ func TestLiveStreamOutlivesTheServerTimeouts(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	// A server with the reference server's deadlines, shrunk, and quick
 	// heartbeats.
-	h, err := webui.New(f.desk, webui.Config{LiveHeartbeat: 20 * time.Millisecond})
+	h, err := webui.New(f.desk, webui.Config{LiveHeartbeat: 50 * time.Millisecond})
 	require.NoError(t, err)
 	srv := httptest.NewUnstartedServer(h)
-	srv.Config.WriteTimeout = 100 * time.Millisecond
-	srv.Config.ReadTimeout = 100 * time.Millisecond
+	srv.Config.WriteTimeout = time.Second
+	srv.Config.ReadTimeout = time.Second
 	srv.Start()
 	t.Cleanup(srv.Close)
 	timed := *f
@@ -268,7 +268,7 @@ func TestLiveStreamOutlivesTheServerTimeouts(t *testing.T) {
 	s := cl.openStream("/live")
 	start := time.Now()
 	beats := 0
-	for time.Since(start) < 500*time.Millisecond {
+	for time.Since(start) < 3*time.Second { // three times the deadlines
 		s.next("")
 		beats++
 	}
@@ -285,6 +285,27 @@ func TestLiveStreamOutlivesTheServerTimeouts(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatal("the stream outlived its session")
+		}
+	}
+}
+
+func TestLiveStreamsEndWithTheConsoleContext(t *testing.T) {
+	t.Parallel()
+	ctx, shutdown := context.WithCancel(t.Context())
+	f := newFixture(t, fixtureOptions{cfg: webui.Config{Context: ctx}})
+	cl := f.client(t)
+	cl.signIn(f.agent)
+	s := cl.openStream("/live")
+	shutdown() // as the server begins a graceful shutdown
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the stream outlived the console's context")
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -64,6 +65,11 @@ type Config struct {
 	// heartbeat, which also re-checks the session (default
 	// DefaultLiveHeartbeat).
 	LiveHeartbeat time.Duration
+	// Context, once done, ends the open live-update streams: pass the
+	// server's lifetime so that a graceful shutdown (http.Server.Shutdown
+	// waits for requests to finish) is not held by them. Nil: streams end
+	// only with their requests.
+	Context context.Context
 }
 
 func (c Config) withDefaults() Config {
