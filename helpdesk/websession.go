@@ -14,6 +14,9 @@ type Session struct {
 	StartedAt time.Time
 	// ExpiresAt is when that refresh token expires.
 	ExpiresAt time.Time
+	// Language is the user's chosen language ("" for none; see
+	// directory.User.Language).
+	Language string
 }
 
 // CheckSession checks a refresh token without rotating it and returns its
@@ -28,5 +31,5 @@ func (d *Desk) CheckSession(ctx context.Context, refreshToken string) (Session, 
 		return Session{}, err
 	}
 	return Session{Principal: Principal{Kind: PrincipalUser, Actor: u.Actor(), SessionID: t.SessionID, Email: u.Email},
-		StartedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}, nil
+		StartedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Language: u.Language}, nil
 }

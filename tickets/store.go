@@ -30,6 +30,10 @@ type Queries interface {
 	// Analytics computes the aggregates of one company with aggregate
 	// queries in the database.
 	Analytics(ctx context.Context, company tenant.CompanyID, q AnalyticsQuery) (Analytics, error)
+	// ActiveCounts counts the company's active tickets (not resolved,
+	// closed or cancelled) by status, priority and SLA state, whenever they
+	// were created, in SortActiveCounts order.
+	ActiveCounts(ctx context.Context, company tenant.CompanyID) ([]ActiveCount, error)
 
 	CompanyByID(ctx context.Context, id tenant.CompanyID) (directory.Company, error)
 	// CompanyAndContact reads a company and one of its contacts at once
@@ -91,6 +95,36 @@ type Count struct {
 	Status   Status
 	Priority string
 	N        int
+}
+
+// ActiveCount is one cell of the count of active tickets by status,
+// priority and SLA state.
+type ActiveCount struct {
+	Status   Status
+	Priority string
+	SLAState string
+	N        int
+}
+
+// SortActiveCounts orders counts by status and priority as SortCounts
+// does, then by SLA state. Store implementations sort their counts with
+// it.
+func SortActiveCounts(cs []ActiveCount) {
+	plain := make([]Count, len(cs))
+	for i, c := range cs {
+		plain[i] = Count{Status: c.Status, Priority: c.Priority}
+	}
+	SortCounts(plain)
+	rank := map[Count]int{}
+	for i, c := range plain {
+		if _, ok := rank[c]; !ok {
+			rank[c] = i
+		}
+	}
+	slices.SortFunc(cs, func(a, b ActiveCount) int {
+		return cmp.Or(cmp.Compare(rank[Count{Status: a.Status, Priority: a.Priority}], rank[Count{Status: b.Status, Priority: b.Priority}]),
+			cmp.Compare(a.SLAState, b.SLAState))
+	})
 }
 
 // DayCount is how many tickets were created and resolved on one day (in the

@@ -109,6 +109,20 @@ func (s *Service) Analytics(ctx context.Context, actor tenant.Actor, from, to ti
 	return s.store.Analytics(ctx, actor.CompanyID, q)
 }
 
+// ActiveCounts counts the actor's company's active tickets by status,
+// priority and SLA state, whenever they were created (Analytics counts
+// the tickets created in its window). It needs tenant.PermAnalyticsRead.
+func (s *Service) ActiveCounts(ctx context.Context, actor tenant.Actor) ([]ActiveCount, error) {
+	if err := actor.RequireIn(tenant.PermAnalyticsRead); err != nil {
+		return nil, err
+	}
+	out, err := s.store.ActiveCounts(ctx, actor.CompanyID)
+	if err != nil {
+		return nil, fmt.Errorf("counting active tickets: %w", err)
+	}
+	return out, nil
+}
+
 // businessHoursAgo returns the latest instant t with d of business time in
 // [t, now), found by bisection over the calendar (at most 60 days back).
 func businessHoursAgo(cal sla.Calendar, now time.Time, d time.Duration) time.Time {

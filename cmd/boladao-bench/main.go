@@ -24,6 +24,11 @@
 // queueing. -ticket-companies 100 gives the 1,000,000 tickets of the
 // ticket targets.
 //
+// The console scenarios serve the web console over the same data set and
+// measure the ticket queue, a ticket's page and the dashboard as the
+// benchmark company's admin, each against a bare handler serving the same
+// bytes, and report the JavaScript and CSS it ships, gzip-compressed.
+//
 // The service order scenarios seed -orders orders of the benchmark company
 // over two years, then measure the analytics endpoint over them against a
 // bare handler, and ServiceOrders.Create against the same rows written by
@@ -82,6 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return report{}, err
 	}
 	rep.scenarios = runScenarios(ctx, env, cfg)
+	if cfg.runs("console") {
+		w := measureConsoleWeight()
+		rep.console = &w
+	}
 	if err := stopProfile(); err != nil {
 		return report{}, err
 	}

@@ -28,6 +28,8 @@ type report struct {
 	assetSeedTime time.Duration
 	idle          idleMemory
 	scenarios     []scenarioResult
+	// console is the console's page weight, when the console group ran.
+	console *consoleWeight
 }
 
 // errors counts the failed operations of every run, baselines included.
@@ -51,6 +53,9 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "lists and analytics run with %d client(s), their targets being per request\n\n", r.latencyClients)
 	r.printMain(w)
 	r.printPages(w)
+	if r.console != nil {
+		r.console.print(w)
+	}
 	fmt.Fprintln(w)
 	r.printBaselines(w)
 	fmt.Fprintln(w)
@@ -155,6 +160,8 @@ func baselineName(scenario string) string {
 	switch {
 	case strings.HasPrefix(scenario, "GET "):
 		return "bare net/http handler, " + scenario
+	case strings.HasPrefix(scenario, "console GET "):
+		return "bare net/http handler, the same page, " + strings.TrimPrefix(scenario, "console ")
 	case scenario == intakeScenarioName:
 		return "bun.RunInTx stock item + 10 assets + 10 history + 11 outbox rows (multi-row)"
 	case scenario == ticketCreateName:

@@ -72,6 +72,9 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	if cfg.runs("tickets") {
 		res = append(res, ticketScenarios(ctx, e, cfg)...)
 	}
+	if cfg.runs("console") {
+		res = append(res, consoleScenarios(ctx, e, cfg)...)
+	}
 	if cfg.runs("intake") {
 		res = append(res, intakeScenario(ctx, e, cfg))
 	}

@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		return err
 	}
 	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret),
-		Operations: consoleOps{apiCfg.Ops, apiCfg.Warnings()}, Version: version})
+		Operations: consoleOps{apiCfg.Ops, apiCfg.Warnings()}, Version: version, Context: ctx})
 	if err != nil {
 		ln.Close()
 		return err

@@ -63,9 +63,13 @@ type User struct {
 	PasswordHash []byte
 	Role         tenant.Role
 	Active       bool
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Language is the user's preferred language (a BCP 47 tag such as
+	// "pt-BR"); "" when they have not chosen one. Users set it themselves
+	// with UpdateProfile.
+	Language  string
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Actor returns the actor this user acts as in its own company.

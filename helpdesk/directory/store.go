@@ -67,6 +67,10 @@ type Tx interface {
 	// RevokeSession marks every token of the session revoked (those already
 	// revoked keep their time) and returns how many it changed.
 	RevokeSession(ctx context.Context, sessionID string, at time.Time) (int, error)
+	// RevokeUserSessions marks every unrevoked token of the user's
+	// sessions revoked, except those of session except ("" spares none),
+	// and returns how many it changed.
+	RevokeUserSessions(ctx context.Context, user tenant.UserID, except string, at time.Time) (int, error)
 
 	// InsertAPIToken assigns the ID and sets Version to 1; a duplicate
 	// LookupID is storage.ErrConflict.

@@ -107,7 +107,7 @@ func (c *console) member(w http.ResponseWriter, r *http.Request, s helpdesk.Sess
 			c.log.ErrorContext(ctx, "webui: reading the company", "company", int64(q.actor.CompanyID), "error", err.Error())
 		}
 	}
-	q.locale = c.locale(c.chooseLanguage(r), c.timezone(q.company.Timezone))
+	q.locale = c.locale(c.userLanguage(r, s), c.timezone(q.company.Timezone))
 	return q
 }
 

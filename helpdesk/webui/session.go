@@ -235,6 +235,7 @@ func (c *console) switchLanguage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, c.cookie(r, langCookie, lang, 365*24*3600))
+	c.storeLanguage(w, r, lang)
 	back := c.localNext(r.PostForm.Get("back"))
 	if back == "" {
 		back = c.path("/")

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -66,6 +67,15 @@ type Config struct {
 	// plain HTTP from a TLS-terminating proxy (requests over TLS always
 	// get Secure cookies).
 	BehindTLS bool
+	// LiveHeartbeat is how often an idle live-update stream gets a
+	// heartbeat, which also re-checks the session (default
+	// DefaultLiveHeartbeat).
+	LiveHeartbeat time.Duration
+	// Context, once done, ends the open live-update streams: pass the
+	// server's lifetime so that a graceful shutdown (http.Server.Shutdown
+	// waits for requests to finish) is not held by them. Nil: streams end
+	// only with their requests.
+	Context context.Context
 }
 
 func (c Config) withDefaults() Config {
@@ -81,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSessionAge <= 0 {
 		c.MaxSessionAge = DefaultMaxSessionAge
+	}
+	if c.LiveHeartbeat <= 0 {
+		c.LiveHeartbeat = DefaultLiveHeartbeat
 	}
 	return c
 }
@@ -119,6 +132,8 @@ type console struct {
 	zones sync.Map
 	// names caches people's names and agent lists for a few seconds.
 	names *nameCache
+	// hub fans events out to the live-update streams (live.go).
+	hub *hub
 }
 
 // New returns the web console of desk as an http.Handler.
@@ -148,6 +163,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	c.matcher = newMatcher()
+	c.hub = newHub(c)
 	if c.static, err = newStaticFiles(); err != nil {
 		return nil, err
 	}
@@ -185,6 +201,8 @@ func (c *console) features() []func() {
 		c.whatsappRoutes,
 		c.aiRoutes,
 		c.opsRoutes,
+		c.liveRoutes,
+		c.profileRoutes,
 	}
 }
 

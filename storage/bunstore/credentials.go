@@ -179,6 +179,24 @@ func (t *Tx) RevokeSession(ctx context.Context, sessionID string, at time.Time) 
 	return int(n), nil
 }
 
+// RevokeUserSessions implements directory.Tx.
+func (t *Tx) RevokeUserSessions(ctx context.Context, user tenant.UserID, except string, at time.Time) (int, error) {
+	q := t.db.NewUpdate().Model((*refreshTokenRow)(nil)).Set("revoked_at = ?", at.UTC()).
+		Where("user_id = ?", int64(user)).Where("revoked_at IS NULL")
+	if except != "" {
+		q = q.Where("session_id <> ?", except)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return 0, translate(err, "revoking the user's sessions")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, translate(err, "revoking the user's sessions")
+	}
+	return int(n), nil
+}
+
 // InsertAPIToken implements directory.Tx.
 func (t *Tx) InsertAPIToken(ctx context.Context, at *directory.APIToken) error {
 	r, err := apiTokenRowOf(*at)

@@ -78,6 +78,7 @@ type userRow struct {
 	PasswordHash  []byte    `bun:"password_hash,type:bytea"`
 	Role          string    `bun:"role"`
 	Active        bool      `bun:"active"`
+	Language      string    `bun:"language"`
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
@@ -85,13 +86,13 @@ type userRow struct {
 
 func (r userRow) model() directory.User {
 	return directory.User{ID: tenant.UserID(r.ID), CompanyID: tenant.CompanyID(r.CompanyID), ContactID: tenant.ContactID(r.ContactID),
-		Email: r.Email, PasswordHash: r.PasswordHash, Role: tenant.Role(r.Role), Active: r.Active, Version: r.Version,
+		Email: r.Email, PasswordHash: r.PasswordHash, Role: tenant.Role(r.Role), Active: r.Active, Language: r.Language, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func userRowOf(u directory.User) userRow {
 	return userRow{ID: int64(u.ID), CompanyID: int64(u.CompanyID), ContactID: int64(u.ContactID), Email: u.Email,
-		PasswordHash: u.PasswordHash, Role: string(u.Role), Active: u.Active, Version: u.Version,
+		PasswordHash: u.PasswordHash, Role: string(u.Role), Active: u.Active, Language: u.Language, Version: u.Version,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 }
 

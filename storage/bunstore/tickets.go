@@ -559,6 +559,33 @@ WHERE company_id = ? AND `+activeTickets+` AND (?) ORDER BY id ASC LIMIT ?`,
 	return out, nil
 }
 
+// ActiveCounts implements tickets.Queries from the covering index of the
+// active tickets (tickets_company_id_active_idx), which holds status,
+// priority and SLA state: it reads no table row and no closed ticket.
+func (q queries) ActiveCounts(ctx context.Context, company tenant.CompanyID) ([]tickets.ActiveCount, error) {
+	activeIndex := bun.Safe("")
+	if q.dialect == SQLite {
+		activeIndex = "INDEXED BY tickets_company_id_active_idx"
+	}
+	var cells []struct {
+		Status   string `bun:"status"`
+		Priority string `bun:"priority"`
+		SLAState string `bun:"sla_state"`
+		N        int    `bun:"n"`
+	}
+	if err := q.db.NewRaw(`SELECT status, priority, sla_state, count(*) AS n FROM tickets ?
+WHERE company_id = ? AND `+activeTickets+`
+GROUP BY status, priority, sla_state`, activeIndex, int64(company)).Scan(ctx, &cells); err != nil {
+		return nil, translate(err, "counting active tickets")
+	}
+	out := make([]tickets.ActiveCount, 0, len(cells))
+	for _, c := range cells {
+		out = append(out, tickets.ActiveCount{Status: tickets.Status(c.Status), Priority: c.Priority, SLAState: c.SLAState, N: c.N})
+	}
+	tickets.SortActiveCounts(out)
+	return out, nil
+}
+
 // escalationRule is one kind of ticket escalation: the condition and the
 // reason of a matching ticket.
 type escalationRule struct {

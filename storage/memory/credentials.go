@@ -147,6 +147,32 @@ func (x *tx) RevokeSession(ctx context.Context, sessionID string, at time.Time) 
 	return len(changed), nil
 }
 
+// RevokeUserSessions marks every unrevoked token of the user revoked,
+// except those of session except, and returns how many it changed.
+func (x *tx) RevokeUserSessions(ctx context.Context, user tenant.UserID, except string, at time.Time) (int, error) {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	tables := x.s.t
+	var changed []directory.RefreshToken
+	for digest, t := range tables.refreshTokens {
+		if t.UserID != user || (except != "" && t.SessionID == except) || !t.RevokedAt.IsZero() {
+			continue
+		}
+		changed = append(changed, t)
+		t.RevokedAt = at
+		tables.refreshTokens[digest] = t
+	}
+	x.onRollback(func() {
+		for _, old := range changed {
+			tables.refreshTokens[old.Digest] = old
+		}
+	})
+	return len(changed), nil
+}
+
 // InsertAPIToken inserts t, setting its ID and Version.
 func (x *tx) InsertAPIToken(ctx context.Context, t *directory.APIToken) error {
 	release, err := x.enter(ctx)

@@ -380,6 +380,28 @@ func (x *tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
 // semantics of the SQL backends (storage/bunstore/tickets.go): days in
 // q.Location, durations to the millisecond, P90 the nearest-rank
 // percentile, escalations grouped by kind in ticket ID order.
+func (r reader) ActiveCounts(ctx context.Context, company tenant.CompanyID) ([]tickets.ActiveCount, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	cells := map[tickets.ActiveCount]int{}
+	r.s.t.tickets.tickets.scan(0, func(t tickets.Ticket) bool {
+		if t.CompanyID == company && t.Status.Active() {
+			cells[tickets.ActiveCount{Status: t.Status, Priority: string(t.Priority), SLAState: string(t.SLAState)}]++
+		}
+		return true
+	})
+	out := make([]tickets.ActiveCount, 0, len(cells))
+	for c, n := range cells {
+		c.N = n
+		out = append(out, c)
+	}
+	tickets.SortActiveCounts(out)
+	return out, nil
+}
+
 func (r reader) Analytics(ctx context.Context, company tenant.CompanyID, q tickets.AnalyticsQuery) (tickets.Analytics, error) {
 	release, err := r.enter(ctx)
 	if err != nil {

@@ -137,6 +137,66 @@ func testRefreshTokenRevokeSession(t *testing.T, b Backend) {
 	require.True(t, useRefreshToken(t, s, "s2-a", at.Add(2*time.Hour)))
 }
 
+// testRefreshTokenRevokeUserSessions revokes every session of one user but
+// the one kept, and nothing of another user.
+func testRefreshTokenRevokeUserSessions(t *testing.T, b Backend) {
+	s := b.Directory()
+	co := newCompany(t, s, "Acme", "")
+	other := newRefreshToken("u8-a", "session-8", co.ID)
+	other.UserID = 8
+	insertRefreshTokens(t, s,
+		newRefreshToken("u7-a", "session-1", co.ID),
+		newRefreshToken("u7-b", "session-2", co.ID),
+		newRefreshToken("u7-c", "session-2", co.ID),
+		newRefreshToken("u7-keep", "session-keep", co.ID),
+		other)
+	revokedAt := at.Add(time.Hour)
+	var n int
+	tx(t, s, func(ctx context.Context, tx directory.Tx) error {
+		var err error
+		n, err = tx.RevokeUserSessions(ctx, 7, "session-keep", revokedAt)
+		return err
+	})
+	require.Equal(t, 3, n)
+	for digest, revoked := range map[string]bool{"u7-a": true, "u7-b": true, "u7-c": true, "u7-keep": false, "u8-a": false} {
+		got, err := s.RefreshTokenByDigest(ctx(t), digest)
+		require.NoError(t, err)
+		require.Equal(t, revoked, !got.RevokedAt.IsZero(), digest)
+		if revoked {
+			require.True(t, got.RevokedAt.Equal(revokedAt), digest)
+		}
+	}
+	tx(t, s, func(ctx context.Context, tx directory.Tx) error {
+		var err error
+		n, err = tx.RevokeUserSessions(ctx, 7, "", revokedAt.Add(time.Hour))
+		return err
+	})
+	require.Equal(t, 1, n, "an empty exception spares no session; revoked tokens are not counted again")
+	got, err := s.RefreshTokenByDigest(ctx(t), "u7-a")
+	require.NoError(t, err)
+	require.True(t, got.RevokedAt.Equal(revokedAt), "the first revocation time is kept")
+}
+
+// testUserLanguageRoundTrip stores and reads back a user's language.
+func testUserLanguageRoundTrip(t *testing.T, b Backend) {
+	s := b.Directory()
+	co := newCompany(t, s, "Acme", "")
+	u := directory.User{CompanyID: co.ID, Email: "lang@acme.test", PasswordHash: []byte("x"), Role: tenant.RoleAgent,
+		Active: true, CreatedAt: at, UpdatedAt: at}
+	tx(t, s, func(ctx context.Context, tx directory.Tx) error { return tx.InsertUser(ctx, &u) })
+	got, err := s.UserByID(ctx(t), co.ID, u.ID)
+	require.NoError(t, err)
+	require.Empty(t, got.Language, "no preference until the user chooses")
+	got.Language = "pt-BR"
+	tx(t, s, func(ctx context.Context, tx directory.Tx) error { return tx.UpdateUser(ctx, &got) })
+	again, err := s.UserByID(ctx(t), co.ID, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, "pt-BR", again.Language)
+	byEmail, err := s.UserByEmail(ctx(t), "lang@acme.test")
+	require.NoError(t, err)
+	require.Equal(t, "pt-BR", byEmail.Language)
+}
+
 // testRefreshTokenUsedOnce races 8 refreshes of one token: exactly one wins.
 func testRefreshTokenUsedOnce(t *testing.T, b Backend) {
 	s := b.Directory()

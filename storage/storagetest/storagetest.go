@@ -68,6 +68,8 @@ func Run(t *testing.T, newBackend Factory) {
 		{"Authenticate", testAuthenticate},
 		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
 		{"RefreshTokenRevokeSession", testRefreshTokenRevokeSession},
+		{"RefreshTokenRevokeUserSessions", testRefreshTokenRevokeUserSessions},
+		{"UserLanguageRoundTrip", testUserLanguageRoundTrip},
 		{"RefreshTokenUsedExactlyOnce", testRefreshTokenUsedOnce},
 		{"APITokenRoundTrip", testAPITokenRoundTrip},
 		{"APITokenConflictAndStale", testAPITokenConflictAndStale},

@@ -43,6 +43,36 @@ var ticketCases = []struct {
 	{"TicketsCheckSLA", testTicketsCheckSLA},
 	{"TicketsFiltersAndPaging", testTicketsFilters},
 	{"TicketsAnalytics", testTicketsAnalytics},
+	{"TicketsActiveCounts", testTicketsActiveCounts},
+}
+
+// testTicketsActiveCounts counts the active tickets of one company by
+// status, priority and SLA state, however old, leaving out the others.
+func testTicketsActiveCounts(t *testing.T, b Backend) {
+	a := newTkFixture(t, b, "A")
+	other := a.sibling(t, "B")
+	high1 := a.create(t, tickets.CreateInput{Title: "one", Priority: sla.PriorityHigh})
+	a.create(t, tickets.CreateInput{Title: "two", Priority: sla.PriorityHigh})
+	started := a.create(t, tickets.CreateInput{Title: "three", Priority: sla.PriorityHigh})
+	done := a.create(t, tickets.CreateInput{Title: "four", Priority: sla.PriorityLow})
+	other.create(t, tickets.CreateInput{Title: "B's", Priority: sla.PriorityCritical})
+	_, err := a.svc.Update(ctx(t), a.agent, started.ID, tickets.Patch{Status: ptr(tickets.StatusInProgress)})
+	require.NoError(t, err)
+	_, err = a.svc.Update(ctx(t), a.agent, done.ID, tickets.Patch{Status: ptr(tickets.StatusCancelled), Reason: "duplicate"})
+	require.NoError(t, err)
+	state := string(a.stored(t, high1.ID).SLAState)
+	want := []tickets.ActiveCount{
+		{Status: tickets.StatusNew, Priority: "high", SLAState: state, N: 2},
+		{Status: tickets.StatusInProgress, Priority: "high", SLAState: string(a.stored(t, started.ID).SLAState), N: 1},
+	}
+	got, err := b.Tickets().ActiveCounts(ctx(t), a.co.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	viaService, err := a.svc.ActiveCounts(ctx(t), a.admin)
+	require.NoError(t, err)
+	require.Equal(t, want, viaService)
+	_, err = a.svc.ActiveCounts(ctx(t), a.req)
+	require.ErrorIs(t, err, tenant.ErrForbidden, "requesters read no company figures")
 }
 
 // tkClock is the suite's adjustable clock.
