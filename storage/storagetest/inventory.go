@@ -760,7 +760,9 @@ func testInventoryFiltersAndPaging(t *testing.T, b Backend) {
 			return !a.WarrantyUntil.IsZero() && !a.WarrantyUntil.Before(warrantyMid)
 		}},
 		{inventory.AssetFilter{WarrantyFrom: all[0].WarrantyUntil, WarrantyTo: all[0].WarrantyUntil.Add(time.Microsecond), Search: "note"},
-			func(a inventory.Asset) bool { return a.WarrantyUntil.Equal(all[0].WarrantyUntil) && strings.HasPrefix(a.Name, "Notebook") }},
+			func(a inventory.Asset) bool {
+				return a.WarrantyUntil.Equal(all[0].WarrantyUntil) && strings.HasPrefix(a.Name, "Notebook")
+			}},
 		{inventory.AssetFilter{Search: "MON", AssigneeContactID: bruno.ID},
 			func(a inventory.Asset) bool { return a.Name == "monitor LG" && a.AssigneeContactID == bruno.ID }},
 	}
