@@ -67,6 +67,8 @@ type fixture struct {
 type fixtureOptions struct {
 	cfg   webui.Config
 	clock *clock
+	// store is the desk's store (default: a new memory store).
+	store helpdesk.Store
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -76,7 +78,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if o.clock != nil {
 		opts = append(opts, helpdesk.WithClock(o.clock.Now))
 	}
-	desk, err := helpdesk.New(memory.New(), opts...)
+	var store helpdesk.Store = memory.New()
+	if o.store != nil {
+		store = o.store
+	}
+	desk, err := helpdesk.New(store, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = desk.Close() })
 	f := &fixture{desk: desk, clock: o.clock}

@@ -165,6 +165,10 @@ func (c *console) features() []func() {
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
 		c.ticketDetailRoutes,
+		c.assetRoutes,
+		c.intakeRoutes,
+		c.labelRoutes,
+		c.serviceOrderRoutes,
 	}
 }
 
