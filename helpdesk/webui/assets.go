@@ -98,7 +98,6 @@ type assetListPage struct {
 	NextCursor string
 	Errors     map[string]string
 	Statuses   []option
-	Contacts   []option
 }
 
 // assetStatusOptions are the asset statuses, translated.
@@ -130,7 +129,7 @@ func (c *console) contactOptions(q *request) []option {
 }
 
 func (c *console) loadAssets(q *request, f assetFilters) (assetListPage, error) {
-	p := assetListPage{Filters: f, Statuses: assetStatusOptions(q), Contacts: c.contactOptions(q)}
+	p := assetListPage{Filters: f, Statuses: assetStatusOptions(q)}
 	filter, err := f.filter(c.now())
 	if err != nil {
 		p.Errors = fieldErrors(q, err)

@@ -126,7 +126,12 @@ func assetFlow(t *testing.T, f *fixture) {
 	agent.check("ticket-on-asset")
 	require.Contains(t, agent.see("#ticket-header"), notebook.Serial)
 
-	// Create the service order from the ticket.
+	// Create the service order from the ticket, in a second tab (a tab
+	// lives five minutes at most).
+	ticketPath := agent.path()
+	agent = b.tab("agent-orders", f.srv.URL)
+	agent.signIn(f.agent)
+	agent.visit(ticketPath, "ticket-again")
 	agent.submit("[data-testid=create-order]")
 	agent.check("order-form")
 	require.Contains(t, agent.see("[data-testid=for-ticket]"), "Notebook não liga")

@@ -370,10 +370,12 @@ func (a orderActionView) Needs(field string) bool {
 	return false
 }
 
-// activityRow is one entry of the time log.
+// activityRow is one entry of the time log, with its texts.
 type activityRow struct {
 	Activity   serviceorders.Activity
 	Technician string
+	Kind       string
+	Billable   string
 }
 
 // orderPage is the view model of an order's page.
@@ -429,8 +431,19 @@ func (c *console) loadOrder(q *request, id int64) (orderPage, error) {
 	n := newNames(q)
 	p := orderPage{Order: d.Order, Technician: n.user(d.Order.TechnicianUserID), Parts: d.Parts, Totals: d.Totals}
 	p.Activities = make([]activityRow, 0, len(d.Activities))
+	kinds := map[serviceorders.ActivityKind]string{}
+	yes, no := q.T("so.yes"), q.T("so.no")
 	for _, a := range d.Activities {
-		p.Activities = append(p.Activities, activityRow{Activity: a, Technician: n.user(a.TechnicianUserID)})
+		kind, ok := kinds[a.Kind]
+		if !ok {
+			kind = q.T(key("so_kind", a.Kind))
+			kinds[a.Kind] = kind
+		}
+		row := activityRow{Activity: a, Technician: n.user(a.TechnicianUserID), Kind: kind, Billable: no}
+		if a.Billable {
+			row.Billable = yes
+		}
+		p.Activities = append(p.Activities, row)
 	}
 	if d.Order.TicketID != 0 {
 		p.Ticket = "#" + strconv.FormatInt(d.Order.TicketID, 10)
