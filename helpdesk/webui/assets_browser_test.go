@@ -66,6 +66,9 @@ func TestBrowserAssetPagesByRole(t *testing.T) {
 	require.Equal(t, "abc", agent.value("#f-warranty"))
 	agent.visit("/stock", "agent-stock")
 	require.Contains(t, agent.see("[data-testid=remaining-"+itoa(w.stock.ID)+"]"), "55 de 55")
+	// A tab lives five minutes at most: each part of the visit has its own.
+	agent = b.tab("agent-asset", f.srv.URL)
+	agent.signIn(f.agent)
 	agent.visit("/assets/"+itoa(w.assets[1].ID), "agent-asset-in-repair")
 	require.True(t, agent.exists("button[data-action=return_to_stock]"))
 	require.True(t, agent.exists("button[data-action=retire]"))
@@ -78,6 +81,8 @@ func TestBrowserAssetPagesByRole(t *testing.T) {
 	agent.check("agent-retired")
 	require.Contains(t, agent.see("[data-testid=asset-status]"), "Baixado")
 	require.Contains(t, agent.see("[data-testid=history]"), "Placa queimada")
+	agent = b.tab("agent-orders", f.srv.URL)
+	agent.signIn(f.agent)
 	agent.visit("/service-orders", "agent-orders")
 	require.Contains(t, agent.see("#order-rows"), w.order.Number)
 	agent.visit("/service-orders?from=2026-12-10&to=2026-12-01", "agent-orders-bad-filter")

@@ -192,6 +192,9 @@ func assetFlow(t *testing.T, f *fixture) {
 	agent.check("activity-minutes")
 
 	// Parts: more than the stock has is explained; one toner is used.
+	agent = b.tab("agent-parts", f.srv.URL)
+	agent.signIn(f.agent)
+	agent.visit(orderPath, "order-in-progress")
 	toner := stockNamed(t, f, "Toner HP 85A")
 	agent.setValue("#p-stock", itoa(toner.ID))
 	agent.fill("#p-qty", "5")
