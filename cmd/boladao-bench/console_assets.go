@@ -28,6 +28,12 @@ const (
 	consoleOrderActivities = 200
 )
 
+// Names of the console's scenarios.
+var (
+	consoleAssetsScenarioName = "GET " + consoleAssetsPath + " (console)"
+	consoleOrderScenarioName  = fmt.Sprintf("GET /service-orders/{id} (console, %d activities)", consoleOrderActivities)
+)
+
 // Latency targets of the console's asset pages.
 const (
 	consoleAssetsP50Target = 6 * time.Millisecond
@@ -38,7 +44,7 @@ const (
 // and the page of a service order with 200 activities.
 func consoleAssetScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	cfg.clients = cfg.latencyClients
-	names := []string{"GET " + consoleAssetsPath + " (console)", fmt.Sprintf("GET /service-orders/{id} (console, %d activities)", consoleOrderActivities)}
+	names := []string{consoleAssetsScenarioName, consoleOrderScenarioName}
 	failed := func(err error) []scenarioResult {
 		out := make([]scenarioResult, len(names))
 		for i, n := range names {

@@ -78,11 +78,11 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	if cfg.runs("serviceorders") {
 		res = append(res, serviceOrderScenarios(ctx, e, cfg)...)
 	}
-	if cfg.runs("console") {
-		res = append(res, consoleAssetScenarios(ctx, e, cfg)...)
-	}
 	if cfg.runs("webhooks") {
 		res = append(res, webhookScenarios(ctx, e, cfg)...)
+	}
+	if cfg.runs("console") {
+		res = append(res, consoleAssetScenarios(ctx, e, cfg)...)
 	}
 	return res
 }
