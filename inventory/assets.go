@@ -89,6 +89,9 @@ func (s *Service) ListAssets(ctx context.Context, actor tenant.Actor, f AssetFil
 	default:
 		b.Add("sort", "must be created or name")
 	}
+	if !f.WarrantyFrom.IsZero() && !f.WarrantyTo.IsZero() && !f.WarrantyTo.After(f.WarrantyFrom) {
+		b.Add("warranty_to", "must be after warranty_from")
+	}
 	if err := b.Err(); err != nil {
 		return storage.Page[Asset]{}, err
 	}

@@ -117,6 +117,11 @@ type AssetFilter struct {
 	AssigneeContactID tenant.ContactID
 	Location          string
 	StockItemID       int64
+	// WarrantyFrom and WarrantyTo keep the assets whose warranty ends in
+	// [from, to); either bound alone is open on the other side. Assets
+	// without a warranty are left out once either is set.
+	WarrantyFrom time.Time
+	WarrantyTo   time.Time
 	// Search matches name, serial, manufacturer serial or model.
 	Search string
 	Sort   SortOrder

@@ -82,6 +82,13 @@ type IntakeInput struct {
 	ManufacturerSerials []string
 }
 
+// Validate checks a batch as Intake does, without writing anything: a
+// form can show every field's error at once.
+func (in IntakeInput) Validate(now time.Time) error {
+	_, err := in.validate(now)
+	return err
+}
+
 func (in IntakeInput) validate(now time.Time) (StockItem, error) {
 	var b validation.Builder
 	st := StockItem{

@@ -37,7 +37,7 @@ type config struct {
 }
 
 // scenarioGroups are the values of -only, in the order they run.
-var scenarioGroups = []string{"auth", "contacts", "assets", "tickets", "console", "intake", "serviceorders", "webhooks"}
+var scenarioGroups = []string{"auth", "contacts", "assets", "tickets", "intake", "serviceorders", "webhooks", "console"}
 
 // runs reports whether -only selects group.
 func (c config) runs(group string) bool {

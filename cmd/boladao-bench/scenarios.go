@@ -84,6 +84,9 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	if cfg.runs("webhooks") {
 		res = append(res, webhookScenarios(ctx, e, cfg)...)
 	}
+	if cfg.runs("console") {
+		res = append(res, consoleAssetScenarios(ctx, e, cfg)...)
+	}
 	return res
 }
 

@@ -212,6 +212,9 @@ func (q *request) fieldMessage(msg string) string {
 	if len(nums) > 0 {
 		args = append(args, "N", nums[0])
 	}
+	if len(nums) > 1 {
+		args = append(args, "M", nums[1])
+	}
 	if s := q.T(id, args...); !strings.HasPrefix(s, missingMessage) {
 		return s
 	}

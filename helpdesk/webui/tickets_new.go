@@ -69,7 +69,8 @@ func (c *console) ticketNew(w http.ResponseWriter, r *http.Request, q *request) 
 	if err := q.actor.RequireIn(tenant.PermTicketsCreate); err != nil {
 		return err
 	}
-	c.render(w, q, http.StatusOK, "ticket_new", c.newTicketForm(q, newTicketForm{Priority: string(sla.PriorityMedium)}))
+	c.render(w, q, http.StatusOK, "ticket_new", c.newTicketForm(q, newTicketForm{Priority: string(sla.PriorityMedium),
+		Asset: r.URL.Query().Get("asset")}))
 	return nil
 }
 

@@ -203,6 +203,10 @@ func (c *console) features() []func() {
 		c.opsRoutes,
 		c.liveRoutes,
 		c.profileRoutes,
+		c.assetRoutes,
+		c.intakeRoutes,
+		c.labelRoutes,
+		c.serviceOrderRoutes,
 	}
 }
 

@@ -538,6 +538,12 @@ func assetFilters(sq *bun.SelectQuery, prefix string, company tenant.CompanyID, 
 	if f.StockItemID != 0 {
 		sq = sq.Where("? = ?", col("stock_item_id"), f.StockItemID)
 	}
+	if !f.WarrantyFrom.IsZero() {
+		sq = sq.Where("? >= ?", col("warranty_until"), f.WarrantyFrom.UTC())
+	}
+	if !f.WarrantyTo.IsZero() {
+		sq = sq.Where("? < ?", col("warranty_until"), f.WarrantyTo.UTC())
+	}
 	return sq
 }
 

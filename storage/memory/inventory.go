@@ -216,6 +216,7 @@ func (r reader) ListAssets(ctx context.Context, company tenant.CompanyID, f inve
 			(f.AssigneeContactID == 0 || a.AssigneeContactID == f.AssigneeContactID) &&
 			(f.Location == "" || a.Location == f.Location) &&
 			(f.StockItemID == 0 || a.StockItemID == f.StockItemID) &&
+			warrantyIn(a.WarrantyUntil, f.WarrantyFrom, f.WarrantyTo) &&
 			matchesTerms(a, terms)
 	}
 	t := r.s.t.inventory
@@ -241,6 +242,15 @@ func (r reader) ListAssets(ctx context.Context, company tenant.CompanyID, f inve
 	rows = slices.Clone(rows[:p.Limit])
 	last := rows[len(rows)-1]
 	return storage.Page[inventory.Asset]{Items: rows, NextCursor: storage.CursorAfterKey(last.Name, last.ID)}, nil
+}
+
+// warrantyIn reports whether a warranty end is in [from, to), a zero
+// bound being open; with either bound set, no warranty is not in.
+func warrantyIn(until, from, to time.Time) bool {
+	if from.IsZero() && to.IsZero() {
+		return true
+	}
+	return !until.IsZero() && (from.IsZero() || !until.Before(from)) && (to.IsZero() || until.Before(to))
 }
 
 // AssetHistory lists an asset's history, oldest first.

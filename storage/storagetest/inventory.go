@@ -691,8 +691,8 @@ func testInventoryFiltersAndPaging(t *testing.T, b Backend) {
 	f := newInvFixture(t, b, "Acme")
 	ana, bruno := f.contact(t, "Ana"), f.contact(t, "Bruno")
 	batches := []inventory.IntakeInput{
-		{Name: "Notebook Dell", Category: "Notebook", Quantity: 3, Location: "Sede"},
-		{Name: "monitor LG", Category: "Monitor", Quantity: 3, Location: "Filial"},
+		{Name: "Notebook Dell", Category: "Notebook", Quantity: 3, Location: "Sede", WarrantyMonths: 12},
+		{Name: "monitor LG", Category: "Monitor", Quantity: 3, Location: "Filial", WarrantyMonths: 3},
 		{Name: "Água mineral", Category: "Copa", Quantity: 2, Location: "Sede"},
 		{Name: "Mouse", Category: "Periférico", Quantity: 3, Location: "Filial"},
 		{Name: "Notebook Dell", Category: "Notebook", Quantity: 2, Location: "Filial"},
@@ -719,6 +719,10 @@ func testInventoryFiltersAndPaging(t *testing.T, b Backend) {
 		}
 	}
 	all = f.allAssets(t, inventory.AssetFilter{})
+	// Between the monitors' 3-month warranty and the first notebooks'
+	// 12-month one.
+	warrantyMid := all[0].WarrantyUntil.AddDate(0, -6, 0)
+	require.False(t, all[0].WarrantyUntil.IsZero())
 	byName := slices.Clone(all)
 	slices.SortFunc(byName, func(x, y inventory.Asset) int {
 		return cmp.Or(strings.Compare(x.Name, y.Name), cmp.Compare(x.ID, y.ID))
@@ -749,6 +753,16 @@ func testInventoryFiltersAndPaging(t *testing.T, b Backend) {
 				return a.Category == "Notebook" && a.Location == "Filial" && a.Status == inventory.StatusAssigned
 			}},
 		{inventory.AssetFilter{Search: "note"}, func(a inventory.Asset) bool { return strings.HasPrefix(a.Name, "Notebook") }},
+		{inventory.AssetFilter{WarrantyTo: warrantyMid}, func(a inventory.Asset) bool {
+			return !a.WarrantyUntil.IsZero() && a.WarrantyUntil.Before(warrantyMid)
+		}},
+		{inventory.AssetFilter{WarrantyFrom: warrantyMid}, func(a inventory.Asset) bool {
+			return !a.WarrantyUntil.IsZero() && !a.WarrantyUntil.Before(warrantyMid)
+		}},
+		{inventory.AssetFilter{WarrantyFrom: all[0].WarrantyUntil, WarrantyTo: all[0].WarrantyUntil.Add(time.Microsecond), Search: "note"},
+			func(a inventory.Asset) bool {
+				return a.WarrantyUntil.Equal(all[0].WarrantyUntil) && strings.HasPrefix(a.Name, "Notebook")
+			}},
 		{inventory.AssetFilter{Search: "MON", AssigneeContactID: bruno.ID},
 			func(a inventory.Asset) bool { return a.Name == "monitor LG" && a.AssigneeContactID == bruno.ID }},
 	}
