@@ -49,8 +49,8 @@ func checkReport(t *testing.T, rep report, out string) {
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
 		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
-		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName, webhookScenarioName, webhookRateScenarioName(200),
 		consoleScenarioName(consoleQueuePath), consoleTicketName, consoleScenarioName(consoleDashboardPath),
+		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName, webhookScenarioName, webhookRateScenarioName(200),
 		consoleAssetsScenarioName, consoleOrderScenarioName}
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
