@@ -293,6 +293,7 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"outbox(id)":                             "outbox's UNIQUE (id): event IDs are global, receivers dedupe on them",
 		"api_tokens(lookup_id)":                  "a presented API token is found by its lookup ID before its company is known",
 		"refresh_tokens(session_id)":             "sessions are revoked by ID; platform admins' sessions have no company",
+		"refresh_tokens(user_id)":                "a user's other sessions are revoked by user ID; platform admins' sessions have no company",
 		"idempotency_keys(expires_at)":           "the purge of expired keys runs across companies",
 		"security_events(at)":                    "the platform-wide security audit reads by time",
 		"tickets(next_sla_check_at)":             "the SLA worker finds the due checks of every company",
