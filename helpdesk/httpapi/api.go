@@ -104,9 +104,9 @@ type api struct {
 	now     func() time.Time
 	mux     *http.ServeMux
 	ip      func(*http.Request) string
-	account *limiter // login attempts per account
-	loginIP *limiter // login and refresh attempts per client IP
-	perCall *limiter // per authenticated principal
+	account *loginguard.Limiter // login attempts per account
+	loginIP *loginguard.Limiter // login and refresh attempts per client IP
+	perCall *loginguard.Limiter // per authenticated principal
 	blocks  *blocker
 	metrics *metrics
 	// perms are the permissions each authenticated route needs, checked
@@ -132,9 +132,9 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 			return nil, fmt.Errorf("httpapi: %w", err)
 		}
 	}
-	a.account = &limiter{guard.Accounts()}
-	a.loginIP = &limiter{guard.IPs()}
-	a.perCall = newLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
+	a.account = guard.Accounts()
+	a.loginIP = guard.IPs()
+	a.perCall = loginguard.NewLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
 	a.blocks = &blocker{b: guard.Blocks(), now: desk.Now}
 	a.metrics = newMetrics()
 	if desk.Webhooks != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
@@ -75,10 +76,10 @@ func (a *api) loginHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	for _, l := range []struct {
-		lim       *limiter
+		lim       *loginguard.Limiter
 		key, what string
 	}{{a.loginIP, a.ip(r), "client IP"}, {a.account, email, "account"}} {
-		if ok, retry := l.lim.allow(l.key); !ok {
+		if ok, retry := l.lim.Allow(l.key); !ok {
 			a.record(r, audit.Event{Kind: audit.RateLimited, Email: email, Detail: "login rate limit per " + l.what})
 			a.fail(w, r, rateLimited(retry))
 			return
@@ -123,7 +124,7 @@ func (a *api) refreshHandler(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if ok, retry := a.loginIP.allow(a.ip(r)); !ok {
+	if ok, retry := a.loginIP.Allow(a.ip(r)); !ok {
 		a.fail(w, r, rateLimited(retry))
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,7 +36,7 @@ func (c *fakeClock) advance(d time.Duration) {
 func TestRateLimitMiddleware(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := newLimiter(0.4, 1, clock.now) // one token every 2.5s
+	l := loginguard.NewLimiter(0.4, 1, clock.now) // one token every 2.5s
 	h := rateLimit(l, remoteIP)(okHandler())
 	do := func(addr string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/auth/login", nil)
