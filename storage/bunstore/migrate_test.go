@@ -288,19 +288,19 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 	}
 	// Unique indexes over globally unique columns, as table(columns).
 	globalKeys := map[string]string{
-		"users(email)":                           "users_email_key: logins are looked up by email before the company is known",
-		"users(contact_id)":                      "users_contact_id_key: a contact (a global ID) has at most one login",
-		"outbox(id)":                             "outbox's UNIQUE (id): event IDs are global, receivers dedupe on them",
-		"api_tokens(lookup_id)":                  "a presented API token is found by its lookup ID before its company is known",
-		"refresh_tokens(session_id)":             "sessions are revoked by ID; platform admins' sessions have no company",
-		"refresh_tokens(user_id)":                "a user's other sessions are revoked by user ID; platform admins' sessions have no company",
-		"idempotency_keys(expires_at)":           "the purge of expired keys runs across companies",
-		"security_events(at)":                    "the platform-wide security audit reads by time",
-		"tickets(next_sla_check_at)":             "the SLA worker finds the due checks of every company",
-		"outbox(seq)":                            "outbox_pending_idx: the relay claims the pending events of every company in order",
-		"outbox(delivered_at)":                   "outbox_delivered_at_idx: pruning deletes old delivered events of every company",
-		"webhook_deliveries(next_attempt_at,id)": "webhook_deliveries_due_idx: the dispatcher finds the due deliveries of every company",
-		"webhook_deliveries(updated_at)":         "webhook_deliveries_done_idx: pruning finds old finished deliveries of every company",
+		"users(email)":                   "users_email_key: logins are looked up by email before the company is known",
+		"users(contact_id)":              "users_contact_id_key: a contact (a global ID) has at most one login",
+		"outbox(id)":                     "outbox's UNIQUE (id): event IDs are global, receivers dedupe on them",
+		"api_tokens(lookup_id)":          "a presented API token is found by its lookup ID before its company is known",
+		"refresh_tokens(session_id)":     "sessions are revoked by ID; platform admins' sessions have no company",
+		"refresh_tokens(user_id)":        "a user's other sessions are revoked by user ID; platform admins' sessions have no company",
+		"idempotency_keys(expires_at)":   "the purge of expired keys runs across companies",
+		"security_events(at)":            "the platform-wide security audit reads by time",
+		"tickets(next_sla_check_at)":     "the SLA worker finds the due checks of every company",
+		"outbox(seq)":                    "outbox_pending_idx: the relay claims the pending events of every company in order",
+		"outbox(delivered_at)":           "outbox_delivered_at_idx: pruning deletes old delivered events of every company",
+		"webhook_deliveries(id)":         "webhook_deliveries_pending_idx: the dispatcher claims the pending deliveries of every company in order",
+		"webhook_deliveries(updated_at)": "webhook_deliveries_done_idx: pruning finds old finished deliveries of every company",
 		"webhook_deliveries(event_id,endpoint_id,company_id)": "webhook_deliveries_event_key: event IDs are global (receivers dedupe on them); " +
 			"enqueueing finds an endpoint's event through this index alone, company_id included",
 	}

@@ -352,8 +352,16 @@ var claimingInsert = func() string {
 		RETURNING id, endpoint_id, event_id, next_attempt_at, seq, claimed_by`
 }()
 
-// ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING
-// over a subquery that, on PostgreSQL, locks FOR UPDATE SKIP LOCKED. The
+// ClaimDeliveries implements webhooks.Store with one UPDATE ... RETURNING.
+// It takes due deliveries in the order they were made (by id), never by
+// due time: an earlier delivery of an aggregate that is due does not hold
+// the later ones back because it is claimed with them, and a retry falls
+// due after the deliveries released behind it, so a claim ordered by due
+// time and cut by its limit sent those ahead of it. For the same reason
+// claims must not overlap: on PostgreSQL each takes a transaction-scoped
+// advisory lock first (its UPDATE then reads what the claim before it
+// wrote; with SKIP LOCKED alone, two claims could split an aggregate
+// between them); SQLite has one writer. The
 // check for an earlier delivery of the aggregate is a scalar subquery, not
 // NOT EXISTS: PostgreSQL runs it per candidate as a probe of
 // webhook_deliveries_aggregate_idx on all four columns, where an anti-join
@@ -386,10 +394,22 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 		      AND (p.status = 'failed' OR p.next_attempt_at > ?)
 		      LIMIT 1) IS NULL
 		  ` + filter + `
-		ORDER BY d.next_attempt_at, d.id LIMIT ? ` + lock + `
+		ORDER BY d.id LIMIT ? ` + lock + `
 	) RETURNING *`
 	var rows []webhookDeliveryRow
-	if err := w.s.deliveryDB(true).NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+	db := w.s.deliveryDB(true)
+	var err error
+	if w.s.dialect == Postgres {
+		err = w.s.runTx(ctx, db, func(ctx context.Context, tx bun.Tx, _ *withCommit) error {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('boladao.webhook_claims', 0))"); err != nil {
+				return err
+			}
+			return tx.NewRaw(query, args...).Scan(ctx, &rows)
+		})
+	} else {
+		err = db.NewRaw(query, args...).Scan(ctx, &rows)
+	}
+	if err != nil {
 		return nil, translate(err, "claiming webhook deliveries")
 	}
 	slices.SortFunc(rows, func(a, b webhookDeliveryRow) int { return int(a.ID - b.ID) })

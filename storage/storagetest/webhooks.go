@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ var webhookCases = []struct {
 	{"WebhookAttemptsDisableAndStats", testWebhookAttempts},
 	{"WebhookFailedDeliveryHoldsItsAggregate", testWebhookHold},
 	{"WebhookSequencesClaimsAndGauges", testWebhookSequencesAndClaims},
+	{"WebhookClaimNeverCutsAnAggregateAhead", testWebhookClaimCut},
 }
 
 func newEndpoint(t *testing.T, b Backend, company tenant.CompanyID, url string) webhooks.Endpoint {
@@ -175,6 +177,49 @@ func testWebhookClaim(t *testing.T, b Backend) {
 	require.Equal(t, webhooks.StatusPending, reset.Status)
 	require.True(t, reset.DeliveredAt.IsZero())
 	require.Equal(t, 1, reset.Attempts)
+}
+
+// testWebhookClaimCut shows that a claim cut short by its limit never
+// takes an aggregate's later delivery without the earlier one: a retry
+// falls due after the deliveries released behind it, and a claim that
+// ordered by due time took those first and sent them ahead of it.
+func testWebhookClaimCut(t *testing.T, b Backend) {
+	w := b.Webhooks()
+	co := newCompany(t, b.Directory(), "A", "")
+	ep := newEndpoint(t, b, co.ID, "https://example.com/hook")
+	ds := []webhooks.Delivery{delivery(ep, "e1", "t:1", at), delivery(ep, "e2", "t:1", at), delivery(ep, "e3", "t:2", at)}
+	_, err := w.EnqueueDeliveries(ctx(t), ds, 0, "o1")
+	require.NoError(t, err)
+	claimed, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: at, Lease: time.Minute, Limit: 1})
+	require.NoError(t, err)
+	require.Equal(t, deliveryIDs(ds[:1]), deliveryIDs(claimed))
+	// e1 fails and is retried at +10 min; e2, due since at, waits for it.
+	d1 := claimed[0]
+	d1.Attempts, d1.LastError, d1.LastStatusCode, d1.NextAttemptAt = 1, "status 503", 503, at.Add(10*time.Minute)
+	_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: d1, Now: at,
+		Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: d1.ID, At: at, StatusCode: 503, Error: "status 503"}}})
+	require.NoError(t, err)
+
+	var got []int64
+	for now := at.Add(11 * time.Minute); ; {
+		c, err := w.ClaimDeliveries(ctx(t), webhooks.Claim{Now: now, Lease: time.Minute, Limit: 1})
+		require.NoError(t, err)
+		if len(c) == 0 {
+			break
+		}
+		require.Len(t, c, 1)
+		got = append(got, c[0].ID)
+		if c[0].ID == ds[0].ID { // e1 goes this time
+			c[0].Status, c[0].Attempts, c[0].LastStatusCode, c[0].DeliveredAt = webhooks.StatusSucceeded, 2, 204, now
+			_, err = w.RecordAttempts(ctx(t), []webhooks.AttemptRecord{{Delivery: c[0], Succeeded: true, Now: now,
+				Attempt: webhooks.Attempt{CompanyID: co.ID, EndpointID: ep.ID, DeliveryID: c[0].ID, At: now, StatusCode: 204}}})
+			require.NoError(t, err)
+		}
+		require.Less(t, len(got), 10)
+	}
+	i1, i2 := slices.Index(got, ds[0].ID), slices.Index(got, ds[1].ID)
+	require.NotEqual(t, -1, i1, "e1 is claimed again once due: %v", got)
+	require.Less(t, i1, i2, "e2 is claimed only after e1: %v", got)
 }
 
 func testWebhookEnqueueClaims(t *testing.T, b Backend) {
