@@ -9,6 +9,11 @@
 //	go desk.Run(ctx) // background workers
 //	company, err := desk.Directory.CreateCompany(ctx, tenant.System(), directory.CompanyInput{Name: "Acme"})
 //
+// Desk.InTx runs one unit of work across every domain: the services' ...Tx
+// methods (Tickets.CreateTx, ServiceOrders.CreateTx, ...) and the
+// embedder's own statements (bunstore.TxDB, memory.OnRollback) commit
+// together, events included, or not at all.
+//
 // The HTTP API (helpdesk/httpapi) and the reference server (cmd/boladao) are
 // built from this package's public API only.
 package helpdesk
