@@ -30,6 +30,10 @@ func TestServeMountsTheConsole(t *testing.T) {
 		{path: "/no-such-page", status: http.StatusNotFound, ctype: "text/html"},
 		{path: "/health", status: http.StatusOK, ctype: "application/json"},
 		{path: "/api/helpdesk/no-such-thing", status: http.StatusNotFound, ctype: "application/problem+json"},
+		{path: "/admin/api/users", status: http.StatusUnauthorized, ctype: "application/problem+json"},
+		{path: "/admin/users", status: http.StatusSeeOther, location: "/signin?next=%2Fadmin%2Fusers"},
+		{path: "/admin", status: http.StatusSeeOther, location: "/admin/users"},
+		{path: "/integrations/", status: http.StatusSeeOther, location: "/integrations/webhooks"},
 	}
 	for _, tt := range tests {
 		resp, err := noRedirect.Get(base + tt.path)
@@ -53,6 +57,21 @@ func TestServeMountsTheConsole(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "/dashboard", resp.Header.Get("Location"))
 	require.NotEmpty(t, resp.Cookies())
+
+	// The console's pages are not shadowed by the API's paths.
+	for _, path := range []string{"/dashboard", "/tickets", "/assets", "/service-orders", "/admin/users", "/admin/company",
+		"/admin/companies", "/integrations/webhooks", "/ops", "/profile"} {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		for _, c := range resp.Cookies() {
+			req.AddCookie(c)
+		}
+		page, err := noRedirect.Do(req)
+		require.NoError(t, err)
+		page.Body.Close()
+		require.NotEqual(t, http.StatusNotFound, page.StatusCode, path)
+		require.True(t, strings.HasPrefix(page.Header.Get("Content-Type"), "text/html"), "%s: %s", path, page.Header.Get("Content-Type"))
+	}
 }
 
 // TestServeConsoleOperations signs the bootstrap admin in to the console

@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 // apiPaths lists the paths the JSON API answers; the web console answers
 // every other path.
 func apiPaths() []string {
-	return []string{"/api/", "/auth/", "/admin/", "/health", "/ready", "/metrics", "/openapi.json", "/docs"}
+	return []string{"/api/", "/auth/", "/admin/api/", "/health", "/ready", "/metrics", "/openapi.json", "/docs"}
 }
 
 // withConsole serves the API at its paths and the web console at every

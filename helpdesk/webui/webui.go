@@ -213,15 +213,33 @@ func (c *console) features() []func() {
 // path returns the console-relative path p under the mount prefix.
 func (c *console) path(p string) string { return c.cfg.Prefix + p }
 
-// fallback answers "/" (the dashboard or the sign-in page) and every
-// unknown route (the friendly 404 page).
+// sectionLanding returns the first page of the menu's section at path,
+// where an address typed without a page leads.
+func sectionLanding(path string) (string, bool) {
+	switch strings.TrimSuffix(path, "/") {
+	case "/admin":
+		return "/admin/users", true
+	case "/integrations":
+		return "/integrations/webhooks", true
+	}
+	return "", false
+}
+
+// fallback answers "/" (the dashboard or the sign-in page), a section
+// without a page (its first page) and every unknown route (the friendly
+// 404 page).
 func (c *console) fallback(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if r.URL.Path == "/" && get {
 		if _, ok := c.session(w, r); ok {
 			http.Redirect(w, r, c.path("/dashboard"), http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, c.path("/signin"), http.StatusSeeOther)
+		return
+	}
+	if to, ok := sectionLanding(r.URL.Path); ok && get {
+		http.Redirect(w, r, c.path(to), http.StatusSeeOther)
 		return
 	}
 	c.renderError(w, r, c.visitor(w, r), http.StatusNotFound)
