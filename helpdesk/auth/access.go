@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,6 +96,27 @@ type wireClaims struct {
 	Role      string `json:"role"`
 	SessionID string `json:"sid"`
 	Email     string `json:"email,omitempty"`
+}
+
+// UnmarshalJSON decodes the claims with their JSON types: the time claims
+// must be NumericDates (JSON numbers, RFC 7519 §2), which the jwt library
+// would otherwise also read from strings of digits.
+func (w *wireClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		v, ok := raw[name]
+		if !ok {
+			continue
+		}
+		if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+			return fmt.Errorf("%w: %s claim must be a NumericDate (a JSON number)", errBadClaim, name)
+		}
+	}
+	type plain wireClaims // without this method
+	return json.Unmarshal(b, (*plain)(w))
 }
 
 // Validate implements jwt.ClaimsValidator: it runs with the registered-claim

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -236,6 +237,11 @@ func TestParseAccessRefusesForgeries(t *testing.T) {
 		{"no audience", hs256(with(func(c jwt.MapClaims) { delete(c, "aud") }))},
 		{"missing exp", hs256(with(func(c jwt.MapClaims) { delete(c, "exp") }))},
 		{"string exp", hs256(with(func(c jwt.MapClaims) { c["exp"] = "tomorrow" }))},
+		{"numeric string exp (not a NumericDate)", hs256(with(func(c jwt.MapClaims) { c["exp"] = strconv.FormatInt(t0.Add(time.Hour).Unix(), 10) }))},
+		{"numeric string nbf", hs256(with(func(c jwt.MapClaims) { c["nbf"] = strconv.FormatInt(t0.Unix(), 10) }))},
+		{"numeric string iat", hs256(with(func(c jwt.MapClaims) { c["iat"] = strconv.FormatInt(t0.Unix(), 10) }))},
+		{"null exp", hs256(with(func(c jwt.MapClaims) { c["exp"] = nil }))},
+		{"numeric sid", hs256(with(func(c jwt.MapClaims) { c["sid"] = 7 }))},
 		{"missing nbf", hs256(with(func(c jwt.MapClaims) { delete(c, "nbf") }))},
 		{"iat in the future", hs256(with(func(c jwt.MapClaims) { c["iat"] = t0.Add(time.Hour).Unix() }))},
 		{"unknown role", hs256(with(func(c jwt.MapClaims) { c["role"] = "superuser" }))},

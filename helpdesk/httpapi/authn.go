@@ -55,6 +55,10 @@ type authedHandler func(w http.ResponseWriter, r *http.Request, p helpdesk.Princ
 // runs h. Forged or invalid credentials count as strikes against the IP.
 func (a *api) authed(h authedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Authenticated answers hold tenant data: no cache may keep them,
+		// and they depend on who asks.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Add("Vary", "Authorization")
 		p, err := a.authenticate(r)
 		if err != nil {
 			a.fail(w, r, err)

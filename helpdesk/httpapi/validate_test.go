@@ -122,6 +122,14 @@ func checkExchange(t *testing.T, base string, req *http.Request, reqBody []byte,
 		return
 	}
 	require.NoError(t, err, "%s: finding the route in the OpenAPI document", what)
+	if route.Operation.Security == nil || len(*route.Operation.Security) > 0 {
+		// An authenticated operation: tenant data must not be kept by
+		// shared caches or the browser.
+		require.Equal(t, "no-store", r.Header.Get("Cache-Control"), "%s: an authenticated operation", what)
+		if r.Status < 400 {
+			require.Contains(t, r.Header.Values("Vary"), "Authorization", "%s: an authenticated operation", what)
+		}
+	}
 	if r.Status == http.StatusNotFound {
 		require.NotContains(t, string(r.Body), "no such endpoint",
 			"%s is in the OpenAPI document but the server has no such endpoint", what)
