@@ -52,9 +52,11 @@ type Desk struct {
 	// Webhooks manages webhook endpoints and delivers events to them.
 	Webhooks *webhooks.Service
 
-	store      Store
-	now        func() time.Time
-	issuer     *auth.Issuer
+	store  Store
+	now    func() time.Time
+	issuer *auth.Issuer
+	// access checks that an access token still describes its user.
+	access     *accessCheck
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	// maintenance is how often Run purges expired records.
@@ -74,7 +76,9 @@ type config struct {
 	refreshTTL  time.Duration
 	maintenance time.Duration
 	slaCheck    time.Duration
-	events      eventsConfig // see events.go
+	// accessRecheck is how long the access check trusts what it read.
+	accessRecheck time.Duration
+	events        eventsConfig // see events.go
 }
 
 // Option configures New.
@@ -102,6 +106,12 @@ func WithTokenTTLs(access, refresh time.Duration) Option {
 // WithMaintenanceInterval sets how often Run purges expired records
 // (default one hour).
 func WithMaintenanceInterval(d time.Duration) Option { return func(c *config) { c.maintenance = d } }
+
+// WithAccessRecheck sets how long the check of access tokens trusts what
+// it read about a user, a company or a session (default
+// DefaultAccessRecheck): a demotion, deactivation or revoked session made
+// through another server instance takes effect here within this time.
+func WithAccessRecheck(d time.Duration) Option { return func(c *config) { c.accessRecheck = d } }
 
 // WithSLACheckInterval sets how often Run looks for tickets whose SLA
 // became at risk or breached (default 30 seconds).
@@ -131,7 +141,12 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost))
+	if cfg.accessRecheck <= 0 {
+		cfg.accessRecheck = DefaultAccessRecheck
+	}
+	access := newAccessCheck(store.Directory(), cfg.accessRecheck)
+	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost),
+		directory.WithAccessObserver(access))
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
@@ -158,7 +173,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	d := &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations,
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
-		eventing: ev}
+		eventing: ev, access: access}
 	// The integrations react to committed events through the bus, under
 	// names of their own (durable consumers on NATS).
 	for _, h := range d.EventHandlers() {

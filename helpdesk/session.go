@@ -98,9 +98,13 @@ func (d *Desk) LogoutSession(ctx context.Context, sessionID string) error {
 // access token. Errors match auth.ErrTokenExpired, auth.ErrTokenInvalid,
 // directory.ErrAPITokenInvalid or directory.ErrAccountDisabled.
 //
-// Access tokens are verified by signature alone (no database read): a
-// revoked session stops being able to refresh at once, and its access
-// tokens expire within the access TTL (15 minutes by default).
+// An access token is verified by its signature, then against what the
+// desk knows of its user (read at most once per WithAccessRecheck, and
+// again at once after a change made through this desk): a session
+// revoked (logout, password change, refresh-token reuse), a user demoted,
+// moved or deactivated, or a company deactivated, stop the tokens issued
+// before on the next request (auth.ErrTokenInvalid, or
+// directory.ErrAccountDisabled for a deactivated account).
 func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, error) {
 	if strings.HasPrefix(credential, auth.APITokenPrefix) {
 		t, actor, err := d.Directory.AuthenticateAPIToken(ctx, credential)
@@ -111,6 +115,9 @@ func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, 
 	}
 	c, err := d.issuer.ParseAccess(credential)
 	if err != nil {
+		return Principal{}, err
+	}
+	if err := d.access.check(ctx, c); err != nil {
 		return Principal{}, err
 	}
 	return Principal{Kind: PrincipalUser, Actor: c.Actor(), SessionID: c.SessionID, Email: c.Email}, nil

@@ -141,5 +141,6 @@ func (s *Service) ChangePassword(ctx context.Context, actor tenant.Actor, curren
 	if err != nil {
 		return 0, fmt.Errorf("changing password: %w", err)
 	}
+	s.observer.UserChanged(actor.UserID)
 	return revoked, nil
 }

@@ -32,7 +32,31 @@ type Service struct {
 	// dummy is a hash compared against when the email is unknown, so that
 	// Authenticate takes the same time whether or not the account exists.
 	dummy []byte
+	// observer learns of changes to access (see WithAccessObserver).
+	observer AccessObserver
 }
+
+// AccessObserver learns, after their commit, of the changes that may end
+// or narrow access granted before them: a user's role, company, active
+// state or password changed, a company changed, a session was revoked. An
+// edge that caches who may act (the facade's access check) forgets what it
+// knew, so the change takes effect on the next request. Its methods must
+// be fast and must not call the Service.
+type AccessObserver interface {
+	UserChanged(id tenant.UserID)
+	CompanyChanged(id tenant.CompanyID)
+	SessionRevoked(sessionID string)
+}
+
+// noObserver is the AccessObserver of a Service given none.
+type noObserver struct{}
+
+func (noObserver) UserChanged(tenant.UserID)       {}
+func (noObserver) CompanyChanged(tenant.CompanyID) {}
+func (noObserver) SessionRevoked(string)           {}
+
+// WithAccessObserver sets the observer told of changes to access.
+func WithAccessObserver(o AccessObserver) Option { return func(s *Service) { s.observer = o } }
 
 // Option configures a Service.
 type Option func(*Service)
@@ -46,7 +70,7 @@ func WithBcryptCost(cost int) Option { return func(s *Service) { s.cost = cost }
 
 // NewService returns a directory service over store.
 func NewService(store Store, opts ...Option) (*Service, error) {
-	s := &Service{store: store, now: time.Now, cost: bcrypt.DefaultCost}
+	s := &Service{store: store, now: time.Now, cost: bcrypt.DefaultCost, observer: noObserver{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -233,6 +257,7 @@ func (s *Service) UpdateCompany(ctx context.Context, actor tenant.Actor, id tena
 	if err != nil {
 		return Company{}, fmt.Errorf("updating company %d: %w", id, err)
 	}
+	s.observer.CompanyChanged(id)
 	return out, nil
 }
 

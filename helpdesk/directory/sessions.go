@@ -76,6 +76,7 @@ func (s *Service) Refresh(ctx context.Context, plain string, ttl time.Duration) 
 		newPlain string
 		next     RefreshToken
 		outcome  error
+		reused   string // the session revoked for a reused token
 	)
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		t, err := tx.RefreshTokenByDigest(ctx, digest)
@@ -100,6 +101,7 @@ func (s *Service) Refresh(ctx context.Context, plain string, ttl time.Duration) 
 			if _, err := tx.RevokeSession(ctx, t.SessionID, now); err != nil {
 				return err
 			}
+			reused = t.SessionID
 			outcome = ErrRefreshTokenReused
 			return nil
 		}
@@ -126,6 +128,9 @@ func (s *Service) Refresh(ctx context.Context, plain string, ttl time.Duration) 
 	})
 	if err != nil {
 		return User{}, "", RefreshToken{}, fmt.Errorf("refreshing session: %w", err)
+	}
+	if reused != "" {
+		s.observer.SessionRevoked(reused)
 	}
 	if outcome != nil {
 		return User{}, "", RefreshToken{}, outcome
@@ -155,6 +160,7 @@ func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
 	if err != nil {
 		return fmt.Errorf("revoking session: %w", err)
 	}
+	s.observer.SessionRevoked(sessionID)
 	return nil
 }
 

@@ -29,6 +29,10 @@ type Queries interface {
 
 	// RefreshTokenByDigest reads a refresh token by its digest, in any company.
 	RefreshTokenByDigest(ctx context.Context, digest string) (RefreshToken, error)
+	// SessionLive reports whether the session has a refresh token that is
+	// not revoked: false once it was logged out, revoked for a reused
+	// token or by a password change, or when it never existed.
+	SessionLive(ctx context.Context, sessionID string) (bool, error)
 
 	// APITokenByID reads an API token of company.
 	APITokenByID(ctx context.Context, company tenant.CompanyID, id int64) (APIToken, error)

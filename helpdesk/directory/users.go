@@ -240,6 +240,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor tenant.Actor, id tenant.
 	if err != nil {
 		return User{}, fmt.Errorf("updating user %d: %w", id, err)
 	}
+	s.observer.UserChanged(id)
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/idempotency"
@@ -269,6 +270,10 @@ func problemFor(err error) Problem {
 		return newProblem(http.StatusUnauthorized, "invalid-credentials", directory.ErrInvalidCredentials.Error())
 	case errors.Is(err, auth.ErrTokenExpired):
 		p := newProblem(http.StatusUnauthorized, "token-expired", "the access token has expired: get a new one with your refresh token")
+		p.bearerError = "invalid_token"
+		return p
+	case errors.Is(err, helpdesk.ErrAccessChanged):
+		p := newProblem(http.StatusUnauthorized, "unauthenticated", helpdesk.ErrAccessChanged.Error())
 		p.bearerError = "invalid_token"
 		return p
 	case errors.Is(err, auth.ErrTokenInvalid):

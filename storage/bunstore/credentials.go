@@ -96,6 +96,16 @@ func (q queries) RefreshTokenByDigest(ctx context.Context, digest string) (direc
 	return r.model(), nil
 }
 
+// SessionLive implements directory.Queries (refresh_tokens_session_id_idx).
+func (q queries) SessionLive(ctx context.Context, sessionID string) (bool, error) {
+	live, err := q.db.NewSelect().Model((*refreshTokenRow)(nil)).Where("session_id = ?", sessionID).
+		Where("revoked_at IS NULL").Exists(ctx)
+	if err != nil {
+		return false, translate(err, "reading a session")
+	}
+	return live, nil
+}
+
 // APITokenByID implements directory.Queries.
 func (q queries) APITokenByID(ctx context.Context, company tenant.CompanyID, id int64) (directory.APIToken, error) {
 	var r apiTokenRow

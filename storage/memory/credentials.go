@@ -26,6 +26,21 @@ func (r reader) RefreshTokenByDigest(ctx context.Context, digest string) (direct
 	return t, nil
 }
 
+// SessionLive reports whether the session has an unrevoked refresh token.
+func (r reader) SessionLive(ctx context.Context, sessionID string) (bool, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	for _, t := range r.s.t.refreshTokens {
+		if t.SessionID == sessionID && t.RevokedAt.IsZero() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // APITokenByID reads one API token of company.
 func (r reader) APITokenByID(ctx context.Context, company tenant.CompanyID, id int64) (directory.APIToken, error) {
 	release, err := r.enter(ctx)

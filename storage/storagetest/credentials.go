@@ -101,6 +101,14 @@ func testRefreshTokenRevokeSession(t *testing.T, b Backend) {
 		newRefreshToken("s2-a", "session-2", co.ID))
 	usedAt := at.Add(time.Minute)
 	require.True(t, useRefreshToken(t, s, "s1-a", usedAt))
+	live := func(session string) bool {
+		t.Helper()
+		ok, err := s.SessionLive(ctx(t), session)
+		require.NoError(t, err)
+		return ok
+	}
+	require.True(t, live("session-1"), "a used token leaves its session live")
+	require.False(t, live("no-such-session"))
 
 	revokedAt := at.Add(time.Hour)
 	var n int
@@ -129,6 +137,8 @@ func testRefreshTokenRevokeSession(t *testing.T, b Backend) {
 	other, err := s.RefreshTokenByDigest(ctx(t), "s2-a")
 	require.NoError(t, err)
 	require.True(t, other.RevokedAt.IsZero(), "another session is untouched")
+	require.False(t, live("session-1"), "a revoked session is not live")
+	require.True(t, live("session-2"))
 
 	require.False(t, useRefreshToken(t, s, "s1-b", at.Add(2*time.Hour)), "a revoked token cannot be used")
 	got, err := s.RefreshTokenByDigest(ctx(t), "s1-b")
