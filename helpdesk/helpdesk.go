@@ -107,10 +107,11 @@ func WithTokenTTLs(access, refresh time.Duration) Option {
 // (default one hour).
 func WithMaintenanceInterval(d time.Duration) Option { return func(c *config) { c.maintenance = d } }
 
-// WithAccessRecheck sets how long the check of access tokens trusts what
-// it read about a user, a company or a session (default
-// DefaultAccessRecheck): a demotion, deactivation or revoked session made
-// through another server instance takes effect here within this time.
+// WithAccessRecheck sets how long the check of credentials trusts what it
+// read about a user, a company, a session or an API token (default
+// DefaultAccessRecheck): a demotion, deactivation, revoked session or
+// revoked API token made through another server instance takes effect here
+// within this time.
 func WithAccessRecheck(d time.Duration) Option { return func(c *config) { c.accessRecheck = d } }
 
 // WithSLACheckInterval sets how often Run looks for tickets whose SLA
@@ -146,7 +147,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	}
 	access := newAccessCheck(store.Directory(), cfg.accessRecheck)
 	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost),
-		directory.WithAccessObserver(access))
+		directory.WithAccessObserver(access), directory.WithAccessRecheck(cfg.accessRecheck))
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}

@@ -117,7 +117,7 @@ func assetListScenarios(ctx context.Context, e *env, cfg config) []scenarioResul
 // seeded rows for the message of a list too short to go deep.
 func listScenarios(ctx context.Context, e *env, cfg config, path string, walk listWalk, what string, p50, p99 time.Duration) []scenarioResult {
 	cfg.clients = cfg.latencyClients
-	first := httpScenario(ctx, e, cfg, "GET "+path, path)
+	first := httpScenario(ctx, e, cfg, "GET "+path, path, e.token)
 	// The targets are the latencies; the ratio to a bare handler is shown.
 	first.target, first.maxP50, first.maxP99 = 0, p50, p99
 	deepName := fmt.Sprintf("GET %s&cursor=… (page %d)", path, deepPage)
@@ -126,7 +126,7 @@ func listScenarios(ctx context.Context, e *env, cfg config, path string, walk li
 		deep = scenarioResult{name: deepName, skipped: fmt.Sprintf("the list has %d full pages: seed more %s", walk.page, what)}
 	} else {
 		deepName = fmt.Sprintf("GET %s&cursor=… (page %d)", path, walk.page)
-		deep = httpScenario(ctx, e, cfg, deepName, path+"&cursor="+url.QueryEscape(walk.cursor))
+		deep = httpScenario(ctx, e, cfg, deepName, path+"&cursor="+url.QueryEscape(walk.cursor), e.token)
 	}
 	deep.target, deep.maxP50, deep.maxP99 = 0, p50, p99
 	deep.page1 = first.name

@@ -56,12 +56,13 @@ func (s scenarioResult) ratio() float64 {
 func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	var res []scenarioResult
 	if cfg.runs("auth") {
-		res = append(res, httpScenario(ctx, e, cfg, "GET "+mePath, mePath))
+		res = append(res, httpScenario(ctx, e, cfg, "GET "+mePath, mePath, e.token),
+			httpScenario(ctx, e, cfg, "GET "+mePath+" (API token)", mePath, e.apiToken))
 	}
 	if cfg.runs("contacts") {
 		// The list is measured beside its bare handler too; the throughput
 		// target is the authenticated endpoint's (GET /auth/me).
-		list := httpScenario(ctx, e, cfg, "GET "+contactsListPath, contactsListPath)
+		list := httpScenario(ctx, e, cfg, "GET "+contactsListPath, contactsListPath, e.token)
 		list.target = 0
 		res = append(res, list, unitOfWorkScenario(ctx, e, cfg))
 	}
@@ -93,9 +94,9 @@ func runScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 // httpScenario measures GET path through the API and, as its baseline,
 // through a bare handler on another loopback listener that answers with
 // the bytes the API answered once. Both receive the same request.
-func httpScenario(ctx context.Context, e *env, cfg config, name, path string) scenarioResult {
+func httpScenario(ctx context.Context, e *env, cfg config, name, path, token string) scenarioResult {
 	res := scenarioResult{name: name, target: authTargetRatio}
-	resp, err := capture(ctx, e.api.url+path, e.token)
+	resp, err := capture(ctx, e.api.url+path, token)
 	if errors.Is(err, errNotMounted) {
 		res.skipped = err.Error()
 		return res
@@ -109,7 +110,7 @@ func httpScenario(ctx context.Context, e *env, cfg config, name, path string) sc
 		res.raw = loadResult{errors: 1, samples: []string{err.Error()}}
 		return res
 	}
-	res.real, res.raw = measureHTTP(ctx, e.api.url+path, bare.url+path, e.token, cfg)
+	res.real, res.raw = measureHTTP(ctx, e.api.url+path, bare.url+path, token, cfg)
 	if err := bare.close(); err != nil {
 		res.raw.errors++
 		res.raw.samples = append(res.raw.samples, "closing the bare server: "+err.Error())

@@ -45,7 +45,7 @@ func serviceOrderScenarios(ctx context.Context, e *env, cfg config) []scenarioRe
 	if err := seedOrders(ctx, e, cfg.orders, end); err != nil {
 		analytics.real = loadResult{errors: 1, samples: []string{"seeding the service orders: " + err.Error()}}
 	} else {
-		analytics = httpScenario(ctx, e, cfg, orderAnalyticsScenarioName, orderAnalyticsPath(end))
+		analytics = httpScenario(ctx, e, cfg, orderAnalyticsScenarioName, orderAnalyticsPath(end), e.token)
 		// Its target is its latency: a computation has no throughput ratio
 		// to a handler replaying its bytes.
 		analytics.target, analytics.maxP50 = 0, orderAnalyticsTarget

@@ -40,6 +40,9 @@ type env struct {
 	api   *server
 	admin directory.User
 	token string
+	// apiToken is an API token of the admin's company (all its
+	// permissions), for the API-token variant of the auth scenario.
+	apiToken string
 	// assetSeedTime is how long seeding the inventory took.
 	assetSeedTime time.Duration
 	// assetWalk locates the deep page of the asset list.
@@ -75,6 +78,9 @@ func setup(ctx context.Context, cfg config) (_ *env, err error) {
 		return nil, err
 	}
 	if e.token, err = login(ctx, e.api.url); err != nil {
+		return nil, err
+	}
+	if e.apiToken, err = e.newAPIToken(ctx); err != nil {
 		return nil, err
 	}
 	// The server is up and has served a login: its idle memory, before the
@@ -283,4 +289,16 @@ func (s *server) close() error {
 		err = errors.Join(err, serveErr)
 	}
 	return err
+}
+
+// newAPIToken creates an API token of the admin's company with every
+// permission of its admins.
+func (e *env) newAPIToken(ctx context.Context) (string, error) {
+	actor := e.admin.Actor()
+	_, plain, err := e.desk.Directory.CreateAPIToken(ctx, actor, directory.APITokenInput{Name: "bench",
+		Permissions: tenant.Permissions()[tenant.RoleAdmin]})
+	if err != nil {
+		return "", fmt.Errorf("creating the API token: %w", err)
+	}
+	return plain, nil
 }

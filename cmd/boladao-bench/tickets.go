@@ -52,7 +52,7 @@ func ticketScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	res := listScenarios(ctx, e, cfg, ticketsListPath, e.ticketWalk, "tickets (-tickets)", ticketListP50Target, ticketListP99Target)
 	latency := cfg
 	latency.clients = cfg.latencyClients
-	analytics := httpScenario(ctx, e, latency, "GET "+analyticsPath, analyticsPath)
+	analytics := httpScenario(ctx, e, latency, "GET "+analyticsPath, analyticsPath, e.token)
 	analytics.target, analytics.maxP50 = 0, analyticsP50Target
 	return append(res, analytics, ticketCreateScenario(ctx, e, cfg))
 }

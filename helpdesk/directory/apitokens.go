@@ -144,6 +144,7 @@ func (s *Service) UpdateAPIToken(ctx context.Context, actor tenant.Actor, id int
 	if err != nil {
 		return APIToken{}, fmt.Errorf("updating API token %d: %w", id, err)
 	}
+	s.tokens.forget(out.LookupID)
 	return out, nil
 }
 
@@ -154,15 +155,17 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor tenant.Actor, id int
 
 // AuthenticateAPIToken checks a presented API token and returns it with the
 // actor it acts as: an admin of its company narrowed to the token's
-// permissions, attributed to the user who created it. The check is one
-// indexed read and a constant-time digest comparison; LastUsedAt is written
-// at most once per APITokenTouchInterval.
+// permissions, attributed to the user who created it. The token and its
+// company are read at most once per recheck (WithAccessRecheck; a change
+// made through this Service applies at once) and the digest is compared in
+// constant time on every call; LastUsedAt is written at most once per
+// APITokenTouchInterval.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APIToken, tenant.Actor, error) {
 	lookup, err := auth.ParseAPIToken(plain)
 	if err != nil {
 		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
 	}
-	t, err := s.store.APITokenByLookup(ctx, lookup)
+	t, active, err := s.tokens.get(ctx, s.store, lookup)
 	if errors.Is(err, storage.ErrNotFound) {
 		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
 	} else if err != nil {
@@ -173,11 +176,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APITo
 		(!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
 		return APIToken{}, tenant.Actor{}, ErrAPITokenInvalid
 	}
-	c, err := s.store.CompanyByID(ctx, t.CompanyID)
-	if err != nil {
-		return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
-	}
-	if !c.Active {
+	if !active {
 		return APIToken{}, tenant.Actor{}, ErrAccountDisabled
 	}
 	if now.Sub(t.LastUsedAt) >= APITokenTouchInterval {
@@ -188,6 +187,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APITo
 			return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
 		}
 		t.LastUsedAt = now
+		s.tokens.touched(lookup, now)
 	}
 	actor := tenant.Actor{CompanyID: t.CompanyID, UserID: t.CreatedBy, Role: tenant.RoleAdmin,
 		Scopes: slices.Clone(t.Permissions)}

@@ -34,6 +34,8 @@ type Service struct {
 	dummy []byte
 	// observer learns of changes to access (see WithAccessObserver).
 	observer AccessObserver
+	// tokens remembers the API tokens presented lately.
+	tokens *tokenCache
 }
 
 // AccessObserver learns, after their commit, of the changes that may end
@@ -55,6 +57,12 @@ func (noObserver) UserChanged(tenant.UserID)       {}
 func (noObserver) CompanyChanged(tenant.CompanyID) {}
 func (noObserver) SessionRevoked(string)           {}
 
+// WithAccessRecheck sets how long AuthenticateAPIToken trusts what it read
+// about a token and its company (default one second): a revocation or a
+// company deactivated through another Service (another server instance)
+// takes effect here within this time.
+func WithAccessRecheck(d time.Duration) Option { return func(s *Service) { s.tokens.recheck = d } }
+
 // WithAccessObserver sets the observer told of changes to access.
 func WithAccessObserver(o AccessObserver) Option { return func(s *Service) { s.observer = o } }
 
@@ -70,7 +78,7 @@ func WithBcryptCost(cost int) Option { return func(s *Service) { s.cost = cost }
 
 // NewService returns a directory service over store.
 func NewService(store Store, opts ...Option) (*Service, error) {
-	s := &Service{store: store, now: time.Now, cost: bcrypt.DefaultCost, observer: noObserver{}}
+	s := &Service{store: store, now: time.Now, cost: bcrypt.DefaultCost, observer: noObserver{}, tokens: newTokenCache(time.Second)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -257,6 +265,7 @@ func (s *Service) UpdateCompany(ctx context.Context, actor tenant.Actor, id tena
 	if err != nil {
 		return Company{}, fmt.Errorf("updating company %d: %w", id, err)
 	}
+	s.tokens.forgetCompany(id)
 	s.observer.CompanyChanged(id)
 	return out, nil
 }

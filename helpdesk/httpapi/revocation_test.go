@@ -73,12 +73,26 @@ func TestRevocationTakesEffectAtOnce(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, status("/auth/me", first.AccessToken))
 		require.Equal(t, http.StatusOK, status("/auth/me", second.AccessToken))
 
-		// The company deactivated: its users' tokens read nothing.
+		// An API token revoked: the next request with it is refused.
+		tok, plain, err := e.desk.Directory.CreateAPIToken(ctx, admin, directory.APITokenInput{Name: "erp",
+			Permissions: []tenant.Permission{tenant.PermTicketsRead}})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status("/api/helpdesk/tickets", plain))
+		_, err = e.desk.Directory.RevokeAPIToken(ctx, admin, tok.ID)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusUnauthorized, status("/api/helpdesk/tickets", plain))
+
+		// The company deactivated: its users' and API tokens read nothing.
 		_, keepTok := user("keep@acme.test", tenant.RoleAgent)
+		_, keepPlain, err := e.desk.Directory.CreateAPIToken(ctx, admin, directory.APITokenInput{Name: "crm",
+			Permissions: []tenant.Permission{tenant.PermTicketsRead}})
+		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, status("/api/helpdesk/tickets", keepTok.AccessToken))
+		require.Equal(t, http.StatusOK, status("/api/helpdesk/tickets", keepPlain))
 		_, err = e.desk.Directory.DeactivateCompany(ctx, tenant.System(), co.ID)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusForbidden, status("/api/helpdesk/tickets", keepTok.AccessToken))
+		require.Equal(t, http.StatusForbidden, status("/api/helpdesk/tickets", keepPlain))
 	})
 }
 
@@ -98,9 +112,19 @@ func TestRevocationReachesOtherInstances(t *testing.T) {
 
 	admin, err := tenant.System().InCompany(co.ID)
 	require.NoError(t, err)
+	tok, plain, err := e.desk.Directory.CreateAPIToken(t.Context(), admin, directory.APITokenInput{Name: "erp",
+		Permissions: []tenant.Permission{tenant.PermTicketsRead}})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, e.do("GET", "/api/helpdesk/tickets", nil, "Authorization", plain).Status)
+
 	_, err = other.Directory.DeactivateUser(t.Context(), admin, me.Actor.UserID)
+	require.NoError(t, err)
+	_, err = other.Directory.RevokeAPIToken(t.Context(), admin, tok.ID)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		return e.do("GET", "/auth/me", nil, "Authorization", toks[tenant.RoleAgent]).Status == http.StatusForbidden
 	}, 10*time.Second, 10*time.Millisecond, "the deactivation made elsewhere reaches this instance")
+	require.Eventually(t, func() bool {
+		return e.do("GET", "/api/helpdesk/tickets", nil, "Authorization", plain).Status == http.StatusUnauthorized
+	}, 10*time.Second, 10*time.Millisecond, "the revocation made elsewhere reaches this instance")
 }

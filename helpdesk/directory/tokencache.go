@@ -1,0 +1,89 @@
+package directory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+)
+
+// tokenCache remembers the API tokens presented lately, with whether their
+// company was active, for recheck (real time): a request with a known
+// token reads nothing. The Service forgets a token when it changes it and
+// a company's tokens when it changes the company.
+type tokenCache struct {
+	recheck time.Duration
+	mu      sync.Mutex
+	byKey   map[string]cachedToken
+}
+
+type cachedToken struct {
+	t      APIToken
+	active bool
+	at     time.Time
+}
+
+// maxCachedTokens bounds the cache; past it, stale entries are dropped.
+const maxCachedTokens = 10000
+
+func newTokenCache(recheck time.Duration) *tokenCache {
+	return &tokenCache{recheck: recheck, byKey: map[string]cachedToken{}}
+}
+
+// get returns the token with lookup ID lookup and whether its company is
+// active, from the cache when fresh, else from q.
+func (c *tokenCache) get(ctx context.Context, q Queries, lookup string) (APIToken, bool, error) {
+	c.mu.Lock()
+	e, ok := c.byKey[lookup]
+	c.mu.Unlock()
+	if ok && time.Since(e.at) < c.recheck {
+		return e.t, e.active, nil
+	}
+	at := time.Now()
+	t, err := q.APITokenByLookup(ctx, lookup)
+	if err != nil {
+		return APIToken{}, false, err
+	}
+	co, err := q.CompanyByID(ctx, t.CompanyID)
+	if err != nil {
+		return APIToken{}, false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.byKey) >= maxCachedTokens {
+		for k, v := range c.byKey {
+			if time.Since(v.at) >= c.recheck {
+				delete(c.byKey, k)
+			}
+		}
+	}
+	c.byKey[lookup] = cachedToken{t: t, active: co.Active, at: at}
+	return t, co.Active, nil
+}
+
+// touched records a write of the token's LastUsedAt.
+func (c *tokenCache) touched(lookup string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byKey[lookup]; ok {
+		e.t.LastUsedAt = at
+		c.byKey[lookup] = e
+	}
+}
+
+func (c *tokenCache) forget(lookup string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byKey, lookup)
+}
+
+func (c *tokenCache) forgetCompany(id tenant.CompanyID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.byKey {
+		if e.t.CompanyID == id {
+			delete(c.byKey, k)
+		}
+	}
+}
