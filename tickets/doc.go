@@ -14,5 +14,8 @@
 // ticket of their company. Every change emits an event (ticket.created,
 // ticket.updated, ticket.status_changed, ticket.assigned, ticket.commented)
 // in the same unit of work, and CheckSLA emits ticket.sla_at_risk and
-// ticket.sla_breached exactly once per ticket and target.
+// ticket.sla_breached exactly once per ticket and target. Every change is
+// also recorded in the ticket's history (HistoryEntry: who, when, what from
+// what to), in the same unit of work; History lists it, leaving out the
+// entries of internal notes for requesters.
 package tickets

@@ -24,6 +24,10 @@ type Queries interface {
 	// ListComments lists a ticket's comments, oldest first, leaving out
 	// internal notes unless includeInternal.
 	ListComments(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[Comment], error)
+	// TicketHistory lists a ticket's history, oldest first, leaving out
+	// internal entries unless includeInternal. A ticket missing from the
+	// company is storage.ErrNotFound.
+	TicketHistory(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[HistoryEntry], error)
 	// TicketsDueForSLACheck returns up to limit tickets, of any company,
 	// whose NextSLACheckAt is set and not after now, oldest check first.
 	TicketsDueForSLACheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
@@ -68,6 +72,9 @@ type Tx interface {
 	UpdateTicket(ctx context.Context, t *Ticket) error
 	// InsertComment assigns the comment's ID.
 	InsertComment(ctx context.Context, c *Comment) error
+	// AppendTicketHistory appends entries of tickets of their company,
+	// assigning their IDs.
+	AppendTicketHistory(ctx context.Context, entries ...HistoryEntry) error
 }
 
 // Store is what tickets need from a storage backend.

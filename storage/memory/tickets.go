@@ -43,9 +43,11 @@ func (i ticketsStore) InTx(ctx context.Context, fn func(ctx context.Context, tx 
 type ticketTables struct {
 	tickets  *table[int64, tickets.Ticket]
 	comments *table[int64, tickets.Comment]
+	history  *table[int64, tickets.HistoryEntry]
 
 	byNumber         map[ticketNumber]int64     // unique (company, number)
 	commentsByTicket map[int64][]int64          // ticket ID → comment IDs, ascending
+	historyByTicket  map[int64][]int64          // ticket ID → history entry IDs, ascending
 	counters         map[tenant.CompanyID]int64 // next number of each company
 }
 
@@ -58,8 +60,10 @@ func newTicketTables() *ticketTables {
 	return &ticketTables{
 		tickets:          newTable[int64, tickets.Ticket](),
 		comments:         newTable[int64, tickets.Comment](),
+		history:          newTable[int64, tickets.HistoryEntry](),
 		byNumber:         make(map[ticketNumber]int64),
 		commentsByTicket: make(map[int64][]int64),
+		historyByTicket:  make(map[int64][]int64),
 		counters:         make(map[tenant.CompanyID]int64),
 	}
 }
@@ -189,6 +193,43 @@ func (r reader) ListComments(ctx context.Context, company tenant.CompanyID, tick
 		}
 	}
 	return storage.PageOf(rows, p.Limit, func(c tickets.Comment) int64 { return c.ID }), nil
+}
+
+// TicketHistory lists a ticket's history, oldest first. A ticket missing
+// from the company is storage.ErrNotFound.
+func (r reader) TicketHistory(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[tickets.HistoryEntry], error) {
+	p = p.Normalize()
+	after, err := p.Cursor.AfterID()
+	if err != nil {
+		return storage.Page[tickets.HistoryEntry]{}, fmt.Errorf("memory: ticket history: %w", err)
+	}
+	release, err := r.enter(ctx)
+	if err != nil {
+		return storage.Page[tickets.HistoryEntry]{}, err
+	}
+	defer release()
+	tt := r.s.t.tickets
+	if t, ok := tt.tickets.get(ticketID); !ok || t.CompanyID != company {
+		return storage.Page[tickets.HistoryEntry]{}, fmt.Errorf("memory: history of ticket %d of company %d: %w",
+			ticketID, company, storage.ErrNotFound)
+	}
+	ids := tt.historyByTicket[ticketID]
+	i, found := slices.BinarySearch(ids, after)
+	if found {
+		i++
+	}
+	rows := []tickets.HistoryEntry{}
+	for _, id := range ids[i:] {
+		h, _ := tt.history.get(id)
+		if h.CompanyID != company || (h.Internal && !includeInternal) {
+			continue
+		}
+		rows = append(rows, h)
+		if len(rows) > p.Limit {
+			break
+		}
+	}
+	return storage.PageOf(rows, p.Limit, func(h tickets.HistoryEntry) int64 { return h.ID }), nil
 }
 
 // TicketsDueForSLACheck returns up to limit tickets of any company whose
@@ -371,6 +412,36 @@ func (x *tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
 		}
 	})
 	c.ID = row.ID
+	return nil
+}
+
+// AppendTicketHistory appends entries, assigning their IDs.
+func (x *tx) AppendTicketHistory(ctx context.Context, entries ...tickets.HistoryEntry) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	for _, h := range entries {
+		if t, ok := tt.tickets.get(h.TicketID); !ok || t.CompanyID != h.CompanyID {
+			return fmt.Errorf("memory: append ticket history: ticket %d does not exist in company %d", h.TicketID, h.CompanyID)
+		}
+	}
+	for _, h := range entries {
+		h.ID = tt.history.allocate()
+		tt.history.put(h.ID, h)
+		tt.historyByTicket[h.TicketID] = append(tt.historyByTicket[h.TicketID], h.ID)
+		x.onRollback(func() {
+			tt.history.remove(h.ID)
+			ids := tt.historyByTicket[h.TicketID]
+			if len(ids) <= 1 {
+				delete(tt.historyByTicket, h.TicketID)
+			} else {
+				tt.historyByTicket[h.TicketID] = ids[:len(ids)-1]
+			}
+		})
+	}
 	return nil
 }
 

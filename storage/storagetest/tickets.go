@@ -44,6 +44,7 @@ var ticketCases = []struct {
 	{"TicketsFiltersAndPaging", testTicketsFilters},
 	{"TicketsAnalytics", testTicketsAnalytics},
 	{"TicketsActiveCounts", testTicketsActiveCounts},
+	{"TicketsHistory", testTicketsHistory},
 }
 
 // testTicketsActiveCounts counts the active tickets of one company by
