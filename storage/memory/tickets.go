@@ -44,11 +44,21 @@ type ticketTables struct {
 	tickets  *table[int64, tickets.Ticket]
 	comments *table[int64, tickets.Comment]
 	history  *table[int64, tickets.HistoryEntry]
+	views    *table[int64, tickets.SavedView]
+	// viewers are the presence records (not transactional).
+	viewers map[viewerKey]tickets.Viewer
 
 	byNumber         map[ticketNumber]int64     // unique (company, number)
 	commentsByTicket map[int64][]int64          // ticket ID → comment IDs, ascending
 	historyByTicket  map[int64][]int64          // ticket ID → history entry IDs, ascending
 	counters         map[tenant.CompanyID]int64 // next number of each company
+}
+
+// viewerKey names one presence record.
+type viewerKey struct {
+	company tenant.CompanyID
+	ticket  int64
+	session string
 }
 
 type ticketNumber struct {
@@ -61,6 +71,8 @@ func newTicketTables() *ticketTables {
 		tickets:          newTable[int64, tickets.Ticket](),
 		comments:         newTable[int64, tickets.Comment](),
 		history:          newTable[int64, tickets.HistoryEntry](),
+		views:            newTable[int64, tickets.SavedView](),
+		viewers:          make(map[viewerKey]tickets.Viewer),
 		byNumber:         make(map[ticketNumber]int64),
 		commentsByTicket: make(map[int64][]int64),
 		historyByTicket:  make(map[int64][]int64),
@@ -624,4 +636,147 @@ func durationStats(ds []time.Duration) tickets.DurationStats {
 // millis converts seconds to a duration rounded to the millisecond.
 func millis(seconds float64) time.Duration {
 	return time.Duration(math.Round(seconds*1000)) * time.Millisecond
+}
+
+// ---- saved views ----
+
+// ListViews lists a user's saved views by position, then ID.
+func (r reader) ListViews(ctx context.Context, company tenant.CompanyID, user tenant.UserID) ([]tickets.SavedView, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return r.s.t.tickets.userViews(company, user), nil
+}
+
+// userViews lists a user's views by position, then ID; the caller holds
+// the lock.
+func (tt *ticketTables) userViews(company tenant.CompanyID, user tenant.UserID) []tickets.SavedView {
+	out := []tickets.SavedView{}
+	for _, v := range tt.views.rows {
+		if v.CompanyID == company && v.UserID == user {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b tickets.SavedView) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// viewNameTaken reports whether another view of the user has the name; the
+// caller holds the lock.
+func (tt *ticketTables) viewNameTaken(v tickets.SavedView) bool {
+	return slices.ContainsFunc(tt.userViews(v.CompanyID, v.UserID), func(o tickets.SavedView) bool {
+		return o.ID != v.ID && o.Name == v.Name
+	})
+}
+
+// InsertView inserts v, setting its ID.
+func (x *tx) InsertView(ctx context.Context, v *tickets.SavedView) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	if tt.viewNameTaken(*v) {
+		return fmt.Errorf("memory: insert view %q: %w", v.Name, storage.ErrConflict)
+	}
+	row := *v
+	row.ID = tt.views.allocate()
+	tt.views.put(row.ID, row)
+	x.onRollback(func() { tt.views.remove(row.ID) })
+	v.ID = row.ID
+	return nil
+}
+
+// UpdateView writes the name, query and position of a user's view.
+func (x *tx) UpdateView(ctx context.Context, v tickets.SavedView) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	old, ok := tt.views.get(v.ID)
+	if !ok || old.CompanyID != v.CompanyID || old.UserID != v.UserID {
+		return fmt.Errorf("memory: view %d: %w", v.ID, storage.ErrNotFound)
+	}
+	if tt.viewNameTaken(v) {
+		return fmt.Errorf("memory: update view %q: %w", v.Name, storage.ErrConflict)
+	}
+	row := old
+	row.Name, row.Query, row.Position = v.Name, v.Query, v.Position
+	tt.views.put(row.ID, row)
+	x.onRollback(func() { tt.views.put(old.ID, old) })
+	return nil
+}
+
+// DeleteView deletes a user's view.
+func (x *tx) DeleteView(ctx context.Context, company tenant.CompanyID, user tenant.UserID, id int64) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	old, ok := tt.views.get(id)
+	if !ok || old.CompanyID != company || old.UserID != user {
+		return fmt.Errorf("memory: view %d: %w", id, storage.ErrNotFound)
+	}
+	tt.views.remove(id)
+	x.onRollback(func() { tt.views.put(old.ID, old) })
+	return nil
+}
+
+// ---- presence ----
+
+// TouchViewer records v and forgets the ticket's expired records.
+func (i ticketsStore) TouchViewer(ctx context.Context, v tickets.Viewer, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: %w", err)
+	}
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	vs := i.s.t.tickets.viewers
+	for k, o := range vs {
+		if k.company == v.CompanyID && k.ticket == v.TicketID && !o.ExpiresAt.After(now) {
+			delete(vs, k)
+		}
+	}
+	vs[viewerKey{v.CompanyID, v.TicketID, v.Session}] = v
+	return nil
+}
+
+// RemoveViewer forgets a session's record.
+func (i ticketsStore) RemoveViewer(ctx context.Context, company tenant.CompanyID, ticketID int64, session string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: %w", err)
+	}
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	delete(i.s.t.tickets.viewers, viewerKey{company, ticketID, session})
+	return nil
+}
+
+// TicketViewers lists a ticket's records not expired at now, by name, then
+// session.
+func (i ticketsStore) TicketViewers(ctx context.Context, company tenant.CompanyID, ticketID int64, now time.Time) ([]tickets.Viewer, error) {
+	release, err := i.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	out := []tickets.Viewer{}
+	for k, v := range i.s.t.tickets.viewers {
+		if k.company == company && k.ticket == ticketID && v.ExpiresAt.After(now) {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b tickets.Viewer) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Session, b.Session))
+	})
+	return out, nil
 }

@@ -45,6 +45,8 @@ var ticketCases = []struct {
 	{"TicketsAnalytics", testTicketsAnalytics},
 	{"TicketsActiveCounts", testTicketsActiveCounts},
 	{"TicketsHistory", testTicketsHistory},
+	{"TicketsSavedViews", testTicketsSavedViews},
+	{"TicketsPresence", testTicketsPresence},
 }
 
 // testTicketsActiveCounts counts the active tickets of one company by
