@@ -329,14 +329,23 @@ func TestSavedViews(t *testing.T) {
 	resp = save("", "status=new")
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	require.Contains(t, body(t, resp), `id="view_name-error"`)
-	for i := range 9 {
+	// The views live on the server: another browser of the same person
+	// shows them.
+	elsewhere := f.client(t)
+	elsewhere.signIn(f.agent)
+	require.Contains(t, body(t, elsewhere.get("/tickets")), `href="/tickets?assignee=me&amp;priority=critical">Críticos</a>`)
+	for i := range tickets.MaxSavedViews - 1 {
 		require.Equal(t, http.StatusSeeOther, save(fmt.Sprint("v", i), "status=new").StatusCode)
 	}
 	resp = save("one too many", "status=new")
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	require.Contains(t, body(t, resp), "no máximo 10 visões")
+	require.Contains(t, body(t, resp), "no máximo 20 visões")
 	require.Equal(t, http.StatusSeeOther, cl.post("/tickets/views/delete", url.Values{"view_name": {"Críticos"}}).StatusCode)
 	require.NotContains(t, body(t, cl.get("/tickets")), ">Críticos</a>")
+	require.NotContains(t, body(t, elsewhere.get("/tickets")), ">Críticos</a>")
+	vs, err := f.desk.Tickets.Views(t.Context(), f.agent.actor())
+	require.NoError(t, err)
+	require.Len(t, vs, tickets.MaxSavedViews-1)
 
 	other := f.client(t)
 	other.signIn(f.admin)
