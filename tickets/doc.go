@@ -14,5 +14,14 @@
 // ticket of their company. Every change emits an event (ticket.created,
 // ticket.updated, ticket.status_changed, ticket.assigned, ticket.commented)
 // in the same unit of work, and CheckSLA emits ticket.sla_at_risk and
-// ticket.sla_breached exactly once per ticket and target.
+// ticket.sla_breached exactly once per ticket and target. Every change is
+// also recorded in the ticket's history (HistoryEntry: who, when, what from
+// what to), in the same unit of work; History lists it, leaving out the
+// entries of internal notes for requesters.
+//
+// Beside tickets the package keeps two small per-person records: saved
+// views of the queue (SavedView: a name and a query string per user, at
+// most MaxSavedViews) and presence (Viewer: who has a ticket open, records
+// with an expiry that the console refreshes, so that every server on one
+// database sees everyone's).
 package tickets

@@ -262,6 +262,9 @@ func (s *Service) insertTicket(ctx context.Context, tx Tx, actor tenant.Actor, t
 	if err := tx.InsertTicket(ctx, t); err != nil {
 		return c, err
 	}
+	if err := tx.AppendTicketHistory(ctx, entry(*t, actor, t.CreatedAt, HistoryCreated, "status", "", string(t.Status), "")); err != nil {
+		return c, err
+	}
 	return c, emit(ctx, tx, actor, "ticket.created", *t, t.CreatedAt, nil)
 }
 

@@ -24,6 +24,10 @@ type Queries interface {
 	// ListComments lists a ticket's comments, oldest first, leaving out
 	// internal notes unless includeInternal.
 	ListComments(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[Comment], error)
+	// TicketHistory lists a ticket's history, oldest first, leaving out
+	// internal entries unless includeInternal. A ticket missing from the
+	// company is storage.ErrNotFound.
+	TicketHistory(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[HistoryEntry], error)
 	// TicketsDueForSLACheck returns up to limit tickets, of any company,
 	// whose NextSLACheckAt is set and not after now, oldest check first.
 	TicketsDueForSLACheck(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
@@ -34,6 +38,9 @@ type Queries interface {
 	// closed or cancelled) by status, priority and SLA state, whenever they
 	// were created, in SortActiveCounts order.
 	ActiveCounts(ctx context.Context, company tenant.CompanyID) ([]ActiveCount, error)
+
+	// ListViews lists a user's saved views by position, then ID.
+	ListViews(ctx context.Context, company tenant.CompanyID, user tenant.UserID) ([]SavedView, error)
 
 	CompanyByID(ctx context.Context, id tenant.CompanyID) (directory.Company, error)
 	// CompanyAndContact reads a company and one of its contacts at once
@@ -68,11 +75,39 @@ type Tx interface {
 	UpdateTicket(ctx context.Context, t *Ticket) error
 	// InsertComment assigns the comment's ID.
 	InsertComment(ctx context.Context, c *Comment) error
+	// AppendTicketHistory appends entries of tickets of their company,
+	// assigning their IDs.
+	AppendTicketHistory(ctx context.Context, entries ...HistoryEntry) error
+	// InsertView assigns the view's ID; a name the user already has is
+	// storage.ErrConflict.
+	InsertView(ctx context.Context, v *SavedView) error
+	// UpdateView writes the name, query and position of the view with v's
+	// ID, company and user (storage.ErrNotFound when there is none;
+	// storage.ErrConflict when the name is taken).
+	UpdateView(ctx context.Context, v SavedView) error
+	// DeleteView deletes a user's view (storage.ErrNotFound when there is
+	// none).
+	DeleteView(ctx context.Context, company tenant.CompanyID, user tenant.UserID, id int64) error
+}
+
+// PresenceStore keeps who has which ticket open (see Viewer). It is used
+// outside units of work; records expire on their own.
+type PresenceStore interface {
+	// TouchViewer records v (one record per company, ticket and session,
+	// replaced by a later touch) and may delete the ticket's records
+	// expired at now.
+	TouchViewer(ctx context.Context, v Viewer, now time.Time) error
+	// RemoveViewer deletes a session's record; a missing one is no error.
+	RemoveViewer(ctx context.Context, company tenant.CompanyID, ticketID int64, session string) error
+	// TicketViewers lists the records of a ticket not expired at now, by
+	// name, then session.
+	TicketViewers(ctx context.Context, company tenant.CompanyID, ticketID int64, now time.Time) ([]Viewer, error)
 }
 
 // Store is what tickets need from a storage backend.
 type Store interface {
 	Queries
+	PresenceStore
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 }
 

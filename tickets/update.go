@@ -77,13 +77,16 @@ func (s *Service) UpdateTx(ctx context.Context, tx Tx, actor tenant.Actor, id in
 			return fmt.Errorf("expected version %d, current is %d: %w", p.Version, t.Version, storage.ErrStale)
 		}
 		now := s.clock()
-		var evs []string
+		var (
+			evs     []string
+			entries []HistoryEntry
+		)
 		if p.editsFields() {
-			changed, err := s.applyFields(ctx, tx, &t, p)
-			if err != nil {
+			before := t
+			if err := s.applyFields(ctx, tx, &t, p); err != nil {
 				return err
 			}
-			if changed {
+			if entries = fieldChanges(before, t, actor, now); len(entries) > 0 {
 				evs = append(evs, "ticket.updated")
 			}
 		}
@@ -93,6 +96,13 @@ func (s *Service) UpdateTx(ctx context.Context, tx Tx, actor tenant.Actor, id in
 				return err
 			}
 			evs = append(evs, "ticket.status_changed")
+			note := t.ResolutionNote
+			if t.Status == StatusCancelled {
+				note = t.CancelReason
+			} else if t.Status != StatusResolved {
+				note = ""
+			}
+			entries = append(entries, entry(t, actor, now, HistoryStatusChanged, "status", string(from), string(t.Status), note))
 		}
 		if len(evs) == 0 {
 			out = t
@@ -105,6 +115,9 @@ func (s *Service) UpdateTx(ctx context.Context, tx Tx, actor tenant.Actor, id in
 		t.UpdatedAt = now
 		s.refreshSLA(&t, c, now)
 		if err := tx.UpdateTicket(ctx, &t); err != nil {
+			return err
+		}
+		if err := tx.AppendTicketHistory(ctx, entries...); err != nil {
 			return err
 		}
 		for _, typ := range evs {
@@ -125,10 +138,8 @@ func (s *Service) UpdateTx(ctx context.Context, tx Tx, actor tenant.Actor, id in
 	return out, nil
 }
 
-// applyFields validates and applies the field edits of p, reporting whether
-// anything changed.
-func (s *Service) applyFields(ctx context.Context, tx Tx, t *Ticket, p Patch) (bool, error) {
-	before := fmt.Sprint(t.Title, t.Description, t.Priority, t.Category, t.Tags, t.AssetID)
+// applyFields validates and applies the field edits of p.
+func (s *Service) applyFields(ctx context.Context, tx Tx, t *Ticket, p Patch) error {
 	var b validation.Builder
 	if p.Title != nil {
 		t.Title = b.Text("title", *p.Title, 1, MaxTitleLength)
@@ -149,19 +160,19 @@ func (s *Service) applyFields(ctx context.Context, tx Tx, t *Ticket, p Patch) (b
 		t.Tags = cleanTags(&b, *p.Tags)
 	}
 	if err := b.Err(); err != nil {
-		return false, err
+		return err
 	}
 	if p.AssetID != nil && *p.AssetID != t.AssetID {
 		if *p.AssetID != 0 {
 			if _, err := tx.AssetByID(ctx, t.CompanyID, *p.AssetID); errors.Is(err, storage.ErrNotFound) {
-				return false, validation.Field("asset_id", "no asset %d in this company", *p.AssetID)
+				return validation.Field("asset_id", "no asset %d in this company", *p.AssetID)
 			} else if err != nil {
-				return false, err
+				return err
 			}
 		}
 		t.AssetID = *p.AssetID
 	}
-	return fmt.Sprint(t.Title, t.Description, t.Priority, t.Category, t.Tags, t.AssetID) != before, nil
+	return nil
 }
 
 // transition moves t to status to, with the side effects on timestamps and
@@ -242,9 +253,17 @@ func (s *Service) Assign(ctx context.Context, actor tenant.Actor, id int64, user
 		now := s.clock()
 		data := ticketData(t)
 		data["previous_assignee_user_id"] = t.AssigneeUserID
+		action := HistoryAssigned
+		if user == 0 {
+			action = HistoryUnassigned
+		}
+		e := entry(t, actor, now, action, "assignee_user_id", idText(t.AssigneeUserID), idText(user), "")
 		t.AssigneeUserID, t.UpdatedAt = user, now
 		data["assignee_user_id"] = user
 		if err := tx.UpdateTicket(ctx, &t); err != nil {
+			return err
+		}
+		if err := tx.AppendTicketHistory(ctx, e); err != nil {
 			return err
 		}
 		out = t
@@ -304,6 +323,11 @@ func (s *Service) AddComment(ctx context.Context, actor tenant.Actor, id int64, 
 			if err := tx.UpdateTicket(ctx, &t); err != nil {
 				return err
 			}
+		}
+		e := entry(t, actor, now, HistoryCommented, "comment", "", idText(c.ID), "")
+		e.Internal = internal
+		if err := tx.AppendTicketHistory(ctx, e); err != nil {
+			return err
 		}
 		data := map[string]any{"ticket_id": t.ID, "number": t.Number, "comment_id": c.ID, "internal": internal,
 			"author_user_id": actor.UserID}

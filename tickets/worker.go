@@ -57,6 +57,7 @@ func (s *Service) checkOne(ctx context.Context, seen Ticket, now time.Time) (int
 		}
 		r := s.refreshSLA(&t, c, now)
 		system := tenant.System()
+		var breaches []HistoryEntry
 		for _, target := range []struct {
 			name           string
 			st             sla.Status
@@ -76,6 +77,10 @@ func (s *Service) checkOne(ctx context.Context, seen Ticket, now time.Time) (int
 				continue
 			}
 			t.SLAFlags |= flag
+			if typ == "ticket.sla_breached" {
+				breaches = append(breaches, entry(t, system, now, HistorySLABreached, target.name, "",
+					target.st.Due.UTC().Format(time.RFC3339), ""))
+			}
 			data := ticketData(t)
 			data["target"] = target.name
 			data["due_at"] = target.st.Due.UTC()
@@ -84,7 +89,10 @@ func (s *Service) checkOne(ctx context.Context, seen Ticket, now time.Time) (int
 			}
 			emitted++
 		}
-		return tx.UpdateTicket(ctx, &t)
+		if err := tx.UpdateTicket(ctx, &t); err != nil {
+			return err
+		}
+		return tx.AppendTicketHistory(ctx, breaches...)
 	})
 	return emitted, err
 }

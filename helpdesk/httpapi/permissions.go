@@ -45,6 +45,7 @@ func routePermissions() map[string][]tenant.Permission {
 		"POST /api/helpdesk/tickets/{id}/assign":              one(tenant.PermTicketsManage),
 		"POST /api/helpdesk/tickets/{id}/comments":            {tenant.PermTicketsManage, tenant.PermTicketsCreate},
 		"GET /api/helpdesk/tickets/{id}/comments":             {ticketsRead, ticketsOwn},
+		"GET /api/helpdesk/tickets/{id}/history":              {ticketsRead, ticketsOwn},
 		"GET /api/helpdesk/analytics":                         one(analyticsRead),
 		"POST /api/helpdesk/service-orders":                   one(ordersManage),
 		"GET /api/helpdesk/service-orders":                    one(ordersRead),

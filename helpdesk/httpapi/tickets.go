@@ -24,6 +24,7 @@ import (
 //	POST /api/helpdesk/tickets/{id}/assign     assign or unassign (If-Match optional)
 //	POST /api/helpdesk/tickets/{id}/comments   add a reply or an internal note (201; Idempotency-Key)
 //	GET  /api/helpdesk/tickets/{id}/comments   the ticket's comments, oldest first
+//	GET  /api/helpdesk/tickets/{id}/history    the ticket's recorded changes, oldest first
 //	GET  /api/helpdesk/analytics               the company's ticket analytics
 //
 // Single-ticket responses carry the SLA evaluated now (both targets, with
@@ -54,6 +55,8 @@ func (a *api) ticketRoutes() {
 	a.mux.Handle("POST /api/helpdesk/tickets/{id}/comments", a.authed(a.idempotent(a.addComment)))
 	// Oldest first; requesters never see internal notes.
 	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(listOf(idParam, a.desk.Tickets.Comments, commentOf)))
+	// Oldest first; requesters never see the entries of internal notes.
+	a.mux.Handle("GET /api/helpdesk/tickets/{id}/history", a.authed(listOf(idParam, a.desk.Tickets.History, ticketHistoryOf)))
 	a.mux.Handle("GET /api/helpdesk/analytics", a.authed(a.ticketAnalytics))
 }
 
@@ -469,6 +472,18 @@ type commentJSON struct {
 func commentOf(c tickets.Comment) commentJSON {
 	return commentJSON{ID: c.ID, TicketID: c.TicketID, AuthorUserID: int64(c.AuthorUserID), Body: c.Body,
 		Internal: c.Internal, CreatedAt: adminTime(c.CreatedAt)}
+}
+
+// ticketHistoryJSON is one entry of a ticket's history.
+type ticketHistoryJSON struct {
+	historyJSON
+	Internal bool `json:"internal"`
+}
+
+// ticketHistoryOf is the JSON shape of h.
+func ticketHistoryOf(h tickets.HistoryEntry) ticketHistoryJSON {
+	return ticketHistoryJSON{historyJSON: historyJSON{ID: h.ID, At: adminTime(h.At), ActorUserID: int64(h.ActorUserID),
+		Action: h.Action, Field: h.Field, From: h.From, To: h.To, Note: h.Note}, Internal: h.Internal}
 }
 
 // commentRequest is the body of POST /api/helpdesk/tickets/{id}/comments.

@@ -250,8 +250,8 @@ func TestRequesterSeesOnlyOwnTicketsAndNoNotes(t *testing.T) {
 	html := body(t, detail)
 	require.Contains(t, html, "public answer")
 	require.NotContains(t, html, "secret internal remark")
-	require.NotContains(t, html, "Nota interna de", "the history does not reveal notes either")
-	require.Contains(t, html, "Resposta de Equipe de suporte", "the history lists the replies")
+	require.NotContains(t, html, "Nota interna</strong>", "the history does not reveal notes either")
+	require.Contains(t, html, "Resposta pública</strong>", "the history lists the replies")
 	require.NotContains(t, html, `data-testid="send-note"`, "no note control for requesters")
 	require.Equal(t, http.StatusNotFound, cl.get("/tickets/"+strconv.FormatInt(theirs.Ticket.ID, 10)).StatusCode)
 	resp := cl.post("/tickets/"+strconv.FormatInt(own.Ticket.ID, 10)+"/comments", url.Values{"body": {"forged note"}, "internal": {"1"}})
@@ -329,14 +329,23 @@ func TestSavedViews(t *testing.T) {
 	resp = save("", "status=new")
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	require.Contains(t, body(t, resp), `id="view_name-error"`)
-	for i := range 9 {
+	// The views live on the server: another browser of the same person
+	// shows them.
+	elsewhere := f.client(t)
+	elsewhere.signIn(f.agent)
+	require.Contains(t, body(t, elsewhere.get("/tickets")), `href="/tickets?assignee=me&amp;priority=critical">Críticos</a>`)
+	for i := range tickets.MaxSavedViews - 1 {
 		require.Equal(t, http.StatusSeeOther, save(fmt.Sprint("v", i), "status=new").StatusCode)
 	}
 	resp = save("one too many", "status=new")
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	require.Contains(t, body(t, resp), "no máximo 10 visões")
+	require.Contains(t, body(t, resp), "no máximo 20 visões")
 	require.Equal(t, http.StatusSeeOther, cl.post("/tickets/views/delete", url.Values{"view_name": {"Críticos"}}).StatusCode)
 	require.NotContains(t, body(t, cl.get("/tickets")), ">Críticos</a>")
+	require.NotContains(t, body(t, elsewhere.get("/tickets")), ">Críticos</a>")
+	vs, err := f.desk.Tickets.Views(t.Context(), f.agent.actor())
+	require.NoError(t, err)
+	require.Len(t, vs, tickets.MaxSavedViews-1)
 
 	other := f.client(t)
 	other.signIn(f.admin)

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -33,15 +34,38 @@ import (
 // writer falls behind loses nothing: the hub marks what changed (a set of
 // ticket IDs per stream) and the writer sends the marks when it can.
 //
-// Presence is tracked by the hub, per ticket, over the streams of ticket
-// pages: the staff on a ticket's page see who else has it open. Presence is
-// per instance: behind several instances, a person sees the others served
-// by the same instance only (the event bus carries domain events, and
-// presence is not one).
+// Presence: the staff on a ticket's page see who else has it open, on
+// every console that shares the database. Each stream of a ticket page is
+// a presence record in the store (tickets.Service.Viewing), written when
+// the stream opens, refreshed every Config.PresenceRefresh while it stays
+// open and deleted when it closes; a record lives for three refreshes (at
+// least 5 seconds), so the records of a console that stopped without
+// closing its streams lapse. Each console re-reads the records of its open tickets on every
+// refresh (and at once when one of its own streams opens or closes) and
+// sends a stream its presence sentence when it changed. Across consoles
+// presence is therefore at most one refresh late (after a crash, one
+// refresh past the record's life); within one console it is immediate.
 
 // DefaultLiveHeartbeat is how often an idle live stream gets a comment line,
 // which keeps proxies from closing it and re-checks the session.
 const DefaultLiveHeartbeat = 25 * time.Second
+
+// DefaultPresenceRefresh is how often a console refreshes and re-reads
+// the presence records of its open ticket pages.
+const DefaultPresenceRefresh = 10 * time.Second
+
+// presenceTTLs is how many refreshes a presence record outlives, and
+// minPresenceTTL the least it lives, so that a loaded console's late
+// refresh does not make its people blink out.
+const (
+	presenceTTLs   = 3
+	minPresenceTTL = 5 * time.Second
+)
+
+// presenceTTL is how long the records of this console live.
+func (h *hub) presenceTTL() time.Duration {
+	return max(presenceTTLs*h.c.cfg.PresenceRefresh, minPresenceTTL)
+}
 
 // liveRetry is the reconnection delay the stream asks browsers for.
 const liveRetry = 3 * time.Second
@@ -67,6 +91,8 @@ type hub struct {
 	watch *liveWatch
 	// owners caches the requester of tickets, for requesters' streams.
 	owners map[viewerKey]tenant.ContactID
+	// kick asks the presence loop for a pass without refreshing records.
+	kick chan struct{}
 }
 
 // viewerKey names a ticket of a company.
@@ -84,7 +110,7 @@ type liveWatch struct {
 
 func newHub(c *console) *hub {
 	return &hub{c: c, conns: map[*liveConn]struct{}{}, viewers: map[viewerKey]map[*liveConn]struct{}{},
-		owners: map[viewerKey]tenant.ContactID{}}
+		owners: map[viewerKey]tenant.ContactID{}, kick: make(chan struct{}, 1)}
 }
 
 // liveConn is one open stream.
@@ -99,6 +125,11 @@ type liveConn struct {
 	ticket int64
 	name   string
 	loc    *locale
+	// actor is the stream's person; session names its presence record.
+	actor   tenant.Actor
+	session string
+	// sent is the last presence sentence sent (nil: none yet), under mu.
+	sent *string
 
 	mu sync.Mutex
 	// changed lists the changed tickets in the order they first changed.
@@ -156,7 +187,6 @@ func (lc *liveConn) take() []byte {
 // seen.
 func (h *hub) join(ctx context.Context, lc *liveConn) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.watch == nil {
 		h.start(ctx)
 	}
@@ -167,12 +197,40 @@ func (h *hub) join(ctx context.Context, lc *liveConn) {
 			h.viewers[k] = map[*liveConn]struct{}{}
 		}
 		h.viewers[k][lc] = struct{}{}
-		h.presence(k)
+	}
+	h.mu.Unlock()
+	if lc.ticket != 0 {
+		// Outside the lock: a store write must not hold the hub.
+		h.touch(ctx, lc)
+		h.poke()
+	}
+}
+
+// touch writes or refreshes lc's presence record.
+func (h *hub) touch(ctx context.Context, lc *liveConn) {
+	err := h.c.desk.Tickets.Viewing(ctx, lc.actor, lc.ticket, lc.session, lc.name, h.presenceTTL())
+	if err != nil && ctx.Err() == nil {
+		h.c.log.WarnContext(ctx, "webui: recording presence failed", "ticket", lc.ticket, "error", err.Error())
+	}
+}
+
+// poke asks the presence loop for a pass.
+func (h *hub) poke() {
+	select {
+	case h.kick <- struct{}{}:
+	default:
 	}
 }
 
 // leave unregisters a stream, stopping the watch after the last one.
-func (h *hub) leave(lc *liveConn) {
+func (h *hub) leave(ctx context.Context, lc *liveConn) {
+	if lc.ticket != 0 {
+		// The request is over: its context is done, its values are not.
+		ctx := context.WithoutCancel(ctx)
+		if err := h.c.desk.Tickets.StopViewing(ctx, lc.actor, lc.ticket, lc.session); err != nil {
+			h.c.log.WarnContext(ctx, "webui: removing presence failed", "ticket", lc.ticket, "error", err.Error())
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.conns, lc)
@@ -182,7 +240,7 @@ func (h *hub) leave(lc *liveConn) {
 		if len(h.viewers[k]) == 0 {
 			delete(h.viewers, k)
 		} else {
-			h.presence(k)
+			h.poke()
 		}
 	}
 	if len(h.conns) == 0 && h.watch != nil {
@@ -215,6 +273,89 @@ func (h *hub) start(ctx context.Context) {
 	}
 	h.watch = w
 	go h.run(wctx, w)
+	go h.presenceLoop(wctx)
+}
+
+// presenceLoop refreshes the presence records of the hub's ticket streams
+// every Config.PresenceRefresh and re-reads the records of their tickets
+// then and whenever poked, until the watch stops.
+func (h *hub) presenceLoop(ctx context.Context) {
+	tick := time.NewTicker(h.c.cfg.PresenceRefresh)
+	defer tick.Stop()
+	for {
+		refresh := false
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			refresh = true
+		case <-h.kick:
+		}
+		h.syncPresence(ctx, refresh)
+	}
+}
+
+// syncPresence refreshes (when asked) the records of the hub's ticket
+// streams, reads each ticket's viewers and sends every staff stream its
+// sentence when it changed.
+func (h *hub) syncPresence(ctx context.Context, refresh bool) {
+	h.mu.Lock()
+	byTicket := make(map[viewerKey][]*liveConn, len(h.viewers))
+	for k, conns := range h.viewers {
+		for lc := range conns {
+			byTicket[k] = append(byTicket[k], lc)
+		}
+	}
+	h.mu.Unlock()
+	for k, conns := range byTicket {
+		if refresh {
+			for _, lc := range conns {
+				h.touch(ctx, lc)
+			}
+		}
+		var reader *liveConn
+		for _, lc := range conns {
+			if lc.staff {
+				reader = lc
+				break
+			}
+		}
+		if reader == nil {
+			continue // requesters see no one
+		}
+		viewers, err := h.c.desk.Tickets.Viewers(ctx, reader.actor, k.ticket)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.c.log.WarnContext(ctx, "webui: reading presence failed", "ticket", k.ticket, "error", err.Error())
+			}
+			continue
+		}
+		for _, lc := range conns {
+			if !lc.staff {
+				continue
+			}
+			var names []string
+			for _, v := range viewers {
+				if v.UserID != lc.user && !slices.Contains(names, v.Name) {
+					names = append(names, v.Name)
+				}
+			}
+			slices.Sort(names)
+			text := ""
+			if len(names) > 0 {
+				text = lc.loc.T("live.presence", "Names", strings.Join(names, ", "))
+			}
+			lc.mu.Lock()
+			changed := lc.sent == nil || *lc.sent != text
+			if changed {
+				lc.sent = &text
+			}
+			lc.mu.Unlock()
+			if changed {
+				lc.mark(0, false, &text)
+			}
+		}
+	}
 }
 
 // run fans out the watch's events until it stops.
@@ -315,28 +456,6 @@ func (h *hub) lookupOwner(ctx context.Context, k viewerKey) tenant.ContactID {
 	return d.Ticket.RequesterContactID
 }
 
-// presence sends the viewers of ticket k their list of the others; the
-// caller holds h.mu.
-func (h *hub) presence(k viewerKey) {
-	for lc := range h.viewers[k] {
-		if !lc.staff {
-			continue
-		}
-		var names []string
-		for other := range h.viewers[k] {
-			if other.user != lc.user && !slices.Contains(names, other.name) {
-				names = append(names, other.name)
-			}
-		}
-		slices.Sort(names)
-		text := ""
-		if len(names) > 0 {
-			text = lc.loc.T("live.presence", "Names", strings.Join(names, ", "))
-		}
-		lc.mark(0, false, &text)
-	}
-}
-
 // live streams the changes a page shows, as Server-Sent Events: "ticket"
 // events carry the ID of a changed ticket ("*": anything may have
 // changed), "presence" events the sentence naming who else has the ticket
@@ -347,11 +466,13 @@ func (c *console) live(w http.ResponseWriter, r *http.Request, q *request) error
 		return nil
 	}
 	lc := &liveConn{company: q.actor.CompanyID, user: q.actor.UserID, contact: q.actor.ContactID,
-		own:    !q.actor.Can(tenant.PermTicketsRead),
-		staff:  q.actor.Can(tenant.PermTicketsRead),
-		name:   q.Email(),
-		loc:    q.locale,
-		notify: make(chan struct{}, 1)}
+		own:     !q.actor.Can(tenant.PermTicketsRead),
+		staff:   q.actor.Can(tenant.PermTicketsRead),
+		name:    q.Email(),
+		loc:     q.locale,
+		actor:   q.actor,
+		session: rand.Text(),
+		notify:  make(chan struct{}, 1)}
 	if s := r.URL.Query().Get("ticket"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
@@ -371,7 +492,7 @@ func (c *console) live(w http.ResponseWriter, r *http.Request, q *request) error
 	_ = rc.SetReadDeadline(time.Time{})
 
 	c.hub.join(r.Context(), lc)
-	defer c.hub.leave(lc)
+	defer c.hub.leave(r.Context(), lc)
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -70,6 +70,11 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	agent.check("resolved")
 	require.Contains(t, agent.text("#ticket-header"), "Resolvido")
 	require.Contains(t, agent.text("#ticket-header"), "Toner trocado.")
+	// The history lists the status changes, the resolution note included.
+	history := agent.text("[data-testid=history]")
+	require.Contains(t, history, "Situação: Em andamento → Aguardando cliente")
+	require.Contains(t, history, "Situação: Em andamento → Resolvido: Toner trocado.")
+	require.Contains(t, history, "Nota interna")
 	ticketPath := agent.path()
 
 	requester := b.tab("requester", f.srv.URL)
@@ -80,6 +85,8 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	require.Contains(t, requester.text("#conversation"), "vamos verificar hoje")
 	require.NotContains(t, requester.text("#conversation"), "Toner provavelmente", "requesters never see internal notes")
 	require.False(t, requester.exists("[data-testid=send-note]"))
+	require.Contains(t, requester.text("[data-testid=history]"), "Resolvido: Toner trocado.")
+	require.NotContains(t, requester.text("[data-testid=history]"), "Nota interna", "nor their entries in the history")
 
 	agent.submit("button[data-action=close]")
 	agent.check("closed")

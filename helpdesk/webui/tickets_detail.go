@@ -82,36 +82,70 @@ type ticketPage struct {
 	ActionFields map[string]string
 }
 
-// historyEntry is one milestone of the ticket's life.
+// historyEntry is one entry of the ticket's history as a person reads it.
 type historyEntry struct {
-	At   time.Time
-	What string
+	At time.Time
+	// What says what happened; Detail, when set, the values or the note.
+	What   string
+	Detail string
+	// Actor names who did it; empty for the system.
+	Actor string
 }
 
-// history lists the ticket's milestones from its own record: opened, the
-// messages, first response, resolution, closing (oldest first).
-func history(q *request, t tickets.Ticket, comments []commentView) []historyEntry {
-	var out []historyEntry
-	add := func(at time.Time, what string) {
-		if !at.IsZero() {
-			out = append(out, historyEntry{At: at, What: what})
+// ticketHistoryView turns the ticket's recorded changes into sentences in the
+// person's language: statuses, priorities and people by name.
+func ticketHistoryView(q *request, n *names, es []tickets.HistoryEntry) []historyEntry {
+	out := make([]historyEntry, 0, len(es))
+	for _, e := range es {
+		v := historyEntry{At: e.At, Actor: n.user(e.ActorUserID)}
+		if e.ActorUserID == 0 {
+			v.Actor = ""
 		}
-	}
-	add(t.CreatedAt, q.T("ticket.history.opened", "Channel", q.T(key("channel", t.Channel))))
-	for _, c := range comments {
-		if c.Comment.Internal {
-			add(c.Comment.CreatedAt, q.T("ticket.history.note", "Who", c.Author))
-		} else {
-			add(c.Comment.CreatedAt, q.T("ticket.history.reply", "Who", c.Author))
+		value := func(s string) string {
+			switch {
+			case s == "":
+				return "—"
+			case e.Field == "status":
+				return q.T(key("status", s))
+			case e.Field == "priority":
+				return q.T(key("priority", s))
+			case e.Field == "assignee_user_id":
+				if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+					return n.user(tenant.UserID(id))
+				}
+			case e.Field == "asset_id":
+				return "#" + s
+			}
+			return s
 		}
+		switch e.Action {
+		case tickets.HistoryCreated:
+			v.What = q.T("ticket.history.created")
+		case tickets.HistoryStatusChanged:
+			v.What = q.T("ticket.history.status_changed", "From", value(e.From), "To", value(e.To))
+			v.Detail = e.Note
+		case tickets.HistoryAssigned:
+			v.What = q.T("ticket.history.assigned", "Who", value(e.To))
+		case tickets.HistoryUnassigned:
+			v.What = q.T("ticket.history.unassigned")
+		case tickets.HistoryUpdated:
+			v.What = q.T("ticket.history.updated", "Field", q.T(key("field_name", e.Field)))
+			if e.Field != "description" {
+				v.Detail = value(e.From) + " → " + value(e.To)
+			}
+		case tickets.HistoryCommented:
+			if e.Internal {
+				v.What = q.T("ticket.history.note")
+			} else {
+				v.What = q.T("ticket.history.reply")
+			}
+		case tickets.HistorySLABreached:
+			v.What = q.T(key("ticket.history.sla_breached", e.Field))
+		default:
+			v.What = e.Action
+		}
+		out = append(out, v)
 	}
-	add(t.FirstResponseAt, q.T("ticket.history.first_response"))
-	add(t.ResolvedAt, q.T("ticket.history.resolved"))
-	add(t.ClosedAt, q.T("ticket.history.closed"))
-	if t.ReopenCount > 0 {
-		add(t.UpdatedAt, q.TN("ticket.history.reopened", t.ReopenCount))
-	}
-	slices.SortStableFunc(out, func(a, b historyEntry) int { return a.At.Compare(b.At) })
 	return out
 }
 
@@ -169,7 +203,20 @@ func (c *console) loadTicket(q *request, id int64) (ticketPage, error) {
 		}
 		cursor = page.NextCursor
 	}
-	p.History = history(q, d.Ticket, p.Comments)
+	var hist []tickets.HistoryEntry
+	cursor = ""
+	for {
+		page, err := c.desk.Tickets.History(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cursor})
+		if err != nil {
+			return ticketPage{}, err
+		}
+		hist = append(hist, page.Items...)
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	p.History = ticketHistoryView(q, n, hist)
 	return p, nil
 }
 

@@ -1,32 +1,25 @@
 package webui
 
 import (
-	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
 
-// Saved views are named queue filters a person keeps for themselves. They
-// live in a cookie of the person's own (per user, per browser): a view is
-// only a link, so nothing on the server needs to know it.
-const (
-	maxSavedViews    = 10
-	maxViewNameChars = 60
-)
+// Saved views are named queue filters a person keeps for themselves, on
+// the server (tickets.Service.SaveView): they follow the person from one
+// browser to another. The console stores the queue's own filters only, as
+// the queue writes them, and reads them back the same way.
 
-// savedView is one named view: its filters as a query string.
+// savedView is one named view, as the queue shows it.
 type savedView struct {
-	Name  string `json:"n"`
-	Query string `json:"q"`
-	// Link is the view's address in the console (not stored).
-	Link string `json:"-"`
+	ID    int64
+	Name  string
+	Query string
+	// Link is the view's address in the console.
+	Link string
 }
 
 func (c *console) ticketViewRoutes() {
@@ -34,31 +27,21 @@ func (c *console) ticketViewRoutes() {
 	c.page("POST /tickets/views/delete", c.deleteView)
 }
 
-func viewsCookie(q *request) string {
-	return "boladao_views_" + strconv.FormatInt(int64(q.actor.UserID), 10)
-}
-
-// savedViews reads the person's views; a damaged cookie reads as none.
+// savedViews reads the person's views; when they cannot be read, the
+// queue shows none (and the failure is logged).
 func (q *request) savedViews() []savedView {
-	ck, err := q.r.Cookie(viewsCookie(q))
+	vs, err := q.c.desk.Tickets.Views(q.Context(), q.actor)
 	if err != nil {
+		q.c.log.WarnContext(q.Context(), "webui: saved views unavailable", "error", err.Error())
 		return nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(ck.Value)
-	if err != nil {
-		return nil
-	}
-	var views []savedView
-	if json.Unmarshal(raw, &views) != nil || len(views) > maxSavedViews {
-		return nil
-	}
-	for i := range views {
+	out := make([]savedView, len(vs))
+	for i, v := range vs {
 		// Only the queue's own filters, as the queue writes them.
-		f := readQueueFilters(parseQuery(views[i].Query))
-		views[i].Query = f.Query()
-		views[i].Link = q.c.path("/tickets?" + views[i].Query)
+		query := readQueueFilters(parseQuery(v.Query)).Query()
+		out[i] = savedView{ID: v.ID, Name: v.Name, Query: query, Link: q.c.path("/tickets?" + query)}
 	}
-	return views
+	return out
 }
 
 func parseQuery(s string) url.Values {
@@ -66,45 +49,59 @@ func parseQuery(s string) url.Values {
 	return v
 }
 
-func (c *console) writeViews(w http.ResponseWriter, q *request, views []savedView) {
-	raw, _ := json.Marshal(views)
-	http.SetCookie(w, c.cookie(q.r, viewsCookie(q), base64.RawURLEncoding.EncodeToString(raw), 365*24*3600))
+// viewFieldErrors names the form's field in the service's refusal.
+func viewFieldErrors(q *request, err error) map[string]string {
+	var ve *validation.Error
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	renamed := &validation.Error{}
+	for _, f := range ve.Fields {
+		if f.Field == "name" || f.Field == "query" {
+			f.Field = "view_name"
+		}
+		renamed.Fields = append(renamed.Fields, f)
+	}
+	return fieldErrors(q, renamed)
 }
 
 // saveView keeps the current filters under a name (replacing a view of the
 // same name).
 func (c *console) saveView(w http.ResponseWriter, r *http.Request, q *request) error {
 	f := readQueueFilters(r.PostForm)
-	name := strings.TrimSpace(r.PostForm.Get("view_name"))
-	var b validation.Builder
-	switch {
-	case name == "":
-		b.Add("view_name", "is required")
-	case utf8.RuneCountInString(name) > maxViewNameChars:
-		b.Add("view_name", "must have at most %d characters", maxViewNameChars)
-	}
-	views := slices.DeleteFunc(q.savedViews(), func(v savedView) bool { return v.Name == name })
-	if len(views) >= maxSavedViews {
-		b.Add("view_name", "you may keep at most %d views: delete one first", maxSavedViews)
-	}
-	if err := b.Err(); err != nil {
+	name := r.PostForm.Get("view_name")
+	_, err := c.desk.Tickets.SaveView(q.Context(), q.actor, name, f.Query())
+	if errors.Is(err, validation.ErrInvalid) {
 		p, lerr := c.loadQueue(q, f)
 		if lerr != nil {
 			return lerr
 		}
-		p.Errors, p.ViewName = fieldErrors(q, err), name
+		p.Errors, p.ViewName = viewFieldErrors(q, err), name
 		c.render(w, q, http.StatusUnprocessableEntity, "tickets", p)
 		return nil
 	}
-	c.writeViews(w, q, append(views, savedView{Name: name, Query: f.Query()}))
+	if err != nil {
+		return err
+	}
 	http.Redirect(w, r, c.path("/tickets?"+f.Query()), http.StatusSeeOther)
 	return nil
 }
 
-// deleteView forgets a view.
+// deleteView forgets the person's view of that name; a name they have no
+// view of changes nothing.
 func (c *console) deleteView(w http.ResponseWriter, r *http.Request, q *request) error {
 	name := r.PostForm.Get("view_name")
-	c.writeViews(w, q, slices.DeleteFunc(q.savedViews(), func(v savedView) bool { return v.Name == name }))
+	vs, err := c.desk.Tickets.Views(q.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if v.Name == name {
+			if err := c.desk.Tickets.DeleteView(q.Context(), q.actor, v.ID); err != nil {
+				return err
+			}
+		}
+	}
 	http.Redirect(w, r, c.path("/tickets"), http.StatusSeeOther)
 	return nil
 }

@@ -71,6 +71,15 @@ type Config struct {
 	// heartbeat, which also re-checks the session (default
 	// DefaultLiveHeartbeat).
 	LiveHeartbeat time.Duration
+	// PresenceRefresh is how often each console refreshes the presence
+	// records of its open ticket pages and re-reads everyone's (default
+	// DefaultPresenceRefresh); records live for three refreshes, and at
+	// least 5 seconds. It bounds how stale presence is across consoles on
+	// one database: someone who opens or closes a ticket served by another
+	// console shows up or goes within one refresh, and the pages of a
+	// console that stopped without closing them go within one refresh
+	// after their records lapse (40 seconds with the default).
+	PresenceRefresh time.Duration
 	// Context, once done, ends the open live-update streams: pass the
 	// server's lifetime so that a graceful shutdown (http.Server.Shutdown
 	// waits for requests to finish) is not held by them. Nil: streams end
@@ -94,6 +103,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LiveHeartbeat <= 0 {
 		c.LiveHeartbeat = DefaultLiveHeartbeat
+	}
+	if c.PresenceRefresh <= 0 {
+		c.PresenceRefresh = DefaultPresenceRefresh
 	}
 	return c
 }

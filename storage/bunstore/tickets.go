@@ -163,6 +163,27 @@ func (r commentRow) model() tickets.Comment {
 		AuthorUserID: tenant.UserID(r.AuthorUserID), Body: r.Body, Internal: r.Internal, CreatedAt: r.CreatedAt.UTC()}
 }
 
+type ticketHistoryRow struct {
+	bun.BaseModel `bun:"table:ticket_history"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	CompanyID     int64     `bun:"company_id"`
+	TicketID      int64     `bun:"ticket_id"`
+	At            time.Time `bun:"at"`
+	ActorUserID   int64     `bun:"actor_user_id"`
+	Action        string    `bun:"action"`
+	Field         string    `bun:"field"`
+	From          string    `bun:"from_value"`
+	To            string    `bun:"to_value"`
+	Note          string    `bun:"note"`
+	Internal      bool      `bun:"internal"`
+}
+
+func (r ticketHistoryRow) model() tickets.HistoryEntry {
+	return tickets.HistoryEntry{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), TicketID: r.TicketID, At: r.At.UTC(),
+		ActorUserID: tenant.UserID(r.ActorUserID), Action: r.Action, Field: r.Field, From: r.From, To: r.To, Note: r.Note,
+		Internal: r.Internal}
+}
+
 // activeTickets selects the tickets that still need work. It repeats the
 // WHERE clause of tickets_company_id_active_idx word for word, so that both
 // planners can use that partial index.
@@ -288,6 +309,25 @@ func (q queries) ListComments(ctx context.Context, company tenant.CompanyID, tic
 		fmt.Sprintf("listing the comments of ticket %d", ticketID))
 }
 
+// TicketHistory implements tickets.Queries. A ticket missing from the
+// company is storage.ErrNotFound.
+func (q queries) TicketHistory(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[tickets.HistoryEntry], error) {
+	what := fmt.Sprintf("listing the history of ticket %d", ticketID)
+	exists, err := q.db.NewSelect().Table("tickets").Where("company_id = ? AND id = ?", int64(company), ticketID).Exists(ctx)
+	if err != nil {
+		return storage.Page[tickets.HistoryEntry]{}, translate(err, what)
+	}
+	if !exists {
+		return storage.Page[tickets.HistoryEntry]{}, fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	}
+	var rows []ticketHistoryRow
+	sq := q.db.NewSelect().Model(&rows).Where("company_id = ? AND ticket_id = ?", int64(company), ticketID)
+	if !includeInternal {
+		sq = sq.Where("internal = ?", false)
+	}
+	return list(ctx, sq, p, &rows, ticketHistoryRow.model, func(h tickets.HistoryEntry) int64 { return h.ID }, what)
+}
+
 // TicketsDueForSLACheck implements tickets.Queries through the partial
 // index on next_sla_check_at, across companies.
 func (q queries) TicketsDueForSLACheck(ctx context.Context, now time.Time, limit int) ([]tickets.Ticket, error) {
@@ -404,6 +444,21 @@ func (t *Tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
 	}
 	c.ID = r.ID
 	return nil
+}
+
+// AppendTicketHistory implements tickets.Tx with one multi-row insert.
+func (t *Tx) AppendTicketHistory(ctx context.Context, entries ...tickets.HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	rows := make([]ticketHistoryRow, len(entries))
+	for i, h := range entries {
+		rows[i] = ticketHistoryRow{CompanyID: int64(h.CompanyID), TicketID: h.TicketID, At: h.At.UTC(),
+			ActorUserID: int64(h.ActorUserID), Action: h.Action, Field: h.Field, From: h.From, To: h.To, Note: h.Note,
+			Internal: h.Internal}
+	}
+	_, err := t.db.NewInsert().Model(&rows).Exec(ctx)
+	return translate(err, "appending ticket history")
 }
 
 // ---- analytics ----

@@ -43,10 +43,22 @@ func (i ticketsStore) InTx(ctx context.Context, fn func(ctx context.Context, tx 
 type ticketTables struct {
 	tickets  *table[int64, tickets.Ticket]
 	comments *table[int64, tickets.Comment]
+	history  *table[int64, tickets.HistoryEntry]
+	views    *table[int64, tickets.SavedView]
+	// viewers are the presence records (not transactional).
+	viewers map[viewerKey]tickets.Viewer
 
 	byNumber         map[ticketNumber]int64     // unique (company, number)
 	commentsByTicket map[int64][]int64          // ticket ID → comment IDs, ascending
+	historyByTicket  map[int64][]int64          // ticket ID → history entry IDs, ascending
 	counters         map[tenant.CompanyID]int64 // next number of each company
+}
+
+// viewerKey names one presence record.
+type viewerKey struct {
+	company tenant.CompanyID
+	ticket  int64
+	session string
 }
 
 type ticketNumber struct {
@@ -58,8 +70,12 @@ func newTicketTables() *ticketTables {
 	return &ticketTables{
 		tickets:          newTable[int64, tickets.Ticket](),
 		comments:         newTable[int64, tickets.Comment](),
+		history:          newTable[int64, tickets.HistoryEntry](),
+		views:            newTable[int64, tickets.SavedView](),
+		viewers:          make(map[viewerKey]tickets.Viewer),
 		byNumber:         make(map[ticketNumber]int64),
 		commentsByTicket: make(map[int64][]int64),
+		historyByTicket:  make(map[int64][]int64),
 		counters:         make(map[tenant.CompanyID]int64),
 	}
 }
@@ -189,6 +205,43 @@ func (r reader) ListComments(ctx context.Context, company tenant.CompanyID, tick
 		}
 	}
 	return storage.PageOf(rows, p.Limit, func(c tickets.Comment) int64 { return c.ID }), nil
+}
+
+// TicketHistory lists a ticket's history, oldest first. A ticket missing
+// from the company is storage.ErrNotFound.
+func (r reader) TicketHistory(ctx context.Context, company tenant.CompanyID, ticketID int64, includeInternal bool, p storage.PageRequest) (storage.Page[tickets.HistoryEntry], error) {
+	p = p.Normalize()
+	after, err := p.Cursor.AfterID()
+	if err != nil {
+		return storage.Page[tickets.HistoryEntry]{}, fmt.Errorf("memory: ticket history: %w", err)
+	}
+	release, err := r.enter(ctx)
+	if err != nil {
+		return storage.Page[tickets.HistoryEntry]{}, err
+	}
+	defer release()
+	tt := r.s.t.tickets
+	if t, ok := tt.tickets.get(ticketID); !ok || t.CompanyID != company {
+		return storage.Page[tickets.HistoryEntry]{}, fmt.Errorf("memory: history of ticket %d of company %d: %w",
+			ticketID, company, storage.ErrNotFound)
+	}
+	ids := tt.historyByTicket[ticketID]
+	i, found := slices.BinarySearch(ids, after)
+	if found {
+		i++
+	}
+	rows := []tickets.HistoryEntry{}
+	for _, id := range ids[i:] {
+		h, _ := tt.history.get(id)
+		if h.CompanyID != company || (h.Internal && !includeInternal) {
+			continue
+		}
+		rows = append(rows, h)
+		if len(rows) > p.Limit {
+			break
+		}
+	}
+	return storage.PageOf(rows, p.Limit, func(h tickets.HistoryEntry) int64 { return h.ID }), nil
 }
 
 // TicketsDueForSLACheck returns up to limit tickets of any company whose
@@ -374,6 +427,36 @@ func (x *tx) InsertComment(ctx context.Context, c *tickets.Comment) error {
 	return nil
 }
 
+// AppendTicketHistory appends entries, assigning their IDs.
+func (x *tx) AppendTicketHistory(ctx context.Context, entries ...tickets.HistoryEntry) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	for _, h := range entries {
+		if t, ok := tt.tickets.get(h.TicketID); !ok || t.CompanyID != h.CompanyID {
+			return fmt.Errorf("memory: append ticket history: ticket %d does not exist in company %d", h.TicketID, h.CompanyID)
+		}
+	}
+	for _, h := range entries {
+		h.ID = tt.history.allocate()
+		tt.history.put(h.ID, h)
+		tt.historyByTicket[h.TicketID] = append(tt.historyByTicket[h.TicketID], h.ID)
+		x.onRollback(func() {
+			tt.history.remove(h.ID)
+			ids := tt.historyByTicket[h.TicketID]
+			if len(ids) <= 1 {
+				delete(tt.historyByTicket, h.TicketID)
+			} else {
+				tt.historyByTicket[h.TicketID] = ids[:len(ids)-1]
+			}
+		})
+	}
+	return nil
+}
+
 // ---- analytics ----
 
 // Analytics computes the report of one company in Go, with the exact
@@ -553,4 +636,147 @@ func durationStats(ds []time.Duration) tickets.DurationStats {
 // millis converts seconds to a duration rounded to the millisecond.
 func millis(seconds float64) time.Duration {
 	return time.Duration(math.Round(seconds*1000)) * time.Millisecond
+}
+
+// ---- saved views ----
+
+// ListViews lists a user's saved views by position, then ID.
+func (r reader) ListViews(ctx context.Context, company tenant.CompanyID, user tenant.UserID) ([]tickets.SavedView, error) {
+	release, err := r.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return r.s.t.tickets.userViews(company, user), nil
+}
+
+// userViews lists a user's views by position, then ID; the caller holds
+// the lock.
+func (tt *ticketTables) userViews(company tenant.CompanyID, user tenant.UserID) []tickets.SavedView {
+	out := []tickets.SavedView{}
+	for _, v := range tt.views.rows {
+		if v.CompanyID == company && v.UserID == user {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b tickets.SavedView) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// viewNameTaken reports whether another view of the user has the name; the
+// caller holds the lock.
+func (tt *ticketTables) viewNameTaken(v tickets.SavedView) bool {
+	return slices.ContainsFunc(tt.userViews(v.CompanyID, v.UserID), func(o tickets.SavedView) bool {
+		return o.ID != v.ID && o.Name == v.Name
+	})
+}
+
+// InsertView inserts v, setting its ID.
+func (x *tx) InsertView(ctx context.Context, v *tickets.SavedView) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	if tt.viewNameTaken(*v) {
+		return fmt.Errorf("memory: insert view %q: %w", v.Name, storage.ErrConflict)
+	}
+	row := *v
+	row.ID = tt.views.allocate()
+	tt.views.put(row.ID, row)
+	x.onRollback(func() { tt.views.remove(row.ID) })
+	v.ID = row.ID
+	return nil
+}
+
+// UpdateView writes the name, query and position of a user's view.
+func (x *tx) UpdateView(ctx context.Context, v tickets.SavedView) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	old, ok := tt.views.get(v.ID)
+	if !ok || old.CompanyID != v.CompanyID || old.UserID != v.UserID {
+		return fmt.Errorf("memory: view %d: %w", v.ID, storage.ErrNotFound)
+	}
+	if tt.viewNameTaken(v) {
+		return fmt.Errorf("memory: update view %q: %w", v.Name, storage.ErrConflict)
+	}
+	row := old
+	row.Name, row.Query, row.Position = v.Name, v.Query, v.Position
+	tt.views.put(row.ID, row)
+	x.onRollback(func() { tt.views.put(old.ID, old) })
+	return nil
+}
+
+// DeleteView deletes a user's view.
+func (x *tx) DeleteView(ctx context.Context, company tenant.CompanyID, user tenant.UserID, id int64) error {
+	release, err := x.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tt := x.s.t.tickets
+	old, ok := tt.views.get(id)
+	if !ok || old.CompanyID != company || old.UserID != user {
+		return fmt.Errorf("memory: view %d: %w", id, storage.ErrNotFound)
+	}
+	tt.views.remove(id)
+	x.onRollback(func() { tt.views.put(old.ID, old) })
+	return nil
+}
+
+// ---- presence ----
+
+// TouchViewer records v and forgets the ticket's expired records.
+func (i ticketsStore) TouchViewer(ctx context.Context, v tickets.Viewer, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: %w", err)
+	}
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	vs := i.s.t.tickets.viewers
+	for k, o := range vs {
+		if k.company == v.CompanyID && k.ticket == v.TicketID && !o.ExpiresAt.After(now) {
+			delete(vs, k)
+		}
+	}
+	vs[viewerKey{v.CompanyID, v.TicketID, v.Session}] = v
+	return nil
+}
+
+// RemoveViewer forgets a session's record.
+func (i ticketsStore) RemoveViewer(ctx context.Context, company tenant.CompanyID, ticketID int64, session string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: %w", err)
+	}
+	i.s.mu.Lock()
+	defer i.s.mu.Unlock()
+	delete(i.s.t.tickets.viewers, viewerKey{company, ticketID, session})
+	return nil
+}
+
+// TicketViewers lists a ticket's records not expired at now, by name, then
+// session.
+func (i ticketsStore) TicketViewers(ctx context.Context, company tenant.CompanyID, ticketID int64, now time.Time) ([]tickets.Viewer, error) {
+	release, err := i.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	out := []tickets.Viewer{}
+	for k, v := range i.s.t.tickets.viewers {
+		if k.company == company && k.ticket == ticketID && v.ExpiresAt.After(now) {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b tickets.Viewer) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Session, b.Session))
+	})
+	return out, nil
 }

@@ -44,6 +44,9 @@ var ticketCases = []struct {
 	{"TicketsFiltersAndPaging", testTicketsFilters},
 	{"TicketsAnalytics", testTicketsAnalytics},
 	{"TicketsActiveCounts", testTicketsActiveCounts},
+	{"TicketsHistory", testTicketsHistory},
+	{"TicketsSavedViews", testTicketsSavedViews},
+	{"TicketsPresence", testTicketsPresence},
 }
 
 // testTicketsActiveCounts counts the active tickets of one company by
