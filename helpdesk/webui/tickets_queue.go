@@ -34,7 +34,8 @@ type queueFilters struct {
 	Tag       string
 	Search    string
 	SLA       string
-	// Sort is "" (oldest first, by number) or "newest".
+	// Sort is a tickets.Sort: "" (oldest first, by number), "newest",
+	// "priority", "updated" or "due".
 	Sort   string
 	Cursor string
 }
@@ -81,13 +82,7 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 		}
 		out.AssigneeUserID = tenant.UserID(id)
 	}
-	switch f.Sort {
-	case "":
-	case "newest":
-		out.NewestFirst = true
-	default:
-		b.Add("sort", "must be oldest or newest first")
-	}
+	out.Sort = tickets.Sort(f.Sort)
 	if f.Requester != "" {
 		id, err := strconv.ParseInt(f.Requester, 10, 64)
 		if err != nil || id <= 0 {
