@@ -413,6 +413,9 @@ func (s *Service) List(ctx context.Context, actor tenant.Actor, f Filter, p stor
 	default:
 		b.Add("sla_state", "must be one of on_track, at_risk, breached, paused, met")
 	}
+	if !f.Sort.Valid() {
+		b.Add("sort", "must be one of oldest, newest, priority, updated, due")
+	}
 	if err := b.Err(); err != nil {
 		return storage.Page[Ticket]{}, err
 	}

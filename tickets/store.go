@@ -19,7 +19,8 @@ import (
 // that company's rows: another company's row is storage.ErrNotFound.
 type Queries interface {
 	TicketByID(ctx context.Context, company tenant.CompanyID, id int64) (Ticket, error)
-	// ListTickets orders by ascending ID.
+	// ListTickets lists the tickets that pass f in the order f.Sort, in
+	// keyset pages whose cursors Sort.Cursor makes and Sort.Position reads.
 	ListTickets(ctx context.Context, company tenant.CompanyID, f Filter, p storage.PageRequest) (storage.Page[Ticket], error)
 	// ListComments lists a ticket's comments, oldest first, leaving out
 	// internal notes unless includeInternal.

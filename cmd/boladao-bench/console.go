@@ -19,13 +19,23 @@ import (
 // loopback server of its own over the same desk and data set, signed in
 // as the benchmark company's admin through the sign-in form, and measure
 // the server time of its pages — the ticket queue (closed tickets, the
-// list the API scenarios measure), a ticket's page and the dashboard —
+// list the API scenarios measure) in each of its orders, a ticket's page
+// and the dashboard —
 // each beside a bare handler serving the same bytes. Like the API's lists
 // they run with -latency-clients clients: their targets are per request.
 const (
 	consoleQueuePath     = "/tickets?status=closed"
 	consoleDashboardPath = "/dashboard"
 )
+
+// consoleSortedQueuePaths are the queue in its other orders (the same
+// closed tickets), with the queue's targets.
+var consoleSortedQueuePaths = []string{
+	"/tickets?status=closed&sort=newest",
+	"/tickets?status=closed&sort=priority",
+	"/tickets?status=closed&sort=updated",
+	"/tickets?status=closed&sort=due",
+}
 
 // Targets of the console scenarios.
 const (
@@ -81,7 +91,13 @@ func consoleScenarios(ctx context.Context, e *env, cfg config) []scenarioResult 
 	ticket.maxP50 = consoleTicketP50Target
 	dashboard := consoleScenario(ctx, srv.url, cookie, latency, consoleScenarioName(consoleDashboardPath), consoleDashboardPath)
 	dashboard.maxP50 = consoleDashboardP50Target
-	return []scenarioResult{queue, ticket, dashboard}
+	out := []scenarioResult{queue}
+	for _, path := range consoleSortedQueuePaths {
+		sorted := consoleScenario(ctx, srv.url, cookie, latency, consoleScenarioName(path), path)
+		sorted.maxP50, sorted.maxP99 = consoleQueueP50Target, consoleQueueP99Target
+		out = append(out, sorted)
+	}
+	return append(out, ticket, dashboard)
 }
 
 // consoleSignIn signs the benchmark admin in through the console's form and

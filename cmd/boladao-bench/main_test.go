@@ -49,9 +49,13 @@ func checkReport(t *testing.T, rep report, out string) {
 	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
 		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
-		consoleScenarioName(consoleQueuePath), consoleTicketName, consoleScenarioName(consoleDashboardPath),
+		consoleScenarioName(consoleQueuePath)}
+	for _, path := range consoleSortedQueuePaths {
+		want = append(want, consoleScenarioName(path))
+	}
+	want = append(want, consoleTicketName, consoleScenarioName(consoleDashboardPath),
 		intakeScenarioName, orderAnalyticsScenarioName, orderCreateScenarioName, webhookScenarioName, webhookRateScenarioName(200),
-		consoleAssetsScenarioName, consoleOrderScenarioName}
+		consoleAssetsScenarioName, consoleOrderScenarioName)
 	if len(rep.scenarios) != len(want) {
 		t.Fatalf("%d scenarios in the report, want %d", len(rep.scenarios), len(want))
 	}

@@ -311,6 +311,7 @@ func ticketFilter(r *http.Request) (tickets.Filter, error) {
 		CreatedFrom:        timeQuery(r, "created_from", &b),
 		CreatedTo:          timeQuery(r, "created_to", &b),
 		Search:             queryText(r, "q"),
+		Sort:               tickets.Sort(queryText(r, "sort")),
 	}
 	if !f.CreatedFrom.IsZero() && !f.CreatedTo.IsZero() && f.CreatedTo.Before(f.CreatedFrom) {
 		b.Add("created_to", "must not be before created_from")
@@ -333,7 +334,8 @@ func timeQuery(r *http.Request, name string, b *validation.Builder) time.Time {
 	return t.UTC()
 }
 
-// listTickets serves GET /api/helpdesk/tickets, by ascending ID.
+// listTickets serves GET /api/helpdesk/tickets in the order sort names
+// (ascending ID unless told).
 func (a *api) listTickets(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	return listOf(ticketFilter, a.desk.Tickets.List, ticketOf)(w, r, p)
 }

@@ -392,6 +392,52 @@ func TestTicketListFilters(t *testing.T) {
 			require.Equal(t, c.want, f.ticketIDs(admin, ticketsPath+"?"+c.query), c.query)
 		}
 
+		// Sorted lists, in pages of two: the order sort names, each ticket
+		// once; a cursor of one order is refused by another.
+		ids := func(items []ticketResp) []int64 {
+			out := []int64{}
+			for _, x := range items {
+				out = append(out, x.ID)
+			}
+			return out
+		}
+		for _, c := range []struct {
+			sort  string
+			want  []int64
+			order func(a, b ticketResp) bool // a may come before b
+		}{
+			{sort: "oldest", want: all},
+			{sort: "newest", want: []int64{t5.ID, t4.ID, t3.ID, t2.ID, t1.ID}},
+			{sort: "priority", want: []int64{t3.ID, t1.ID, t2.ID, t4.ID, t5.ID}},
+			{sort: "priority&status=new", want: []int64{t3.ID, t1.ID, t2.ID, t4.ID}},
+			{sort: "updated", order: func(a, b ticketResp) bool {
+				return a.UpdatedAt.After(b.UpdatedAt) || a.UpdatedAt.Equal(b.UpdatedAt) && a.ID > b.ID
+			}},
+			{sort: "due", order: func(a, b ticketResp) bool {
+				da, db := a.SLA.Resolution.DueAt, b.SLA.Resolution.DueAt
+				return da.Before(db) || da.Equal(db) && a.ID < b.ID
+			}},
+		} {
+			got := listAll[ticketResp](f, admin, ticketsPath+"?sort="+c.sort, 2)
+			if c.want != nil {
+				require.Equal(t, c.want, ids(got), c.sort)
+				continue
+			}
+			require.ElementsMatch(t, all, ids(got), c.sort)
+			for i := 1; i < len(got); i++ {
+				require.True(t, c.order(got[i-1], got[i]), "%s: %d before %d", c.sort, got[i-1].ID, got[i].ID)
+			}
+		}
+		r = f.call(admin, "GET", ticketsPath+"?sort=priority&limit=1", nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var first struct {
+			NextCursor string `json:"next_cursor"`
+		}
+		r.JSON(t, &first)
+		require.NotEmpty(t, first.NextCursor)
+		requireProblem(t, f.call(admin, "GET", ticketsPath+"?sort=updated&cursor="+url.QueryEscape(first.NextCursor), nil),
+			http.StatusBadRequest, "")
+
 		// A requester sees only the tickets it requested, whatever it asks.
 		require.Equal(t, []int64{t2.ID, t4.ID}, f.ticketIDs(requester, ticketsPath))
 		require.Equal(t, []int64{t2.ID, t4.ID}, f.ticketIDs(requester, ticketsPath+"?requester_contact_id="+strconv.FormatInt(f.contactOf(agent), 10)))
@@ -401,7 +447,7 @@ func TestTicketListFilters(t *testing.T) {
 		for q, field := range map[string]string{
 			"status=bogus": "status", "priority=urgent": "priority", "channel=fax": "channel", "sla_state=late": "sla_state",
 			"assignee_user_id=abc": "assignee_user_id", "asset_id=-1": "asset_id", "created_from=yesterday": "created_from",
-			"created_to=2026-13-01": "created_to", "limit=0": "limit",
+			"created_to=2026-13-01": "created_to", "limit=0": "limit", "sort=sideways": "sort", "sort=-updated": "sort",
 		} {
 			requireProblem(t, f.call(admin, "GET", ticketsPath+"?"+q, nil), http.StatusUnprocessableEntity, field)
 		}

@@ -122,7 +122,7 @@ func assetFlow(t *testing.T, f *fixture) {
 	agent.check("new-ticket-for-asset")
 	agent.setValue("#requester", itoa(int64(f.requester.Contact.ID)))
 	agent.fill("#title", "Notebook não liga")
-	agent.submit("form[action$='/tickets/new'] button[type=submit]")
+	agent.submit("form[method=post][action$='/tickets/new'] button[type=submit]")
 	agent.check("ticket-on-asset")
 	require.Contains(t, agent.see("#ticket-header"), notebook.Serial)
 

@@ -16,10 +16,12 @@ const nameCacheTTL = 30 * time.Second
 // nameCacheMax bounds the names kept; a full cache starts over.
 const nameCacheMax = 50_000
 
-// nameKey names one cached name: a contact's or a user's, in a company.
+// nameKey names one cached name: a contact's, a user's email or (with
+// person) a user's name, in a company.
 type nameKey struct {
 	company tenant.CompanyID
 	user    bool
+	person  bool
 	id      int64
 }
 
@@ -30,6 +32,8 @@ type nameEntry struct {
 
 type agentsEntry struct {
 	users []directory.User
+	// names are the users' names, in the order of users.
+	names []string
 	at    time.Time
 }
 
@@ -66,21 +70,23 @@ func (c *nameCache) putName(k nameKey, name string) {
 	c.names[k] = nameEntry{name: name, at: c.now()}
 }
 
-func (c *nameCache) agentsOf(company tenant.CompanyID) ([]directory.User, bool) {
+// agentsOf returns a company's agents and their names, as putAgents kept
+// them.
+func (c *nameCache) agentsOf(company tenant.CompanyID) ([]directory.User, []string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.agents[company]
 	if !ok || c.now().Sub(e.at) >= nameCacheTTL {
-		return nil, false
+		return nil, nil, false
 	}
-	return e.users, true
+	return e.users, e.names, true
 }
 
-func (c *nameCache) putAgents(company tenant.CompanyID, users []directory.User) {
+func (c *nameCache) putAgents(company tenant.CompanyID, users []directory.User, names []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.agents) >= nameCacheMax/100 {
 		clear(c.agents)
 	}
-	c.agents[company] = agentsEntry{users: users, at: c.now()}
+	c.agents[company] = agentsEntry{users: users, names: names, at: c.now()}
 }

@@ -26,7 +26,7 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	agent.signIn(f.agent)
 
 	agent.visit("/tickets/new", "new-ticket")
-	agent.submit("form[action$='/tickets/new'] button[type=submit]")
+	agent.submit("form[method=post][action$='/tickets/new'] button[type=submit]")
 	agent.check("new-ticket-refused")
 	require.Contains(t, agent.text("#title-error"), "obrigatório")
 	agent.setValue("#requester", itoa(int64(f.requester.Contact.ID)))
@@ -34,7 +34,7 @@ func TestBrowserTicketLifecycle(t *testing.T) {
 	agent.fill("#description", "Desde ontem a impressora do 2º andar mostra erro.")
 	agent.setValue("#priority", "high")
 	agent.fill("#tags", "impressora, financeiro")
-	agent.submit("form[action$='/tickets/new'] button[type=submit]")
+	agent.submit("form[method=post][action$='/tickets/new'] button[type=submit]")
 	agent.check("ticket-opened")
 	require.Regexp(t, `^/tickets/\d+$`, agent.path())
 	require.Contains(t, agent.text("h1"), "Impressora do financeiro")

@@ -24,12 +24,15 @@ type names struct {
 	q        *request
 	contacts map[tenant.ContactID]string
 	users    map[tenant.UserID]string
-	agents   []directory.User
-	loaded   bool
+	// people are users' names (their contacts'), as userName shows them.
+	people map[tenant.UserID]string
+	agents []directory.User
+	loaded bool
 }
 
 func newNames(q *request) *names {
-	return &names{q: q, contacts: map[tenant.ContactID]string{}, users: map[tenant.UserID]string{}}
+	return &names{q: q, contacts: map[tenant.ContactID]string{}, users: map[tenant.UserID]string{},
+		people: map[tenant.UserID]string{}}
 }
 
 // contact is a contact's name, "#id" when it cannot be read.
@@ -83,7 +86,9 @@ func (n *names) user(id tenant.UserID) string {
 }
 
 // assignees lists the company's active agents and admins (empty when the
-// person may not read users).
+// person may not read users), and keeps their names for userName: the
+// list and the names are cached per company, so a page of tickets names
+// its assignees without a query per row.
 func (n *names) assignees() []directory.User {
 	if n.loaded {
 		return n.agents
@@ -92,9 +97,8 @@ func (n *names) assignees() []directory.User {
 	if !n.q.actor.Can(tenant.PermUsersRead) || n.q.actor.CompanyID == 0 {
 		return nil
 	}
-	if cached, ok := n.q.c.names.agentsOf(n.q.actor.CompanyID); ok {
-		n.agents = cached
-	} else {
+	agents, people, ok := n.q.c.names.agentsOf(n.q.actor.CompanyID)
+	if !ok {
 		active := true
 		for _, role := range []tenant.Role{tenant.RoleAdmin, tenant.RoleAgent} {
 			page, err := n.q.c.desk.Directory.ListUsers(n.q.Context(), n.q.actor,
@@ -102,21 +106,85 @@ func (n *names) assignees() []directory.User {
 			if err != nil {
 				return nil
 			}
-			n.agents = append(n.agents, page.Items...)
+			agents = append(agents, page.Items...)
 		}
-		n.q.c.names.putAgents(n.q.actor.CompanyID, n.agents)
+		people = make([]string, len(agents))
+		for i, u := range agents {
+			people[i] = n.personOf(u)
+		}
+		n.q.c.names.putAgents(n.q.actor.CompanyID, agents, people)
 	}
-	for _, u := range n.agents {
+	n.agents = agents
+	names := n.q.actor.Can(tenant.PermContactsRead) // the cache may hold names another reader saw
+	for i, u := range agents {
 		n.users[u.ID] = u.Email
+		n.people[u.ID] = u.Email
+		if names {
+			n.people[u.ID] = people[i]
+		}
 	}
 	return n.agents
 }
 
-// assigneeOptions are the choices of an assignee select.
+// personOf is a user's name: their contact's name when the person may
+// read contacts and the contact has one, else the email.
+func (n *names) personOf(u directory.User) string {
+	if u.ContactID == 0 || !n.q.actor.Can(tenant.PermContactsRead) {
+		return u.Email
+	}
+	k := nameKey{company: n.q.actor.CompanyID, id: int64(u.ContactID)}
+	name, ok := n.q.c.names.name(k)
+	if !ok {
+		c, err := n.q.c.desk.Directory.GetContact(n.q.Context(), n.q.actor, u.ContactID)
+		if err != nil {
+			return u.Email
+		}
+		name = c.Name
+		n.q.c.names.putName(k, name)
+	}
+	if name == "" {
+		return u.Email
+	}
+	return name
+}
+
+// userName is a user's name (their contact's name, else their email) for
+// the queue and a ticket's assignee; "" for no user. The company's agents
+// come from the cached list of assignees; anyone else is read once and
+// cached like the other names.
+func (n *names) userName(id tenant.UserID) string {
+	if id == 0 {
+		return ""
+	}
+	if n.q.actor.Can(tenant.PermUsersRead) {
+		n.assignees()
+	}
+	if s, ok := n.people[id]; ok {
+		return s
+	}
+	s := n.user(id)
+	if n.q.actor.Can(tenant.PermUsersRead) && !strings.HasPrefix(s, "#") {
+		k := nameKey{company: n.q.actor.CompanyID, user: true, person: true, id: int64(id)}
+		if name, ok := n.q.c.names.name(k); ok {
+			s = name
+		} else if u, err := n.q.c.desk.Directory.GetUser(n.q.Context(), n.q.actor, id); err == nil {
+			s = n.personOf(u)
+			n.q.c.names.putName(k, s)
+		}
+	}
+	n.people[id] = s
+	return s
+}
+
+// assigneeOptions are the choices of an assignee select, by name.
 func (n *names) assigneeOptions() []option {
 	var out []option
 	for _, u := range n.assignees() {
-		out = append(out, option{Value: strconv.FormatInt(int64(u.ID), 10), Label: u.Email})
+		label := n.people[u.ID]
+		if label != u.Email {
+			label += " <" + u.Email + ">"
+		}
+		out = append(out, option{Value: strconv.FormatInt(int64(u.ID), 10), Label: label})
 	}
 	return out
 }

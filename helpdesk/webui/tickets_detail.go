@@ -176,7 +176,7 @@ func (c *console) loadTicket(q *request, id int64) (ticketPage, error) {
 	}
 	n := newNames(q)
 	p := ticketPage{Ticket: d.Ticket, SLA: d.SLA, Requester: n.contact(d.Ticket.RequesterContactID),
-		Assignee: n.user(d.Ticket.AssigneeUserID), Edit: formOf(d.Ticket), Priorities: priorityOptions(q)}
+		Assignee: n.userName(d.Ticket.AssigneeUserID), Edit: formOf(d.Ticket), Priorities: priorityOptions(q)}
 	if d.Ticket.AssetID != 0 {
 		p.Asset = "#" + strconv.FormatInt(d.Ticket.AssetID, 10)
 		if a, err := c.desk.Inventory.GetAsset(ctx, q.actor, d.Ticket.AssetID); err == nil {

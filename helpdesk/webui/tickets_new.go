@@ -1,11 +1,11 @@
 package webui
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strconv"
 
-	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
@@ -28,12 +28,15 @@ type newTicketForm struct {
 	Category    string
 	Tags        string
 	Requester   string
-	Asset       string
-	Errors      map[string]string
+	// RequesterQ is the requester picker's search.
+	RequesterQ string
+	Asset      string
+	Errors     map[string]string
 	// OnBehalf reports whether the person opens tickets for others (agents
-	// and admins), with the contacts and assets to choose from.
+	// and admins), with the requester picker; Assets are the assets to
+	// choose from.
 	OnBehalf   bool
-	Contacts   []option
+	Picker     contactPicker
 	Assets     []option
 	Priorities []option
 }
@@ -43,17 +46,8 @@ func (c *console) newTicketForm(q *request, f newTicketForm) newTicketForm {
 	f.Priorities = priorityOptions(q)
 	f.OnBehalf = q.actor.Can(tenant.PermTicketsManage)
 	if f.OnBehalf {
-		active := true
-		if page, err := c.desk.Directory.ListContacts(ctx, q.actor, directory.ContactFilter{Active: &active},
-			storage.PageRequest{Limit: storage.MaxLimit}); err == nil {
-			for _, ct := range page.Items {
-				label := ct.Name
-				if ct.Email != "" {
-					label += " <" + ct.Email + ">"
-				}
-				f.Contacts = append(f.Contacts, option{Value: strconv.FormatInt(int64(ct.ID), 10), Label: label})
-			}
-		}
+		f.Picker = c.requesterPicker(q, pickerNew, f.RequesterQ, f.Requester)
+		f.Picker.Error = cmp.Or(f.Errors["requester_contact_id"], f.Picker.Error)
 	}
 	if q.actor.Can(tenant.PermAssetsRead) || q.actor.Can(tenant.PermAssetsReadOwn) {
 		if page, err := c.desk.Inventory.ListAssets(ctx, q.actor, inventory.AssetFilter{}, storage.PageRequest{Limit: storage.MaxLimit}); err == nil {
@@ -69,8 +63,12 @@ func (c *console) ticketNew(w http.ResponseWriter, r *http.Request, q *request) 
 	if err := q.actor.RequireIn(tenant.PermTicketsCreate); err != nil {
 		return err
 	}
-	c.render(w, q, http.StatusOK, "ticket_new", c.newTicketForm(q, newTicketForm{Priority: string(sla.PriorityMedium),
-		Asset: r.URL.Query().Get("asset")}))
+	// The form's values come back in the URL when the requester picker
+	// searches without JavaScript (a GET of the form).
+	v := r.URL.Query()
+	f := newTicketForm{Title: v.Get("title"), Description: v.Get("description"), Priority: cmp.Or(v.Get("priority"), string(sla.PriorityMedium)),
+		Category: v.Get("category"), Tags: v.Get("tags"), Requester: v.Get("requester"), RequesterQ: v.Get("requester_q"), Asset: v.Get("asset")}
+	c.render(w, q, http.StatusOK, "ticket_new", c.newTicketForm(q, f))
 	return nil
 }
 
@@ -79,7 +77,7 @@ func (c *console) ticketNew(w http.ResponseWriter, r *http.Request, q *request) 
 func (c *console) ticketCreate(w http.ResponseWriter, r *http.Request, q *request) error {
 	f := newTicketForm{Title: r.PostForm.Get("title"), Description: r.PostForm.Get("description"),
 		Priority: r.PostForm.Get("priority"), Category: r.PostForm.Get("category"), Tags: r.PostForm.Get("tags"),
-		Requester: r.PostForm.Get("requester"), Asset: r.PostForm.Get("asset")}
+		Requester: r.PostForm.Get("requester"), RequesterQ: r.PostForm.Get("requester_q"), Asset: r.PostForm.Get("asset")}
 	in := tickets.CreateInput{Title: f.Title, Description: f.Description, Priority: sla.Priority(f.Priority),
 		Category: f.Category, Channel: tickets.ChannelWeb, Tags: splitTags(f.Tags)}
 	var b validation.Builder

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,16 +35,20 @@ type queueFilters struct {
 	Tag       string
 	Search    string
 	SLA       string
-	// Sort is "" (oldest first, by number) or "newest".
+	// Sort is a tickets.Sort: "" (oldest first, by number), "newest",
+	// "priority", "updated" or "due".
 	Sort   string
 	Cursor string
+	// RequesterQ is the requester picker's search: it finds contacts to
+	// choose from and filters nothing.
+	RequesterQ string
 }
 
 func readQueueFilters(v url.Values) queueFilters {
 	return queueFilters{Status: v.Get("status"), Priority: v.Get("priority"), Assignee: v.Get("assignee"),
 		Requester: v.Get("requester"), Category: strings.TrimSpace(v.Get("category")), Channel: v.Get("channel"),
 		Tag: strings.TrimSpace(v.Get("tag")), Search: strings.TrimSpace(v.Get("q")), SLA: v.Get("sla"), Sort: v.Get("sort"),
-		Cursor: v.Get("cursor")}
+		Cursor: v.Get("cursor"), RequesterQ: v.Get("requester_q")}
 }
 
 // query is the filters as a URL query, without the cursor.
@@ -81,13 +86,7 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 		}
 		out.AssigneeUserID = tenant.UserID(id)
 	}
-	switch f.Sort {
-	case "":
-	case "newest":
-		out.NewestFirst = true
-	default:
-		b.Add("sort", "must be oldest or newest first")
-	}
+	out.Sort = tickets.Sort(f.Sort)
 	if f.Requester != "" {
 		id, err := strconv.ParseInt(f.Requester, 10, 64)
 		if err != nil || id <= 0 {
@@ -96,6 +95,16 @@ func (f queueFilters) filter(actor tenant.Actor) (tickets.Filter, error) {
 		out.RequesterContactID = tenant.ContactID(id)
 	}
 	return out, b.Err()
+}
+
+// sortOptions are the queue's orders, translated; the default's value is
+// empty, so that it stays out of the URL.
+func sortOptions(q *request) []option {
+	out := []option{{Value: "", Label: q.T("tickets.sort.oldest")}}
+	for _, s := range tickets.Sorts()[1:] {
+		out = append(out, option{Value: string(s), Label: q.T(key("tickets.sort", s))})
+	}
+	return out
 }
 
 // queueRow is one ticket of the queue, with its texts ready: the queue
@@ -122,7 +131,10 @@ type queuePage struct {
 	NextLink string
 	Errors   map[string]string
 	// Options of the filters and the bulk actions.
-	Statuses, Priorities, Channels, SLAStates, Assignees []option
+	Statuses, Priorities, Channels, SLAStates, Assignees, Sorts []option
+	// Requester is the requester filter's picker (for those who read the
+	// company's tickets).
+	Requester contactPicker
 	// Results are the per-ticket outcomes of a bulk action.
 	Results []bulkResult
 	// Manage reports whether the person works tickets (bulk actions);
@@ -138,12 +150,17 @@ type queuePage struct {
 func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 	p := queuePage{Filters: f, Statuses: statusOptions(q), Priorities: priorityOptions(q), Channels: channelOptions(q),
 		SLAStates: slaOptions(q), Manage: q.actor.Can(tenant.PermTicketsManage), Unassigned: q.T("tickets.unassigned")}
+	p.Sorts = sortOptions(q)
 	n := newNames(q)
 	p.Assignees = n.assigneeOptions()
 	p.Views = q.savedViews()
+	if q.actor.Can(tenant.PermTicketsRead) {
+		p.Requester = c.requesterPicker(q, pickerQueue, f.RequesterQ, f.Requester)
+	}
 	filter, err := f.filter(q.actor)
 	if err != nil {
 		p.Errors = fieldErrors(q, err)
+		p.Requester.Error = cmp.Or(p.Errors["requester"], p.Requester.Error)
 		return p, nil
 	}
 	page, err := c.desk.Tickets.List(q.Context(), q.actor, filter, storage.PageRequest{Cursor: storage.Cursor(f.Cursor)})
@@ -151,6 +168,7 @@ func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 	switch {
 	case errors.As(err, &ve):
 		p.Errors = fieldErrors(q, err)
+		p.Requester.Error = cmp.Or(p.Errors["requester_contact_id"], p.Requester.Error)
 		return p, nil
 	case errors.Is(err, storage.ErrBadCursor):
 		p.Errors = map[string]string{"cursor": q.T("tickets.bad_cursor")}
@@ -170,7 +188,7 @@ func (c *console) loadQueue(q *request, f queueFilters) (queuePage, error) {
 	p.Rows = make([]queueRow, 0, len(page.Items))
 	for _, t := range page.Items {
 		row := queueRow{Ticket: t, URL: c.path("/tickets/" + strconv.FormatInt(t.ID, 10)),
-			Requester: n.contact(t.RequesterContactID), Assignee: n.user(t.AssigneeUserID),
+			Requester: n.contact(t.RequesterContactID), Assignee: n.userName(t.AssigneeUserID),
 			Status: label(key("status", t.Status)), Priority: label(key("priority", t.Priority)),
 			Updated: q.DateTime(t.UpdatedAt), UpdatedAt: q.ISO(t.UpdatedAt),
 			Select: q.T("tickets.select_one", "Number", t.Number)}

@@ -202,6 +202,7 @@ func (c *console) features() []func() {
 		c.dashboardRoutes,
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,
+		c.pickerRoutes,
 		c.ticketViewRoutes,
 		c.ticketDetailRoutes,
 		c.adminUserRoutes,

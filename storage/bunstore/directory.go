@@ -136,20 +136,6 @@ func page(q *bun.SelectQuery, p storage.PageRequest) (*bun.SelectQuery, int, err
 	return q.Where("id > ?", after).OrderExpr("id ASC").Limit(int64(p.Limit + 1)), p.Limit, nil
 }
 
-// pageDesc is page in descending ID order: the cursor holds the last ID
-// of the previous page, and the page continues below it.
-func pageDesc(q *bun.SelectQuery, p storage.PageRequest) (*bun.SelectQuery, int, error) {
-	p = p.Normalize()
-	before, err := p.Cursor.AfterID()
-	if err != nil {
-		return nil, 0, err
-	}
-	if before > 0 {
-		q = q.Where("id < ?", before)
-	}
-	return q.OrderExpr("id DESC").Limit(int64(p.Limit + 1)), p.Limit, nil
-}
-
 func list[R any, T any](ctx context.Context, q *bun.SelectQuery, p storage.PageRequest, rows *[]R,
 	conv func(R) T, id func(T) int64, what string) (storage.Page[T], error) {
 	q, limit, err := page(q, p)

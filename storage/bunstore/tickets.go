@@ -213,12 +213,108 @@ func ticketModels(rows []ticketRow) ([]tickets.Ticket, error) {
 	return out, nil
 }
 
-// ListTickets implements tickets.Queries: the filters of f, keyset pages by
-// ascending ID. A text search is an FTS5 match on SQLite and a tsvector
-// match on PostgreSQL, with the word-prefix semantics of the asset search.
+// ListTickets implements tickets.Queries: the filters of f, keyset pages
+// in the order f.Sort. A text search is an FTS5 match on SQLite and a
+// tsvector match on PostgreSQL, with the word-prefix semantics of the
+// asset search.
+//
+// Each order walks an index whose columns lead with company_id: by ID the
+// primary key (or the index of an equality filter), by last update
+// tickets_company_id_updated_at_idx. The priority order reads the
+// priorities one after the other, most urgent first, each in ID order
+// (tickets_company_id_priority_idx), and the due-time order reads the
+// tickets with a due time, then those without one
+// (tickets_company_id_resolution_due_at_idx): both planners keep to an
+// index that way, where one ORDER BY over a CASE or NULLS LAST would sort.
 func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f tickets.Filter, p storage.PageRequest) (storage.Page[tickets.Ticket], error) {
+	p = p.Normalize()
+	pos, err := f.Sort.Position(p.Cursor)
+	if err != nil {
+		return storage.Page[tickets.Ticket]{}, fmt.Errorf("listing tickets: %w", err)
+	}
 	var rows []ticketRow
-	sq := q.db.NewSelect().Model(&rows).Where("company_id = ?", int64(company))
+	// segment reads up to the rows still missing from the page, from the
+	// filtered tickets narrowed by where (with args) in the order of order.
+	segment := func(order string, where string, args ...any) error {
+		need := p.Limit + 1 - len(rows)
+		if need <= 0 {
+			return nil
+		}
+		var seg []ticketRow
+		sq, err := q.filteredTickets(q.db.NewSelect().Model(&seg), company, f)
+		if err != nil {
+			return err
+		}
+		if where != "" {
+			sq = sq.Where(where, args...)
+		}
+		if err := sq.OrderExpr(order).Limit(int64(need)).Scan(ctx); err != nil {
+			return translate(err, "listing tickets")
+		}
+		rows = append(rows, seg...)
+		return nil
+	}
+	switch f.Sort {
+	case "", tickets.SortOldest:
+		err = segment("id ASC", "id > ?", pos.ID)
+	case tickets.SortNewest:
+		if pos.Start {
+			err = segment("id DESC", "")
+		} else {
+			err = segment("id DESC", "id < ?", pos.ID)
+		}
+	case tickets.SortUpdated:
+		if pos.Start {
+			err = segment("updated_at DESC, id DESC", "")
+		} else {
+			err = segment("updated_at DESC, id DESC", "(updated_at, id) < (?, ?)", pos.At.UTC(), pos.ID)
+		}
+	case tickets.SortPriority:
+		first := 0
+		if !pos.Start {
+			first = pos.Rank
+		}
+		for rank := first; rank < 4 && err == nil; rank++ {
+			pr := tickets.PriorityOfRank(rank)
+			switch {
+			case f.Priority != "" && f.Priority != pr:
+			case !pos.Start && rank == pos.Rank:
+				err = segment("id ASC", "priority = ? AND id > ?", string(pr), pos.ID)
+			default:
+				err = segment("id ASC", "priority = ?", string(pr))
+			}
+		}
+	case tickets.SortDue:
+		switch {
+		case pos.Start:
+			err = segment("resolution_due_at ASC, id ASC", "resolution_due_at IS NOT NULL")
+		case !pos.At.IsZero():
+			err = segment("resolution_due_at ASC, id ASC", "(resolution_due_at, id) > (?, ?)", pos.At.UTC(), pos.ID)
+		}
+		if err == nil {
+			if pos.Start || !pos.At.IsZero() {
+				err = segment("id ASC", "resolution_due_at IS NULL")
+			} else {
+				err = segment("id ASC", "resolution_due_at IS NULL AND id > ?", pos.ID)
+			}
+		}
+	default:
+		err = fmt.Errorf("listing tickets: unknown order %q", f.Sort)
+	}
+	if err != nil {
+		return storage.Page[tickets.Ticket]{}, err
+	}
+	items, err := ticketModels(rows)
+	if err != nil {
+		return storage.Page[tickets.Ticket]{}, err
+	}
+	return f.Sort.Page(items, p.Limit), nil
+}
+
+// filteredTickets narrows sq to the tickets of company that pass f's
+// filters.
+func (q queries) filteredTickets(sq *bun.SelectQuery, company tenant.CompanyID, f tickets.Filter) (*bun.SelectQuery, error) {
+	sq = sq.Where("company_id = ?", int64(company))
 	if f.Status != "" {
 		sq = sq.Where("status = ?", string(f.Status))
 	}
@@ -256,7 +352,7 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 		if q.dialect == Postgres {
 			tag, err := json.Marshal([]string{f.Tag})
 			if err != nil {
-				return storage.Page[tickets.Ticket]{}, fmt.Errorf("listing tickets: %w", err)
+				return nil, fmt.Errorf("listing tickets: %w", err)
 			}
 			sq = sq.Where("tags @> ?::jsonb", string(tag))
 		} else {
@@ -270,24 +366,7 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 			sq = sq.Where("id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
 		}
 	}
-	var limit int
-	var err error
-	if f.NewestFirst {
-		sq, limit, err = pageDesc(sq, p)
-	} else {
-		sq, limit, err = page(sq, p)
-	}
-	if err != nil {
-		return storage.Page[tickets.Ticket]{}, fmt.Errorf("listing tickets: %w", err)
-	}
-	if err := sq.Scan(ctx); err != nil {
-		return storage.Page[tickets.Ticket]{}, translate(err, "listing tickets")
-	}
-	items, err := ticketModels(rows)
-	if err != nil {
-		return storage.Page[tickets.Ticket]{}, err
-	}
-	return storage.PageOf(items, limit, func(t tickets.Ticket) int64 { return t.ID }), nil
+	return sq, nil
 }
 
 // ListComments implements tickets.Queries. A ticket missing from the

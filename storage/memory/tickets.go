@@ -131,11 +131,12 @@ func (r reader) TicketByID(ctx context.Context, company tenant.CompanyID, id int
 	return cloneTicket(t), nil
 }
 
-// ListTickets lists the tickets of company that pass f, by ascending ID
-// (descending with f.NewestFirst).
+// ListTickets lists the tickets of company that pass f in the order
+// f.Sort: by ID, walking the table; in the other orders, sorting the
+// company's matching tickets.
 func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tickets.Filter, p storage.PageRequest) (storage.Page[tickets.Ticket], error) {
 	p = p.Normalize()
-	after, err := p.Cursor.AfterID()
+	pos, err := f.Sort.Position(p.Cursor)
 	if err != nil {
 		return storage.Page[tickets.Ticket]{}, fmt.Errorf("memory: list tickets: %w", err)
 	}
@@ -162,12 +163,25 @@ func (r reader) ListTickets(ctx context.Context, company tenant.CompanyID, f tic
 			ticketMatchesTerms(t, terms)
 	}
 	var rows []tickets.Ticket
-	if f.NewestFirst {
-		rows = listDesc(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
-	} else {
-		rows = list(r.s.t.tickets.tickets, after, p.Limit, keep, cloneTicket)
+	switch f.Sort {
+	case "", tickets.SortOldest:
+		rows = list(r.s.t.tickets.tickets, pos.ID, p.Limit, keep, cloneTicket)
+	case tickets.SortNewest:
+		rows = listDesc(r.s.t.tickets.tickets, pos.ID, p.Limit, keep, cloneTicket)
+	default:
+		var all []tickets.Ticket
+		r.s.t.tickets.tickets.scan(0, func(t tickets.Ticket) bool {
+			if keep(t) && f.Sort.After(t, pos) {
+				all = append(all, t)
+			}
+			return true
+		})
+		slices.SortFunc(all, f.Sort.Compare)
+		for _, t := range all[:min(len(all), p.Limit+1)] {
+			rows = append(rows, cloneTicket(t))
+		}
 	}
-	return storage.PageOf(rows, p.Limit, func(t tickets.Ticket) int64 { return t.ID }), nil
+	return f.Sort.Page(rows, p.Limit), nil
 }
 
 // ListComments lists a ticket's comments, oldest first. A ticket missing

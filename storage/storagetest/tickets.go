@@ -42,6 +42,7 @@ var ticketCases = []struct {
 	{"TicketsEvents", testTicketsEvents},
 	{"TicketsCheckSLA", testTicketsCheckSLA},
 	{"TicketsFiltersAndPaging", testTicketsFilters},
+	{"TicketsSortOrders", testTicketsSort},
 	{"TicketsAnalytics", testTicketsAnalytics},
 	{"TicketsActiveCounts", testTicketsActiveCounts},
 	{"TicketsHistory", testTicketsHistory},
@@ -983,9 +984,9 @@ func testTicketsFilters(t *testing.T, b Backend) {
 		f    tickets.Filter
 		want []int64
 	}{
-		{tickets.Filter{NewestFirst: true}, ids(t5, t4, t3, t2, t1)},
-		{tickets.Filter{NewestFirst: true, Category: "Hardware"}, ids(t5, t2, t1)},
-		{tickets.Filter{NewestFirst: true, Search: "zzz"}, nil},
+		{tickets.Filter{Sort: tickets.SortNewest}, ids(t5, t4, t3, t2, t1)},
+		{tickets.Filter{Sort: tickets.SortNewest, Category: "Hardware"}, ids(t5, t2, t1)},
+		{tickets.Filter{Sort: tickets.SortNewest, Search: "zzz"}, nil},
 	} {
 		var got []int64
 		req := storage.PageRequest{Limit: 2}
@@ -1208,4 +1209,136 @@ func testTicketsAnalytics(t *testing.T, b Backend) {
 	require.Equal(t, want.ByStatusPriority, viaService.ByStatusPriority)
 	require.Equal(t, want.FirstResponse, viaService.FirstResponse)
 	require.Equal(t, want.Backlog, viaService.Backlog)
+}
+
+// testTicketsSort lists a fixed set of tickets, written straight through
+// the store with equal keys and sub-second times, in every order, in pages
+// of every size; a ticket inserted between two pages never makes another
+// one repeat or go missing.
+func testTicketsSort(t *testing.T, b Backend) {
+	f := newTkFixture(t, b, "Acme")
+	other := f.sibling(t, "Other")
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := func(n float64) time.Time { return base.Add(time.Duration(n * float64(time.Hour))) }
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	type row struct {
+		priority sla.Priority
+		updated  time.Time
+		due      time.Time
+		status   tickets.Status
+	}
+	rows := []row{
+		{sla.PriorityHigh, h(1), h(10), tickets.StatusNew},                           // T0
+		{sla.PriorityCritical, h(2), time.Time{}, tickets.StatusOpen},                // T1
+		{sla.PriorityLow, h(1), h(10), tickets.StatusNew},                            // T2: same update and due as T0
+		{sla.PriorityHigh, h(1).Add(ms(500)), h(10).Add(ms(50)), tickets.StatusOpen}, // T3
+		{sla.PriorityCritical, h(1).Add(ms(50)), h(5), tickets.StatusNew},            // T4
+		{sla.PriorityMedium, h(3), time.Time{}, tickets.StatusResolved},              // T5
+		{sla.PriorityHigh, h(1), h(10).Add(ms(500)), tickets.StatusNew},              // T6
+		{sla.PriorityLow, h(1).Add(ms(500)), h(5), tickets.StatusNew},                // T7: same update as T3, due as T4
+	}
+	insert := func(co tkFixture, r row) tickets.Ticket {
+		t.Helper()
+		var tk tickets.Ticket
+		require.NoError(t, b.Tickets().InTx(ctx(t), func(ctx context.Context, tx tickets.Tx) error {
+			tk = tickets.Ticket{CompanyID: co.co.ID, Title: "sorted", Priority: r.priority, Channel: tickets.ChannelWeb,
+				RequesterContactID: co.req.ContactID, Status: r.status, SLAState: sla.StateOnTrack,
+				ResolutionDueAt: r.due, CreatedAt: base, UpdatedAt: r.updated}
+			return tx.InsertTicket(ctx, &tk)
+		}))
+		return tk
+	}
+	var ts []tickets.Ticket
+	for i, r := range rows {
+		ts = append(ts, insert(f, r))
+		if i%3 == 0 { // another company's tickets, interleaved, sort among them and never show
+			insert(other, row{sla.PriorityCritical, h(9), h(0.5), tickets.StatusNew})
+		}
+	}
+	ids := func(idx ...int) []int64 {
+		out := make([]int64, len(idx))
+		for i, n := range idx {
+			out[i] = ts[n].ID
+		}
+		return out
+	}
+	list := func(f0 tickets.Filter, limit int, between func()) []int64 {
+		t.Helper()
+		var got []int64
+		req := storage.PageRequest{Limit: limit}
+		for pages := 0; ; pages++ {
+			require.Less(t, pages, 100, "paging must terminate")
+			page, err := b.Tickets().ListTickets(ctx(t), f.co.ID, f0, req)
+			require.NoError(t, err)
+			for _, tk := range page.Items {
+				require.Equal(t, f.co.ID, tk.CompanyID)
+				require.NotContains(t, got, tk.ID, "a ticket comes once")
+				got = append(got, tk.ID)
+			}
+			if page.NextCursor == "" {
+				return got
+			}
+			require.Len(t, page.Items, limit, "a page with a next cursor is full")
+			if pages == 0 && between != nil {
+				between()
+			}
+			req.Cursor = page.NextCursor
+		}
+	}
+	cases := []struct {
+		name string
+		f    tickets.Filter
+		want []int64
+	}{
+		{"default", tickets.Filter{}, ids(0, 1, 2, 3, 4, 5, 6, 7)},
+		{"oldest", tickets.Filter{Sort: tickets.SortOldest}, ids(0, 1, 2, 3, 4, 5, 6, 7)},
+		{"newest", tickets.Filter{Sort: tickets.SortNewest}, ids(7, 6, 5, 4, 3, 2, 1, 0)},
+		{"priority", tickets.Filter{Sort: tickets.SortPriority}, ids(1, 4, 0, 3, 6, 5, 2, 7)},
+		{"updated", tickets.Filter{Sort: tickets.SortUpdated}, ids(5, 1, 7, 3, 4, 6, 2, 0)},
+		{"due", tickets.Filter{Sort: tickets.SortDue}, ids(4, 7, 0, 2, 3, 6, 1, 5)},
+		{"priority of one priority", tickets.Filter{Sort: tickets.SortPriority, Priority: sla.PriorityHigh}, ids(0, 3, 6)},
+		{"priority of new tickets", tickets.Filter{Sort: tickets.SortPriority, Status: tickets.StatusNew}, ids(4, 0, 6, 2, 7)},
+		{"updated of open tickets", tickets.Filter{Sort: tickets.SortUpdated, Status: tickets.StatusOpen}, ids(1, 3)},
+		{"due of low tickets", tickets.Filter{Sort: tickets.SortDue, Priority: sla.PriorityLow}, ids(7, 2)},
+		{"due of tickets without one", tickets.Filter{Sort: tickets.SortDue, Status: tickets.StatusOpen}, ids(3, 1)},
+		{"no match", tickets.Filter{Sort: tickets.SortDue, Search: "zzz"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, limit := range []int{1, 2, 3, 50} {
+				require.Equal(t, c.want, nilIfEmpty(list(c.f, limit, nil)), "limit %d", limit)
+			}
+		})
+	}
+
+	// Tickets inserted between the first and the second page, one at the
+	// head of every order but the oldest first and one at its tail: the
+	// others come once each, in order.
+	var added []int64
+	for _, c := range cases[:6] {
+		t.Run("insert between pages/"+c.name, func(t *testing.T) {
+			got := list(c.f, 3, func() {
+				front := insert(f, row{sla.PriorityCritical, h(50), h(0.25), tickets.StatusNew})
+				back := insert(f, row{sla.PriorityLow, base, time.Time{}, tickets.StatusNew})
+				added = append(added, front.ID, back.ID)
+			})
+			var kept []int64
+			for _, id := range got {
+				if !slices.Contains(added, id) {
+					kept = append(kept, id)
+				}
+			}
+			require.Equal(t, c.want, kept)
+		})
+	}
+
+	// A cursor resumes only the order that made it.
+	page, err := b.Tickets().ListTickets(ctx(t), f.co.ID, tickets.Filter{Sort: tickets.SortPriority}, storage.PageRequest{Limit: 1})
+	require.NoError(t, err)
+	for _, s := range []tickets.Sort{tickets.SortOldest, tickets.SortNewest, tickets.SortUpdated, tickets.SortDue} {
+		_, err := b.Tickets().ListTickets(ctx(t), f.co.ID, tickets.Filter{Sort: s}, storage.PageRequest{Limit: 1, Cursor: page.NextCursor})
+		require.ErrorIs(t, err, storage.ErrBadCursor, s)
+	}
+	_, err = f.svc.List(ctx(t), f.agent, tickets.Filter{Sort: "sideways"}, storage.PageRequest{})
+	requireField(t, err, "sort")
 }
