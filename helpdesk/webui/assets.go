@@ -416,7 +416,7 @@ func (c *console) assetTransition(w http.ResponseWriter, r *http.Request, q *req
 		p.Action, p.Fields = action, map[string]string{"reason": reason, "assignee_contact_id": contact}
 		p.Errors = fieldErrors(q, err)
 		if p.Errors == nil {
-			p.Errors = map[string]string{"form": c.describeError(q, err)}
+			p.Errors = map[string]string{"form": c.explain(q, err)}
 		}
 		if _, ok := p.Errors["contact_id"]; ok { // Assign names the contact so
 			p.Errors["assignee_contact_id"] = p.Errors["contact_id"]

@@ -516,7 +516,7 @@ func (c *console) refuseOrder(w http.ResponseWriter, q *request, id int64, form 
 	if explain != "" {
 		p.Errors["form"] = explain
 	} else if len(p.Errors) == 0 {
-		p.Errors["form"] = c.describeError(q, err)
+		p.Errors["form"] = c.explain(q, err)
 	}
 	c.render(w, q, statusOf(err), "serviceorder", p)
 	return nil
