@@ -49,27 +49,33 @@ func BenchmarkPages(b *testing.B) {
 				_, err := f.desk.Tickets.AddComment(b.Context(), f.agent.actor(), last, "Resposta", false)
 				require.NoError(b, err)
 			}
-			cl := f.client(b)
-			cl.signIn(f.agent)
-			u, _ := url.Parse(f.srv.URL)
-			var cookie string
-			for _, ck := range cl.http.Jar.Cookies(u) {
-				cookie += ck.Name + "=" + ck.Value + "; "
-			}
-			h := f.srv.Config.Handler
-			for _, page := range []string{"/tickets", "/tickets?priority=medium&tag=lote", fmt.Sprintf("/tickets/%d", last), "/dashboard"} {
-				b.Run(strings.ReplaceAll(strings.TrimPrefix(page, "/"), "/", "_"), func(b *testing.B) {
-					for b.Loop() {
-						r := httptest.NewRequest(http.MethodGet, page, nil)
-						r.Header.Set("Cookie", cookie)
-						w := httptest.NewRecorder()
-						h.ServeHTTP(w, r)
-						if w.Code != http.StatusOK {
-							b.Fatalf("%s: %d %s", page, w.Code, w.Body.String())
-						}
-						_, _ = io.Copy(io.Discard, w.Body)
-					}
-				})
+			benchPages(b, f, f.agent, "/tickets", "/tickets?priority=medium&tag=lote", fmt.Sprintf("/tickets/%d", last), "/dashboard")
+		})
+	}
+}
+
+// benchPages signs p in and measures each page through the console's
+// handler (no network), each as a sub-benchmark.
+func benchPages(b *testing.B, f *fixture, p person, pages ...string) {
+	cl := f.client(b)
+	cl.signIn(p)
+	u, _ := url.Parse(f.srv.URL)
+	var cookie string
+	for _, ck := range cl.http.Jar.Cookies(u) {
+		cookie += ck.Name + "=" + ck.Value + "; "
+	}
+	h := f.srv.Config.Handler
+	for _, page := range pages {
+		b.Run(strings.ReplaceAll(strings.TrimPrefix(page, "/"), "/", "_"), func(b *testing.B) {
+			for b.Loop() {
+				r := httptest.NewRequest(http.MethodGet, page, nil)
+				r.Header.Set("Cookie", cookie)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", page, w.Code, w.Body.String())
+				}
+				_, _ = io.Copy(io.Discard, w.Body)
 			}
 		})
 	}
@@ -107,25 +113,5 @@ func BenchmarkAssetAndOrderPages(b *testing.B) {
 			TechnicianUserID: tech, Billable: i%3 != 0})
 		require.NoError(b, err)
 	}
-	cl := f.client(b)
-	cl.signIn(f.admin)
-	u, _ := url.Parse(f.srv.URL)
-	var cookie string
-	for _, ck := range cl.http.Jar.Cookies(u) {
-		cookie += ck.Name + "=" + ck.Value + "; "
-	}
-	h := f.srv.Config.Handler
-	for _, page := range []string{"/assets?q=note+dell", fmt.Sprintf("/service-orders/%d", o.ID)} {
-		b.Run(strings.ReplaceAll(strings.TrimPrefix(strings.SplitN(page, "?", 2)[0], "/"), "/", "_"), func(b *testing.B) {
-			for b.Loop() {
-				r := httptest.NewRequest(http.MethodGet, page, nil)
-				r.Header.Set("Cookie", cookie)
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				if w.Code != http.StatusOK {
-					b.Fatalf("%s: %d %s", page, w.Code, w.Body.String())
-				}
-			}
-		})
-	}
+	benchPages(b, f, f.admin, "/assets?q=note+dell", fmt.Sprintf("/service-orders/%d", o.ID))
 }
