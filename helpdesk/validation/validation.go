@@ -18,6 +18,11 @@ var ErrInvalid = errors.New("invalid input")
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Err is the error the message was made from, when there was one (see
+	// Builder.Add and Builder.Check): callers that show the message in
+	// another language tell its kind with errors.Is and errors.As. It is
+	// never encoded.
+	Err error `json:"-"`
 }
 
 // Error is a validation failure naming every bad field.
@@ -57,15 +62,24 @@ type Builder struct {
 	fields []FieldError
 }
 
-// Add records a problem with field.
+// Add records a problem with field. The first error among args, if any,
+// is kept as the field error's Err.
 func (b *Builder) Add(field, format string, args ...any) {
-	b.fields = append(b.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	fe := FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			fe.Err = err
+			break
+		}
+	}
+	b.fields = append(b.fields, fe)
 }
 
-// Check records err (if not nil) against field, using its message.
+// Check records err (if not nil) against field, using its message and
+// keeping err as the field error's Err.
 func (b *Builder) Check(field string, err error) {
 	if err != nil {
-		b.Add(field, "%s", err.Error())
+		b.fields = append(b.fields, FieldError{Field: field, Message: err.Error(), Err: err})
 	}
 }
 

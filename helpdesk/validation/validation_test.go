@@ -2,6 +2,7 @@ package validation_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -182,4 +183,38 @@ func TestControl(t *testing.T) {
 	r, found = validation.Control("nul\x00", true)
 	require.True(t, found)
 	require.Equal(t, rune(0), r)
+}
+
+// TestBuilderKeepsTheCause keeps the error a field's message was made
+// from, so that a caller can tell its kind; plain messages have none.
+func TestBuilderKeepsTheCause(t *testing.T) {
+	t.Parallel()
+	errRefused := errors.New("address refused")
+	wrapped := fmt.Errorf("%w: 10.0.0.1 is private", errRefused)
+	for _, tc := range []struct {
+		name  string
+		build func(b *validation.Builder)
+		want  error
+	}{
+		{"Add with an error", func(b *validation.Builder) { b.Add("url", "%v", wrapped) }, errRefused},
+		{"Add with a string and an error", func(b *validation.Builder) { b.Add("url", "%s: %v", "bad", wrapped) }, errRefused},
+		{"Check", func(b *validation.Builder) { b.Check("url", wrapped) }, errRefused},
+		{"Add without an error", func(b *validation.Builder) { b.Add("url", "must be at most %d characters", 10) }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var b validation.Builder
+			tc.build(&b)
+			var ve *validation.Error
+			require.ErrorAs(t, b.Err(), &ve)
+			require.Len(t, ve.Fields, 1)
+			if tc.want == nil {
+				require.NoError(t, ve.Fields[0].Err)
+				return
+			}
+			require.ErrorIs(t, ve.Fields[0].Err, tc.want)
+			require.Equal(t, wrapped.Error(), strings.TrimPrefix(ve.Fields[0].Message, "bad: "))
+			require.NotErrorIs(t, b.Err(), tc.want, "the cause is the field's, not the whole error's")
+		})
+	}
 }

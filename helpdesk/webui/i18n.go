@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,7 +142,12 @@ func (l *locale) DateTime(t time.Time) string {
 func (l *locale) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Num formats an integer with the language's digit grouping.
-func (l *locale) Num(n int64) string { return l.printer.Sprintf("%d", n) }
+func (l *locale) Num(n int64) string {
+	if n > -1000 && n < 1000 { // no grouping: the printer's work is not needed
+		return strconv.FormatInt(n, 10)
+	}
+	return l.printer.Sprintf("%d", n)
+}
 
 // Money formats an amount in cents of Brazilian reais: "R$ 1.234,50" in
 // pt-BR, "R$ 1,234.50" in English.

@@ -111,7 +111,7 @@ func (c *console) aiAnalyze(w http.ResponseWriter, r *http.Request, q *request) 
 	case refused(err):
 		p.AnalyzeErrors, status = fieldErrors(q, err), http.StatusUnprocessableEntity
 	default: // the provider failed: say so beside the box
-		p.AnalyzeFailed, status = err.Error(), http.StatusBadGateway
+		p.AnalyzeFailed, status = c.explain(q, err), http.StatusBadGateway
 	}
 	if err == nil {
 		p.Result = &res

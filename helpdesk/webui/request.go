@@ -191,9 +191,14 @@ func fieldErrors(q *request, err error) map[string]string {
 	}
 	out := make(map[string]string, len(ve.Fields))
 	for _, f := range ve.Fields {
-		if _, dup := out[f.Field]; !dup {
-			out[f.Field] = q.fieldMessage(f.Message)
+		if _, dup := out[f.Field]; dup {
+			continue
 		}
+		if s, ok := q.domainMessage(f.Err); ok { // by the error's kind
+			out[f.Field] = s
+			continue
+		}
+		out[f.Field] = q.fieldMessage(f.Message)
 	}
 	return out
 }

@@ -370,12 +370,17 @@ func (a orderActionView) Needs(field string) bool {
 	return false
 }
 
-// activityRow is one entry of the time log, with its texts.
+// activityRow is one entry of the time log, with its texts made once in
+// Go (an order's page lists every entry: a template's method calls cost
+// more per row than reading the row).
 type activityRow struct {
 	Activity   serviceorders.Activity
 	Technician string
 	Kind       string
 	Billable   string
+	// When is a timed entry's start and end ("07/12/2026 09:00–10:30"),
+	// empty for a monthly entry; Hours its duration.
+	When, Hours string
 }
 
 // orderPage is the view model of an order's page.
@@ -439,7 +444,10 @@ func (c *console) loadOrder(q *request, id int64) (orderPage, error) {
 			kind = q.T(key("so_kind", a.Kind))
 			kinds[a.Kind] = kind
 		}
-		row := activityRow{Activity: a, Technician: n.user(a.TechnicianUserID), Kind: kind, Billable: no}
+		row := activityRow{Activity: a, Technician: n.user(a.TechnicianUserID), Kind: kind, Billable: no, Hours: q.Hours(a.Minutes)}
+		if a.Timed() {
+			row.When = q.DateTime(a.StartedAt) + "–" + q.Clock(a.EndedAt)
+		}
 		if a.Billable {
 			row.Billable = yes
 		}
@@ -508,7 +516,7 @@ func (c *console) refuseOrder(w http.ResponseWriter, q *request, id int64, form 
 	if explain != "" {
 		p.Errors["form"] = explain
 	} else if len(p.Errors) == 0 {
-		p.Errors["form"] = c.describeError(q, err)
+		p.Errors["form"] = c.explain(q, err)
 	}
 	c.render(w, q, statusOf(err), "serviceorder", p)
 	return nil

@@ -146,6 +146,8 @@ type console struct {
 	names *nameCache
 	// hub fans events out to the live-update streams (live.go).
 	hub *hub
+	// domainErrors are the kinds of domain errors pages explain (errors.go).
+	domainErrors []domainError
 }
 
 // New returns the web console of desk as an http.Handler.
@@ -158,7 +160,8 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &console{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux(), guard: cfg.LoginGuard,
-		key: cfg.SessionKey, started: desk.Now(), names: newNameCache(desk.Now)}
+		key: cfg.SessionKey, started: desk.Now(), names: newNameCache(desk.Now),
+		domainErrors: domainErrors()}
 	if c.guard == nil {
 		g, err := loginguard.New(loginguard.Config{Now: desk.Now})
 		if err != nil {
