@@ -215,3 +215,37 @@ func (a *accessCheck) SessionRevoked(sid string) {
 	defer a.mu.Unlock()
 	delete(a.session, sid)
 }
+
+// verifiedTokens remembers the claims of access tokens whose signature and
+// claims were verified, by the token itself, until they expire: a token
+// presented again skips the HMAC and the JSON decoding (its session and
+// user are still checked on every request).
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[string]auth.Claims
+}
+
+// maxVerifiedTokens bounds verifiedTokens; when full it starts over.
+const maxVerifiedTokens = 10000
+
+// get returns the claims of token if it was verified and has not expired
+// at now.
+func (v *verifiedTokens) get(token string, now time.Time) (auth.Claims, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.m[token]
+	if ok && !now.Before(c.ExpiresAt) {
+		delete(v.m, token)
+		return auth.Claims{}, false
+	}
+	return c, ok
+}
+
+func (v *verifiedTokens) put(token string, c auth.Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxVerifiedTokens {
+		v.m = make(map[string]auth.Claims)
+	}
+	v.m[token] = c
+}

@@ -56,7 +56,9 @@ type Desk struct {
 	now    func() time.Time
 	issuer *auth.Issuer
 	// access checks that an access token still describes its user.
-	access     *accessCheck
+	access *accessCheck
+	// verified remembers the access tokens already verified.
+	verified   verifiedTokens
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	// maintenance is how often Run purges expired records.

@@ -113,9 +113,13 @@ func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, 
 		}
 		return Principal{Kind: PrincipalToken, Actor: actor, TokenID: t.ID}, nil
 	}
-	c, err := d.issuer.ParseAccess(credential)
-	if err != nil {
-		return Principal{}, err
+	c, ok := d.verified.get(credential, d.now())
+	if !ok {
+		var err error
+		if c, err = d.issuer.ParseAccess(credential); err != nil {
+			return Principal{}, err
+		}
+		d.verified.put(credential, c)
 	}
 	if err := d.access.check(ctx, c); err != nil {
 		return Principal{}, err
