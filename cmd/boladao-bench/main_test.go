@@ -46,7 +46,7 @@ func TestRun(t *testing.T) {
 // progress and had no failed request, and that the table names them.
 func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
-	want := []string{"GET " + mePath, "GET " + contactsListPath, "create contact (service)",
+	want := []string{"GET " + mePath, "GET " + mePath + " (API token)", "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
 		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
 		consoleScenarioName(consoleQueuePath)}
