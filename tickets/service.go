@@ -378,7 +378,7 @@ func (s *Service) mayTransition(actor tenant.Actor, t Ticket, to Status) error {
 	}
 	if t.Status == StatusResolved && to == StatusOpen && s.clock().Sub(t.ResolvedAt) > s.reopenWindow {
 		return &workflow.TransitionError{Machine: "ticket", From: string(t.Status), To: string(to),
-			Reason: workflow.ReasonNotDeclared, Allowed: []string{string(StatusClosed)}}
+			Reason: workflow.ReasonNotDeclared, Allowed: []string{string(StatusClosed)}, Err: ErrReopenWindowPassed}
 	}
 	return nil
 }
