@@ -162,6 +162,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	a.perCall = loginguard.NewLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
 	a.blocks = &blocker{b: guard.Blocks(), now: desk.Now}
 	a.metrics = newMetrics()
+	a.metrics.failures = desk.BackgroundFailures
 	if desk.Webhooks != nil {
 		a.metrics.hooks = &webhookGauges{r: desk.Webhooks}
 	}
