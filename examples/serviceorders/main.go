@@ -74,7 +74,7 @@ func main() {
 	t := opened.Ticket
 	fmt.Printf("ticket #%d %q about %s\n", t.Number, t.Title, assets[0].Serial)
 
-	o, err := desk.ServiceOrders.CreateFromTicket(ctx, tech, t, serviceorders.CreateInput{Type: serviceorders.TypeCorrective,
+	o, err := desk.ServiceOrders.CreateFromTicket(ctx, tech, t.ID, serviceorders.CreateInput{Type: serviceorders.TypeCorrective,
 		Description: "Diagnóstico e troca de disco", Address: "Av. Paulista, 1000"})
 	if err != nil {
 		log.Fatal(err)

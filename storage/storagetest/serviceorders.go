@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/helpdesk/workflow"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/serviceorders"
@@ -360,12 +361,18 @@ func testSOFromTickets(t *testing.T, b Backend) {
 	tk := f.create(t, tickets.CreateInput{Title: "Servidor fora", AssetID: asset.ID})
 
 	// CreateFromTicket copies company and asset.
-	o, err := f.so.CreateFromTicket(ctx(t), f.agent, tk, serviceorders.CreateInput{Description: "visita"})
+	o, err := f.so.CreateFromTicket(ctx(t), f.agent, tk.ID, serviceorders.CreateInput{Description: "visita"})
 	require.NoError(t, err)
 	require.Equal(t, tk.ID, o.TicketID)
 	require.Equal(t, asset.ID, o.AssetID)
-	_, err = other.so.CreateFromTicket(ctx(t), other.agent, tk, serviceorders.CreateInput{})
-	require.ErrorIs(t, err, storage.ErrNotFound)
+	otherEvents := len(eventTypes(t, b, other.co.ID))
+	// Another company's ticket is a missing one: a field error, as in Create.
+	_, err = other.so.CreateFromTicket(ctx(t), other.agent, tk.ID, serviceorders.CreateInput{})
+	require.ErrorIs(t, err, validation.ErrInvalid)
+	require.ErrorContains(t, err, "ticket_id: no ticket")
+	_, err = f.so.CreateFromTicket(ctx(t), f.agent, 0, serviceorders.CreateInput{})
+	require.ErrorIs(t, err, validation.ErrInvalid)
+	require.Len(t, eventTypes(t, b, other.co.ID), otherEvents, "a refused order writes nothing")
 
 	// An asset alone opens the ticket in the same unit of work.
 	before := len(eventTypes(t, b, f.co.ID))
