@@ -112,9 +112,9 @@ func main() {
 			fmt.Printf("  %-6s %s–%s %3d min billable=%v\n", kind, from, to, a.Minutes, a.Billable)
 		}
 	}
-	log1(serviceorders.KindTravel, "13:20", "14:00", false)
-	log1(serviceorders.KindLabour, "14:00", "16:30", true)
-	log1(serviceorders.KindLabour, "16:00", "16:45", true)
+	log1(serviceorders.ActivityKindTravel, "13:20", "14:00", false)
+	log1(serviceorders.ActivityKindLabour, "14:00", "16:30", true)
+	log1(serviceorders.ActivityKindLabour, "16:00", "16:45", true)
 	p, err := desk.ServiceOrders.AddPart(ctx, tech, o.ID, disks.ID, 1)
 	if err != nil {
 		log.Fatal(err)
