@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +15,9 @@ func TestExamples(t *testing.T) {
 	dirs, err := filepath.Glob("*/main.go")
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs, "no example found")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own GOROOT/bin first on the PATH of the tests.
+	goBin, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command is not on PATH")
 	for _, mainFile := range dirs {
 		dir := filepath.Dir(mainFile)
 		t.Run(dir, func(t *testing.T) {

@@ -74,6 +74,9 @@ func newEventing(store Store, cfg config) (*eventing, error) {
 	if rc.Now == nil {
 		rc.Now = cfg.now
 	}
+	if rc.Logger == nil {
+		rc.Logger = cfg.logger
+	}
 	relay, err := events.NewRelay(store, ev.bus, rc)
 	if err != nil {
 		return nil, err
@@ -82,6 +85,9 @@ func newEventing(store Store, cfg config) (*eventing, error) {
 	wc := cfg.events.webhooks
 	if wc.Now == nil {
 		wc.Now = cfg.now
+	}
+	if wc.Logger == nil {
+		wc.Logger = cfg.logger
 	}
 	if ev.webhooks, err = webhooks.NewService(store.Webhooks(), wc); err != nil {
 		return nil, err
@@ -155,8 +161,8 @@ func (d *Desk) PendingEvents(ctx context.Context, q events.OutboxQuery) ([]event
 // function waits for them to stop.
 func (d *Desk) runEvents(ctx context.Context) func() {
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = d.relay.Run(ctx) })
-	wg.Go(func() { _ = d.webhooks.Run(ctx) })
+	wg.Go(func() { d.loopFailed(ctx, LoopRelay, d.relay.Run(ctx)) })
+	wg.Go(func() { d.loopFailed(ctx, LoopWebhooks, d.webhooks.Run(ctx)) })
 	return wg.Wait
 }
 

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sistemaboladao/boladao/events"
@@ -65,6 +67,10 @@ type Desk struct {
 	maintenance time.Duration
 	// slaCheck is how often Run checks the tickets' SLA clocks.
 	slaCheck time.Duration
+	// log receives the failures of Run's loops; failures counts them per
+	// loop (BackgroundFailures).
+	log      *slog.Logger
+	failures map[string]*atomic.Uint64
 	// eventing holds the bus, the relay and the OnEvent subscriptions (see
 	// events.go).
 	*eventing
@@ -78,6 +84,7 @@ type config struct {
 	refreshTTL  time.Duration
 	maintenance time.Duration
 	slaCheck    time.Duration
+	logger      *slog.Logger
 	// accessRecheck is how long the access check trusts what it read.
 	accessRecheck time.Duration
 	events        eventsConfig // see events.go
@@ -120,6 +127,32 @@ func WithAccessRecheck(d time.Duration) Option { return func(c *config) { c.acce
 // became at risk or breached (default 30 seconds).
 func WithSLACheckInterval(d time.Duration) Option { return func(c *config) { c.slaCheck = d } }
 
+// WithLogger sets the logger of the desk's background work (default
+// slog.Default()): the failures of Run's loops, and of the outbox relay and
+// the webhook dispatcher unless WithRelayConfig or WithWebhookConfig give
+// them a logger of their own.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// The background loops of Run, as BackgroundFailures and the
+// boladao_background_failures_total metric name them.
+const (
+	// LoopSLA is the SLA check (ticket.sla_at_risk, ticket.sla_breached).
+	LoopSLA = "sla"
+	// LoopPurge forgets expired idempotency keys.
+	LoopPurge = "purge"
+	// LoopSearchIndexMerge merges the store's text indexes (SQLite FTS5).
+	LoopSearchIndexMerge = "search_index_merge"
+	// LoopRelay is the outbox relay, counted when its Run fails.
+	LoopRelay = "relay"
+	// LoopWebhooks is the webhook dispatcher, counted when its Run fails.
+	LoopWebhooks = "webhooks"
+)
+
+// backgroundLoops lists the loops in the order metrics report them.
+func backgroundLoops() []string {
+	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks}
+}
+
 // New assembles a helpdesk over store.
 func New(store Store, opts ...Option) (*Desk, error) {
 	if store == nil {
@@ -129,6 +162,9 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		maintenance: time.Hour, slaCheck: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
 	}
 	if cfg.jwtSecret == nil {
 		cfg.jwtSecret = make([]byte, 32)
@@ -176,7 +212,10 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	d := &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations,
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
-		eventing: ev, access: access}
+		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access}
+	for _, loop := range backgroundLoops() {
+		d.failures[loop] = new(atomic.Uint64)
+	}
 	// The integrations react to committed events through the bus, under
 	// names of their own (durable consumers on NATS).
 	for _, h := range d.EventHandlers() {
@@ -197,7 +236,9 @@ func (d *Desk) Now() time.Time { return d.now() }
 // store's text indexes (SQLite's FTS5 segments), the SLA check
 // that emits ticket.sla_at_risk and ticket.sla_breached, and the outbox
 // relay that hands committed events to the bus (and so to OnEvent
-// handlers). It returns nil on a clean stop.
+// handlers). A failed pass of a loop is logged (WithLogger), counted
+// (BackgroundFailures) and retried on the loop's next tick. It returns nil
+// on a clean stop.
 func (d *Desk) Run(ctx context.Context) error {
 	stopEvents := d.runEvents(ctx)
 	defer stopEvents()
@@ -219,11 +260,32 @@ func (d *Desk) Run(ctx context.Context) error {
 	}
 }
 
+// BackgroundFailures counts, per loop of Run (LoopSLA, LoopPurge, ...),
+// the passes that failed since New; every loop is present, from zero.
+func (d *Desk) BackgroundFailures() map[string]uint64 {
+	out := make(map[string]uint64, len(d.failures))
+	for loop, n := range d.failures {
+		out[loop] = n.Load()
+	}
+	return out
+}
+
+// loopFailed logs and counts a failed pass of a background loop. A failure
+// caused by the end of ctx is the loop stopping, not failing.
+func (d *Desk) loopFailed(ctx context.Context, loop string, err error) {
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	d.failures[loop].Add(1)
+	d.log.WarnContext(ctx, "helpdesk: background loop failed; it runs again on its next tick", "loop", loop, "error", err)
+}
+
 // checkSLA runs one pass of the tickets' SLA check. A failure is retried on
 // the next tick: the check finds every ticket whose state is due, however
 // late.
 func (d *Desk) checkSLA(ctx context.Context) {
-	_, _ = d.Tickets.CheckSLA(ctx)
+	_, err := d.Tickets.CheckSLA(ctx)
+	d.loopFailed(ctx, LoopSLA, err)
 }
 
 // searchIndexMerger is implemented by stores whose text indexes need
@@ -243,7 +305,8 @@ const mergeStepsPerTick = 200
 // only slower.
 func (d *Desk) mergeSearchIndexes(ctx context.Context) {
 	if m, ok := d.store.(searchIndexMerger); ok {
-		_, _ = m.MergeSearchIndexes(ctx, mergeStepsPerTick)
+		_, err := m.MergeSearchIndexes(ctx, mergeStepsPerTick)
+		d.loopFailed(ctx, LoopSearchIndexMerge, err)
 	}
 }
 
@@ -251,7 +314,8 @@ func (d *Desk) mergeSearchIndexes(ctx context.Context) {
 // tick: stale keys are harmless until then, since a claim replaces an
 // expired key.
 func (d *Desk) purge(ctx context.Context) {
-	_, _ = d.store.Idempotency().PurgeIdempotencyKeys(ctx, d.now())
+	_, err := d.store.Idempotency().PurgeIdempotencyKeys(ctx, d.now())
+	d.loopFailed(ctx, LoopPurge, err)
 }
 
 // Close releases what the desk holds: its OnEvent subscriptions and the bus

@@ -36,7 +36,7 @@ func Example() {
 	}
 	move(serviceorders.StatusScheduled)
 	move(serviceorders.StatusInProgress) // remote: no APR needed
-	_, err := desk.ServiceOrders.AddActivity(ctx, tech, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+	_, err := desk.ServiceOrders.AddActivity(ctx, tech, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 		StartedAt: start, EndedAt: start.Add(45 * time.Minute), Billable: true})
 	fmt.Println("logged:", err)
 	move(serviceorders.StatusCompleted)

@@ -135,15 +135,15 @@ type ActivityKind string
 
 // The activity kinds.
 const (
-	KindNote   ActivityKind = "note"
-	KindTravel ActivityKind = "travel"
-	KindLabour ActivityKind = "labour"
-	KindPart   ActivityKind = "part"
+	ActivityKindNote   ActivityKind = "note"
+	ActivityKindTravel ActivityKind = "travel"
+	ActivityKindLabour ActivityKind = "labour"
+	ActivityKindPart   ActivityKind = "part"
 )
 
 // ActivityKinds lists every kind.
 func ActivityKinds() []ActivityKind {
-	return []ActivityKind{KindNote, KindTravel, KindLabour, KindPart}
+	return []ActivityKind{ActivityKindNote, ActivityKindTravel, ActivityKindLabour, ActivityKindPart}
 }
 
 // Activity is one entry of an order's activity and time log.

@@ -141,13 +141,15 @@ func (s *Service) Create(ctx context.Context, actor tenant.Actor, in CreateInput
 	return o, nil
 }
 
-// CreateFromTicket opens an order for a ticket, copying its company and
-// asset; in's TicketID is set to t.ID.
-func (s *Service) CreateFromTicket(ctx context.Context, actor tenant.Actor, t tickets.Ticket, in CreateInput) (Order, error) {
-	if t.CompanyID != actor.CompanyID {
-		return Order{}, fmt.Errorf("creating service order: ticket %d: %w", t.ID, storage.ErrNotFound)
+// CreateFromTicket opens an order for the ticket ticketID of the actor's
+// company, taking the ticket's asset when in names none: it is Create with
+// in.TicketID set to ticketID. A missing ticket, or another company's, is
+// a validation error on ticket_id.
+func (s *Service) CreateFromTicket(ctx context.Context, actor tenant.Actor, ticketID int64, in CreateInput) (Order, error) {
+	if ticketID <= 0 {
+		return Order{}, validation.Field("ticket_id", "must be a positive ticket ID")
 	}
-	in.TicketID = t.ID
+	in.TicketID = ticketID
 	return s.Create(ctx, actor, in)
 }
 

@@ -28,7 +28,8 @@ type SLAConfig func(c directory.Company) (sla.Calendar, sla.Policy)
 
 // DefaultSLAConfig returns the SLA configuration every company gets unless
 // configured: its timezone, Monday to Friday 08:00–18:00, Brazil's national
-// holidays from 2000 to 2100, and the default policy of DESIGN.md.
+// holidays from 2000 to 2100, and sla.DefaultPolicy (first response / resolution:
+// critical 1h / 4h, high 4h / 24h, medium 8h / 72h, low 48h / 168h).
 // Calendars are built once per timezone and shared.
 func DefaultSLAConfig() SLAConfig {
 	holidays := sla.BrazilHolidaysBetween(2000, 2100)
@@ -381,7 +382,7 @@ func (s *Service) mayTransition(actor tenant.Actor, t Ticket, to Status) error {
 	}
 	if t.Status == StatusResolved && to == StatusOpen && s.clock().Sub(t.ResolvedAt) > s.reopenWindow {
 		return &workflow.TransitionError{Machine: "ticket", From: string(t.Status), To: string(to),
-			Reason: workflow.ReasonNotDeclared, Allowed: []string{string(StatusClosed)}}
+			Reason: workflow.ReasonNotDeclared, Allowed: []string{string(StatusClosed)}, Err: ErrReopenWindowPassed}
 	}
 	return nil
 }

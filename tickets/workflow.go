@@ -7,8 +7,12 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/workflow"
 )
 
-// errReopenWindow refuses a reopen after the window.
-var errReopenWindow = errors.New("the reopen window has passed: open a new ticket")
+// ErrReopenWindowPassed is the rule behind the refusal to reopen a ticket
+// resolved longer ago than the reopen window (WithReopenWindow): the
+// *workflow.TransitionError that Update returns wraps it, so
+// errors.Is(err, ErrReopenWindowPassed) tells it from other refusals and
+// its message reaches the caller.
+var ErrReopenWindowPassed = errors.New("the reopen window has passed: open a new ticket")
 
 // newMachine declares the ticket lifecycle. Agents and admins work tickets;
 // requesters may cancel their own new or open ticket and close or reopen

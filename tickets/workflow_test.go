@@ -92,6 +92,8 @@ func TestTransitionSideEffects(t *testing.T) {
 	s.now = func() time.Time { return t0.Add(6*time.Hour + DefaultReopenWindow + time.Minute) }
 	err = s.transition(&tk, agent, StatusOpen, Patch{}, s.now())
 	require.ErrorIs(t, err, workflow.ErrIllegalTransition)
+	require.ErrorIs(t, err, ErrReopenWindowPassed)
+	require.ErrorContains(t, err, "the reopen window has passed: open a new ticket", "the refusal says why and what to do")
 
 	// Requesters act on their own tickets only.
 	other := tenant.Actor{CompanyID: 1, Role: tenant.RoleRequester, ContactID: 99}

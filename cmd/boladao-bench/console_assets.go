@@ -88,7 +88,7 @@ func seedOrderActivities(ctx context.Context, e *env) (int64, error) {
 	start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	for i := range consoleOrderActivities {
 		from := start.AddDate(0, 0, -i)
-		if _, err := e.desk.ServiceOrders.AddActivity(ctx, actor, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+		if _, err := e.desk.ServiceOrders.AddActivity(ctx, actor, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 			Description: fmt.Sprintf("Atendimento remoto %d", i+1), StartedAt: from, EndedAt: from.Add(90 * time.Minute),
 			Billable: i%3 != 0}); err != nil {
 			return 0, fmt.Errorf("activity %d: %w", i+1, err)

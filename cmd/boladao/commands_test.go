@@ -416,6 +416,7 @@ func TestServeOpsEndpoints(t *testing.T) {
 	require.Regexp(t, `(?m)^boladao_outbox_pending_events \d+$`, string(body), "the reference server reports the outbox lag")
 	require.Regexp(t, `(?m)^boladao_outbox_oldest_pending_age_seconds [0-9.e+-]+$`, string(body))
 	require.Contains(t, string(body), "\nboladao_outbox_dead_letters 0\n")
+	require.Regexp(t, `(?m)^boladao_background_failures_total\{loop="sla"\} 0$`, string(body), "the desk's loops are counted")
 
 	status, body = s.call(t, "GET", "/api/performance/metrics", root, nil)
 	require.Equal(t, http.StatusOK, status)

@@ -277,11 +277,11 @@ type demoOrder struct {
 // demoOrders is one order in every state.
 func demoOrders() []demoOrder {
 	labour := func(min int, billable bool, what string) serviceorders.ActivityInput {
-		return serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: min, Billable: billable, Description: what}
+		return serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Minutes: min, Billable: billable, Description: what}
 	}
-	travel := serviceorders.ActivityInput{Kind: serviceorders.KindTravel, Minutes: 40, Description: "Deslocamento até o cliente"}
+	travel := serviceorders.ActivityInput{Kind: serviceorders.ActivityKindTravel, Minutes: 40, Description: "Deslocamento até o cliente"}
 	note := func(what string) serviceorders.ActivityInput {
-		return serviceorders.ActivityInput{Kind: serviceorders.KindNote, Description: what}
+		return serviceorders.ActivityInput{Kind: serviceorders.ActivityKindNote, Description: what}
 	}
 	h := time.Hour
 	return []demoOrder{

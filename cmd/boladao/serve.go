@@ -77,7 +77,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		return err
 	}
 	defer closeEvents()
-	desk, err := helpdesk.New(b, append(eventOpts, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost))...)
+	desk, err := helpdesk.New(b, append(eventOpts, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost),
+		helpdesk.WithLogger(log))...)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func main() {
 	t := opened.Ticket
 	fmt.Printf("ticket #%d %q about %s\n", t.Number, t.Title, assets[0].Serial)
 
-	o, err := desk.ServiceOrders.CreateFromTicket(ctx, tech, t, serviceorders.CreateInput{Type: serviceorders.TypeCorrective,
+	o, err := desk.ServiceOrders.CreateFromTicket(ctx, tech, t.ID, serviceorders.CreateInput{Type: serviceorders.TypeCorrective,
 		Description: "Diagnóstico e troca de disco", Address: "Av. Paulista, 1000"})
 	if err != nil {
 		log.Fatal(err)
@@ -112,9 +112,9 @@ func main() {
 			fmt.Printf("  %-6s %s–%s %3d min billable=%v\n", kind, from, to, a.Minutes, a.Billable)
 		}
 	}
-	log1(serviceorders.KindTravel, "13:20", "14:00", false)
-	log1(serviceorders.KindLabour, "14:00", "16:30", true)
-	log1(serviceorders.KindLabour, "16:00", "16:45", true)
+	log1(serviceorders.ActivityKindTravel, "13:20", "14:00", false)
+	log1(serviceorders.ActivityKindLabour, "14:00", "16:30", true)
+	log1(serviceorders.ActivityKindLabour, "16:00", "16:45", true)
 	p, err := desk.ServiceOrders.AddPart(ctx, tech, o.ID, disks.ID, 1)
 	if err != nil {
 		log.Fatal(err)

@@ -18,7 +18,9 @@ type UserInput struct {
 	Password string
 	// Role is admin, agent, requester or viewer.
 	Role tenant.Role
-	// ContactID links the user to a contact of the actor's company.
+	// ContactID is required: the contact of the actor's company the user
+	// logs in as (create it first with CreateContact). Zero, or a contact
+	// of another company, is a validation error on contact_id.
 	ContactID tenant.ContactID
 }
 

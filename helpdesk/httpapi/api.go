@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,7 +13,8 @@ import (
 )
 
 // Config holds the settings of the API. The zero value of every field means
-// its default; Validate reports settings that cannot work.
+// its default; Validate reports settings that cannot work, and New refuses
+// them with the same errors.
 type Config struct {
 	// Version is reported by /health and the deployment status.
 	Version string
@@ -54,6 +56,24 @@ type Config struct {
 	// Ops answers the operations endpoints about the deployment (backups,
 	// migrations, configuration warnings); nil disables those that need it.
 	Ops Ops
+}
+
+// Validate reports the settings that cannot work, all of them at once
+// (joined with errors.Join): trusted proxies that are neither a CIDR nor
+// an address, allowed hosts with a scheme or a path, CORS origins that are
+// not scheme://host[:port], and "*" among the origins beside credentials.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := newClientIPResolver(c.TrustedProxies...); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := trustedHosts(c.AllowedHosts); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := cors(corsConfig{AllowedOrigins: c.CORSOrigins}); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 func (c Config) withDefaults() Config {
@@ -115,8 +135,13 @@ type api struct {
 }
 
 // New returns the whole API of desk as an http.Handler, with its middleware
-// stack. It panics on an invalid Config only through NewWithConfig's error.
+// stack, answering at the root of its paths (/auth/login, /api/...): mount
+// it under a prefix with http.StripPrefix. A Config that cannot work is
+// refused with the errors of Config.Validate.
 func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	a := &api{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux()}
 	resolver, err := newClientIPResolver(cfg.TrustedProxies...)
@@ -137,6 +162,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 	a.perCall = loginguard.NewLimiter(cfg.APIRate, cfg.APIBurst, desk.Now)
 	a.blocks = &blocker{b: guard.Blocks(), now: desk.Now}
 	a.metrics = newMetrics()
+	a.metrics.failures = desk.BackgroundFailures
 	if desk.Webhooks != nil {
 		a.metrics.hooks = &webhookGauges{r: desk.Webhooks}
 	}

@@ -34,6 +34,7 @@ import (
 //	boladao_outbox_oldest_pending_age_seconds          age of the oldest of them
 //	boladao_outbox_dead_letters                        outbox events in the dead-letter state (when Ops reports it)
 //	boladao_webhook_*                                  webhook endpoints and deliveries (see WebhookReporter)
+//	boladao_background_failures_total{loop}            failed passes of the desk's background loops (helpdesk.Desk.Run)
 //
 // route is the ServeMux pattern that serves the request ("GET
 // /api/security/blocks/{ip}"), or "unmatched": the label set stays bounded
@@ -52,8 +53,11 @@ type metrics struct {
 	dbStats func() map[string]sql.DBStats
 	outbox  OutboxReporter
 	hooks   *webhookGauges // nil without a webhooks service
-	lagMu   sync.Mutex
-	lag     OutboxLag // the last lag read: a failed read keeps it
+	// failures counts the failed passes of the desk's background loops
+	// (helpdesk.Desk.BackgroundFailures); nil in tests without a desk.
+	failures func() map[string]uint64
+	lagMu    sync.Mutex
+	lag      OutboxLag // the last lag read: a failed read keeps it
 }
 
 // Label values of the metrics.
@@ -245,6 +249,13 @@ func (m *metrics) write(ctx context.Context, w io.Writer) {
 	}
 	if m.hooks != nil {
 		m.hooks.write(ctx, w)
+	}
+	if m.failures != nil {
+		f := m.failures()
+		header(w, "boladao_background_failures_total", "counter", "Failed passes of the background loops of this process's desk (SLA check, purge, search index merge, relay, webhooks), by loop; each is logged.")
+		for _, loop := range slices.Sorted(maps.Keys(f)) {
+			fmt.Fprintf(w, "boladao_background_failures_total{loop=%s} %d\n", labelValue(loop), f[loop])
+		}
 	}
 	vm.WriteProcessMetrics(w)
 }

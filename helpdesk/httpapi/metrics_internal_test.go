@@ -30,6 +30,7 @@ func TestQuantileInterpolatesLikePromQL(t *testing.T) {
 func TestMetricsExpositionParsesAsPrometheusText(t *testing.T) {
 	t.Parallel()
 	m := newMetrics()
+	m.failures = func() map[string]uint64 { return map[string]uint64{"sla": 3, "purge": 0} }
 	start := time.Now()
 	m.observe("GET", "GET /health", http.StatusOK, start)
 	m.observe("GET", "GET /health", http.StatusOK, start.Add(-3*time.Second))
@@ -49,6 +50,17 @@ func TestMetricsExpositionParsesAsPrometheusText(t *testing.T) {
 	odd := requests.GetMetric()[1]
 	require.Equal(t, "POST /odd \"route\"\n", odd.GetLabel()[1].GetValue(), "label values are escaped and read back")
 	require.Equal(t, "503", odd.GetLabel()[2].GetValue())
+
+	failures := families["boladao_background_failures_total"]
+	require.Equal(t, "COUNTER", failures.GetType().String())
+	require.Len(t, failures.GetMetric(), 2)
+	for i, want := range []struct {
+		loop  string
+		count float64
+	}{{"purge", 0}, {"sla", 3}} {
+		require.Equal(t, want.loop, failures.GetMetric()[i].GetLabel()[0].GetValue())
+		require.Equal(t, want.count, failures.GetMetric()[i].GetCounter().GetValue())
+	}
 
 	durations := families["http_request_duration_seconds"].GetMetric()
 	require.Len(t, durations, 2)

@@ -88,6 +88,8 @@ func TestMetricsEndpoint(t *testing.T) {
 		`boladao_outbox_pending_events 3`,
 		`boladao_outbox_oldest_pending_age_seconds 90`,
 		`boladao_outbox_dead_letters 2`,
+		`boladao_background_failures_total{loop="sla"} 0`,
+		`boladao_background_failures_total{loop="webhooks"} 0`,
 		`go_goroutines`,
 	} {
 		require.Contains(t, body, want)

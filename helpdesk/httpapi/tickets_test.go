@@ -331,7 +331,7 @@ func TestTicketListFilters(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, e *env) {
 		f := newInvFixture(e)
-		admin, agent, requester := f.ta[tenant.RoleAdmin], f.ta[tenant.RoleAgent], f.ta[tenant.RoleRequester]
+		agent, requester := f.ta[tenant.RoleAgent], f.ta[tenant.RoleRequester]
 		requesterContact := f.contactOf(requester)
 		asset := f.intake(agent, map[string]any{"name": "Notebook", "category": "Notebook", "quantity": 1}).Assets[0].ID
 
@@ -340,7 +340,8 @@ func TestTicketListFilters(t *testing.T) {
 		t2 := f.createTicket(requester, map[string]any{"title": "Senha expirada", "description": "Não consigo entrar no e-mail",
 			"category": "Acesso", "tags": []string{"email", "senha"}})
 		f.advance(2 * time.Hour)
-		admin, agent, requester = f.ta[tenant.RoleAdmin], f.ta[tenant.RoleAgent], f.ta[tenant.RoleRequester]
+		admin := f.ta[tenant.RoleAdmin]
+		agent, requester = f.ta[tenant.RoleAgent], f.ta[tenant.RoleRequester]
 		mid := e.clock.Now().UTC()
 		t3 := f.createTicket(agent, map[string]any{"title": "Rede lenta", "priority": "critical", "channel": "api",
 			"category": "Rede"})
@@ -565,7 +566,7 @@ func TestTicketLifecycle(t *testing.T) {
 		// start → wait_for_customer pauses the clocks.
 		x = f.moveTicket(agent, x, "in_progress")
 		f.advance(10 * time.Minute)
-		agent, requester = f.ta[tenant.RoleAgent], f.ta[tenant.RoleRequester]
+		agent = f.ta[tenant.RoleAgent]
 		x = f.moveTicket(agent, x, "pending_customer")
 		require.True(t, x.SLA.Paused)
 		require.Equal(t, "paused", x.SLA.State)

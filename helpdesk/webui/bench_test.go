@@ -108,7 +108,7 @@ func BenchmarkAssetAndOrderPages(b *testing.B) {
 		if i%2 == 0 {
 			tech = f.admin.User.ID
 		}
-		_, err := f.desk.ServiceOrders.AddActivity(ctx, f.admin.actor(), o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+		_, err := f.desk.ServiceOrders.AddActivity(ctx, f.admin.actor(), o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 			Description: fmt.Sprintf("Atendimento remoto %d", i+1), StartedAt: from, EndedAt: from.Add(90 * time.Minute),
 			TechnicianUserID: tech, Billable: i%3 != 0})
 		require.NoError(b, err)

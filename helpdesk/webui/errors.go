@@ -13,6 +13,7 @@ import (
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/serviceorders"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 // domainError is one kind of the domain's errors and the message that
@@ -55,6 +56,7 @@ func domainErrors() []domainError {
 		{is(directory.ErrAccountDisabled), "domain.account_disabled"},
 		{is(directory.ErrInvalidCredentials), "domain.invalid_credentials"},
 		{as[*directory.FieldConflictError](), "domain.field_conflict"},
+		{is(tickets.ErrReopenWindowPassed), "domain.reopen_window_passed"},
 		{is(workflow.ErrIllegalTransition), "domain.transition_refused"},
 		{is(storage.ErrStale), "domain.stale"},
 		{is(storage.ErrConflict), "error.409.title"},

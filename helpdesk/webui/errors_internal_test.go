@@ -21,6 +21,7 @@ import (
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/serviceorders"
 	"github.com/sistemaboladao/boladao/storage"
+	"github.com/sistemaboladao/boladao/tickets"
 )
 
 // errorPackages are the folders (from the repository's root) whose
@@ -74,10 +75,12 @@ func exportedErrors(t *testing.T, dir string) []string {
 // it is placed in one of the two lists.
 func TestDomainErrorsTranslated(t *testing.T) {
 	shown := map[string]error{
-		"inventory.ErrInsufficientStock":  inventory.ErrInsufficientStock,
-		"inventory.ErrSerialExhausted":    inventory.ErrSerialExhausted,
-		"serviceorders.ErrOverlap":        serviceorders.ErrOverlap,
-		"workflow.ErrIllegalTransition":   workflow.ErrIllegalTransition,
+		"inventory.ErrInsufficientStock": inventory.ErrInsufficientStock,
+		"inventory.ErrSerialExhausted":   inventory.ErrSerialExhausted,
+		"serviceorders.ErrOverlap":       serviceorders.ErrOverlap,
+		"workflow.ErrIllegalTransition":  workflow.ErrIllegalTransition,
+		"tickets.ErrReopenWindowPassed": &workflow.TransitionError{Machine: "ticket", From: "resolved", To: "open",
+			Allowed: []string{"closed"}, Err: tickets.ErrReopenWindowPassed},
 		"workflow.TransitionError":        &workflow.TransitionError{Machine: "service order", From: "draft", To: "invoiced", Allowed: []string{}},
 		"tenant.ErrForbidden":             tenant.ErrForbidden,
 		"tenant.ForbiddenError":           &tenant.ForbiddenError{Role: tenant.RoleViewer, Permission: tenant.PermOrdersManage},

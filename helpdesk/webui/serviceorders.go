@@ -334,7 +334,7 @@ func (c *console) orderCreate(w http.ResponseWriter, r *http.Request, q *request
 		if ticketID != 0 {
 			var d tickets.Details
 			if d, err = c.desk.Tickets.Get(q.Context(), q.actor, ticketID); err == nil {
-				o, err = c.desk.ServiceOrders.CreateFromTicket(q.Context(), q.actor, d.Ticket, in)
+				o, err = c.desk.ServiceOrders.CreateFromTicket(q.Context(), q.actor, d.Ticket.ID, in)
 			}
 		} else {
 			o, err = c.desk.ServiceOrders.Create(q.Context(), q.actor, in)

@@ -49,6 +49,10 @@ type TransitionError struct {
 	// Allowed lists the states this actor may move to from From, in
 	// declaration order. It is never nil, so it encodes as [] in JSON.
 	Allowed []string
+	// Err, when set, is the rule beyond the table that refused the move
+	// (tickets.ErrReopenWindowPassed); Error includes its message and
+	// errors.Is finds it.
+	Err error
 }
 
 // Error says which move was refused, why, and which moves are allowed.
@@ -59,6 +63,9 @@ func (e *TransitionError) Error() string {
 		fmt.Fprintf(&b, "%s: role %q may not move from %q to %q", e.Machine, e.Role, e.From, e.To)
 	default:
 		fmt.Fprintf(&b, "%s: cannot move from %q to %q", e.Machine, e.From, e.To)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	if len(e.Allowed) == 0 {
 		b.WriteString(" (no transition is allowed from there)")
@@ -73,3 +80,6 @@ func (e *TransitionError) Error() string {
 func (e *TransitionError) Is(target error) bool {
 	return target == ErrIllegalTransition || (e.Reason == ReasonRole && target == tenant.ErrForbidden)
 }
+
+// Unwrap returns Err, the rule that refused the move, if any.
+func (e *TransitionError) Unwrap() error { return e.Err }

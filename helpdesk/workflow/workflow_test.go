@@ -173,6 +173,17 @@ func TestCheckIllegalTransitions(t *testing.T) {
 		err := m.Check(workflow.Attempt[status]{Actor: agent, From: stResolved, To: stNew})
 		require.EqualError(t, err, `ticket: cannot move from "resolved" to "new" (allowed: open)`)
 	})
+
+	t.Run("a service's own rule is named and wrapped", func(t *testing.T) {
+		t.Parallel()
+		rule := errors.New("the reopen window has passed: open a new ticket")
+		err := fmt.Errorf("update: %w", &workflow.TransitionError{Machine: "ticket", From: "resolved", To: "open",
+			Reason: workflow.ReasonNotDeclared, Allowed: []string{"closed"}, Err: rule})
+		require.EqualError(t, err, `update: ticket: cannot move from "resolved" to "open": the reopen window has passed: open a new ticket (allowed: closed)`)
+		require.ErrorIs(t, err, rule)
+		require.ErrorIs(t, err, workflow.ErrIllegalTransition)
+		require.NotErrorIs(t, err, tenant.ErrForbidden)
+	})
 }
 
 func TestCheckRoles(t *testing.T) {

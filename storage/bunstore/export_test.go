@@ -4,8 +4,24 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 )
+
+// SetQueryHook makes the store's connections call hook around every query
+// (the benchmarks capture their statements to log the query plans). Call
+// it before the store is used: bun's WithQueryHook returns a copy of a
+// handle, so the store swaps its handles for hooked copies.
+func (s *Store) SetQueryHook(hook bun.QueryHook) {
+	hooked := s.write.WithQueryHook(hook)
+	if s.read == s.write {
+		s.read = hooked
+	} else {
+		s.read = s.read.WithQueryHook(hook)
+	}
+	s.write = hooked
+	s.queries.db = s.read
+}
 
 // OutboxChannel is the store's NOTIFY channel, for the external tests.
 func (s *Store) OutboxChannel() string { return s.relay.channel }

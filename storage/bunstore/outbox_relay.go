@@ -235,7 +235,7 @@ func claimRows(ctx context.Context, db bun.IDB, now time.Time, limit int, lock b
 	}
 	var earlier []outboxRelayRow
 	if err := db.NewSelect().Model(&earlier).Column("company_id", "aggregate_type", "aggregate_id").
-		Where("delivered_at IS NULL").Where("seq < ?", rows[len(rows)-1].Seq).Where("seq NOT IN (?)", bun.In(seqs)).
+		Where("delivered_at IS NULL").Where("seq < ?", rows[len(rows)-1].Seq).Where("seq NOT IN (?)", bun.List(seqs)).
 		Scan(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -290,7 +290,7 @@ func recordOutcomes(ctx context.Context, tx bun.Tx, wc *withCommit, now time.Tim
 	if len(done) == 0 {
 		return nil
 	}
-	return execAtCommit(ctx, wc, tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("seq IN (?)", bun.In(done)))
+	return execAtCommit(ctx, wc, tx.NewUpdate().Table("outbox").Set("delivered_at = ?", now).Where("seq IN (?)", bun.List(done)))
 }
 
 // PendingOutbox implements events.RelayStore.

@@ -323,7 +323,7 @@ func BenchmarkServiceOrdersAtScale(b *testing.B) {
 		b.Run(be.name, func(b *testing.B) {
 			s, main := openOrderScale(b, be.name)
 			capture := &queryCapture{}
-			s.DB().AddQueryHook(capture)
+			s.SetQueryHook(capture)
 			q := s.ServiceOrders()
 			ctx := context.Background()
 			measure := func(b *testing.B, title string, fn func(ctx context.Context, q serviceorders.Queries) error) {

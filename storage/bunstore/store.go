@@ -99,7 +99,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		s, err = openPostgres(ctx, rawURL, o)
 	default:
-		return nil, fmt.Errorf("bunstore: unsupported database URL %q: use sqlite:PATH or postgres://...", redact(rawURL))
+		return nil, fmt.Errorf("bunstore: unsupported database URL %q: use sqlite:PATH or postgres://USER:PASSWORD@HOST/DB", redact(rawURL))
 	}
 	if err != nil {
 		return nil, err

@@ -238,7 +238,7 @@ func BenchmarkTicketsAtScale(b *testing.B) {
 			b.Logf("%s: seeded %d companies of %d tickets in %s", be.name, size.Companies, size.PerCompany,
 				time.Since(start).Round(time.Second))
 			capture := &queryCapture{}
-			s.DB().AddQueryHook(capture)
+			s.SetQueryHook(capture)
 			q := s.Tickets()
 			ctx := context.Background()
 			filter := tickets.Filter{Status: tickets.StatusClosed}

@@ -378,7 +378,7 @@ func (w webhookStore) ClaimDeliveries(ctx context.Context, c webhooks.Claim) ([]
 	}
 	if len(c.Exclude) > 0 {
 		filter += " AND d.endpoint_id NOT IN (?)"
-		args = append(args, bun.In(c.Exclude))
+		args = append(args, bun.List(c.Exclude))
 	}
 	args = append(args, c.Limit)
 	lock := ""
@@ -425,7 +425,7 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 		return nil
 	}
 	_, err := w.s.deliveryDB(true).NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", at.UTC()).
-		Set("claimed_by = ''").Where("id IN (?)", bun.In(ids)).Where("status = 'pending'").Exec(ctx)
+		Set("claimed_by = ''").Where("id IN (?)", bun.List(ids)).Where("status = 'pending'").Exec(ctx)
 	return translate(err, "releasing webhook deliveries")
 }
 
@@ -433,7 +433,7 @@ func (w webhookStore) ReleaseDeliveries(ctx context.Context, ids []int64, at tim
 func (w webhookStore) RenewClaims(ctx context.Context, owner string, ids []int64, until time.Time) error {
 	for chunk := range slices.Chunk(ids, 1000) {
 		_, err := w.s.deliveryDB(true).NewUpdate().Table("webhook_deliveries").Set("next_attempt_at = ?", until.UTC()).
-			Where("id IN (?)", bun.In(chunk)).Where("status = 'pending' AND claimed_by = ?", owner).Exec(ctx)
+			Where("id IN (?)", bun.List(chunk)).Where("status = 'pending' AND claimed_by = ?", owner).Exec(ctx)
 		if err != nil {
 			return translate(err, "renewing webhook delivery claims")
 		}
@@ -526,7 +526,7 @@ func recordSuccesses(ctx context.Context, tx *Tx, recs []webhooks.AttemptRecord,
 			Set("status = ?", string(webhooks.StatusSucceeded)).Set("attempts = attempts + 1").
 			Set("last_status_code = ?", g.code).Set("last_error = ''").Set("updated_at = ?", last.UTC()).
 			Set("delivered_at = ?", last.UTC()).Set("next_attempt_at = ?", last.UTC()).Set("claimed_by = ''").
-			Where("company_id = ? AND id IN (?)", g.company, bun.In(list))
+			Where("company_id = ? AND id IN (?)", g.company, bun.List(list))
 		if wc != nil {
 			if err := execAtCommit(ctx, wc, q); err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/helpdesk/workflow"
 	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/serviceorders"
@@ -170,10 +171,10 @@ func testSOStoreRoundTrip(t *testing.T, b Backend) {
 	// Activities and parts round trip.
 	st, _, err := f.inv.Intake(ctx(t), f.admin, notebooks(2))
 	require.NoError(t, err)
-	act := serviceorders.Activity{CompanyID: f.co.ID, OrderID: bare.ID, Kind: serviceorders.KindLabour, Description: "troca",
+	act := serviceorders.Activity{CompanyID: f.co.ID, OrderID: bare.ID, Kind: serviceorders.ActivityKindLabour, Description: "troca",
 		TechnicianUserID: f.agent.UserID, StartedAt: at, EndedAt: at.Add(90 * time.Minute), Minutes: 90, Billable: true,
 		Month: "2026-07", CreatedBy: f.agent.UserID, CreatedAt: at, UpdatedAt: at}
-	note := serviceorders.Activity{CompanyID: f.co.ID, OrderID: bare.ID, Kind: serviceorders.KindNote, TechnicianUserID: f.agent2.UserID,
+	note := serviceorders.Activity{CompanyID: f.co.ID, OrderID: bare.ID, Kind: serviceorders.ActivityKindNote, TechnicianUserID: f.agent2.UserID,
 		Month: "2026-07", CreatedAt: at, UpdatedAt: at}
 	part := serviceorders.Part{CompanyID: f.co.ID, OrderID: bare.ID, StockItemID: st.ID, Name: st.Name, Quantity: 2,
 		UnitCostCents: 450_000, CreatedBy: f.agent.UserID, CreatedAt: at}
@@ -360,12 +361,18 @@ func testSOFromTickets(t *testing.T, b Backend) {
 	tk := f.create(t, tickets.CreateInput{Title: "Servidor fora", AssetID: asset.ID})
 
 	// CreateFromTicket copies company and asset.
-	o, err := f.so.CreateFromTicket(ctx(t), f.agent, tk, serviceorders.CreateInput{Description: "visita"})
+	o, err := f.so.CreateFromTicket(ctx(t), f.agent, tk.ID, serviceorders.CreateInput{Description: "visita"})
 	require.NoError(t, err)
 	require.Equal(t, tk.ID, o.TicketID)
 	require.Equal(t, asset.ID, o.AssetID)
-	_, err = other.so.CreateFromTicket(ctx(t), other.agent, tk, serviceorders.CreateInput{})
-	require.ErrorIs(t, err, storage.ErrNotFound)
+	otherEvents := len(eventTypes(t, b, other.co.ID))
+	// Another company's ticket is a missing one: a field error, as in Create.
+	_, err = other.so.CreateFromTicket(ctx(t), other.agent, tk.ID, serviceorders.CreateInput{})
+	require.ErrorIs(t, err, validation.ErrInvalid)
+	require.ErrorContains(t, err, "ticket_id: no ticket")
+	_, err = f.so.CreateFromTicket(ctx(t), f.agent, 0, serviceorders.CreateInput{})
+	require.ErrorIs(t, err, validation.ErrInvalid)
+	require.Len(t, eventTypes(t, b, other.co.ID), otherEvents, "a refused order writes nothing")
 
 	// An asset alone opens the ticket in the same unit of work.
 	before := len(eventTypes(t, b, f.co.ID))
@@ -467,7 +474,7 @@ func testSOWorkflow(t *testing.T, b Backend) {
 	_, err = f.so.Update(ctx(t), f.agent, o.ID, serviceorders.Patch{Status: status(serviceorders.StatusCompleted)})
 	requireField(t, err, "activities")
 	nothingEmitted()
-	_, err = f.so.AddActivity(ctx(t), f.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: 45, Billable: true})
+	_, err = f.so.AddActivity(ctx(t), f.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Minutes: 45, Billable: true})
 	require.NoError(t, err)
 	f.clock.Advance(30 * time.Minute)
 	mark()
@@ -478,7 +485,7 @@ func testSOWorkflow(t *testing.T, b Backend) {
 	require.Equal(t, tickets.StatusResolved, resolved.Status)
 	require.Equal(t, "cabo trocado", resolved.ResolutionNote)
 	// Completed orders take no more work.
-	_, err = f.so.AddActivity(ctx(t), f.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindNote})
+	_, err = f.so.AddActivity(ctx(t), f.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindNote})
 	require.ErrorIs(t, err, storage.ErrConflict)
 
 	// Approving needs the customer's sign-off.
@@ -516,13 +523,13 @@ func testSOActivities(t *testing.T, b Backend) {
 		return f.so.AddActivity(ctx(t), f.agent, order, in)
 	}
 	h := func(n int) time.Time { return at.Add(time.Duration(n) * time.Hour) }
-	labour, err := add(o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Description: "diagnóstico",
+	labour, err := add(o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Description: "diagnóstico",
 		StartedAt: h(1), EndedAt: h(1).Add(90 * time.Minute), Billable: true})
 	require.NoError(t, err)
 	require.Equal(t, 90, labour.Minutes)
 	require.Equal(t, f.agent.UserID, labour.TechnicianUserID, "the order's technician by default")
 	require.Equal(t, "2026-07", labour.Month)
-	travel, err := add(o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindTravel, Minutes: 30})
+	travel, err := add(o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindTravel, Minutes: 30})
 	require.NoError(t, err)
 	before := eventTypes(t, b, f.co.ID)
 
@@ -531,11 +538,11 @@ func testSOActivities(t *testing.T, b Backend) {
 		in    serviceorders.ActivityInput
 		field string
 	}{
-		{serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: -5}, "minutes"},
-		{serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: h(5), EndedAt: h(4)}, "ended_at"},
-		{serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: h(5)}, "ended_at"},
+		{serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Minutes: -5}, "minutes"},
+		{serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: h(5), EndedAt: h(4)}, "ended_at"},
+		{serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: h(5)}, "ended_at"},
 		{serviceorders.ActivityInput{Kind: "sleep", Minutes: 5}, "kind"},
-		{serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: 5, TechnicianUserID: f.req.UserID}, "technician_user_id"},
+		{serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Minutes: 5, TechnicianUserID: f.req.UserID}, "technician_user_id"},
 	}
 	for _, c := range bad {
 		_, err := add(o.ID, c.in)
@@ -543,15 +550,15 @@ func testSOActivities(t *testing.T, b Backend) {
 	}
 	// Overlapping entries of one technician are refused, on any order.
 	for _, iv := range [][2]time.Time{{h(1).Add(30 * time.Minute), h(2)}, {h(0), h(1).Add(time.Minute)}, {h(0), h(3)}} {
-		_, err := add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: iv[0], EndedAt: iv[1]})
+		_, err := add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: iv[0], EndedAt: iv[1]})
 		require.ErrorIs(t, err, serviceorders.ErrOverlap)
 		require.ErrorIs(t, err, storage.ErrConflict)
 	}
 	require.Equal(t, before, eventTypes(t, b, f.co.ID), "refused entries emit nothing")
 	// Adjacent entries and other technicians are fine.
-	adjacent, err := add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: h(1).Add(90 * time.Minute), EndedAt: h(3)})
+	adjacent, err := add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: h(1).Add(90 * time.Minute), EndedAt: h(3)})
 	require.NoError(t, err)
-	_, err = add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: h(1), EndedAt: h(2), TechnicianUserID: f.agent2.UserID})
+	_, err = add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: h(1), EndedAt: h(2), TechnicianUserID: f.agent2.UserID})
 	require.NoError(t, err)
 
 	d, err := f.so.Get(ctx(t), f.agent, o.ID)
@@ -561,12 +568,12 @@ func testSOActivities(t *testing.T, b Backend) {
 
 	// Edits and deletions are audited by events and keep the entry.
 	start := len(eventTypes(t, b, f.co.ID))
-	_, err = f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.KindTravel, Minutes: 40}, 99)
+	_, err = f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindTravel, Minutes: 40}, 99)
 	require.ErrorIs(t, err, storage.ErrStale)
-	_, err = f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+	_, err = f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 		StartedAt: h(2), EndedAt: h(4)}, travel.Version)
 	require.ErrorIs(t, err, serviceorders.ErrOverlap, "an edit is checked for overlaps too")
-	edited, err := f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.KindTravel,
+	edited, err := f.so.UpdateActivity(ctx(t), f.agent, o.ID, travel.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindTravel,
 		Minutes: 40, Billable: true}, travel.Version)
 	require.NoError(t, err)
 	require.EqualValues(t, 2, edited.Version)
@@ -594,7 +601,7 @@ func testSOActivities(t *testing.T, b Backend) {
 	require.NoError(t, err)
 	require.Len(t, stored, 2, "the deleted entry is kept")
 	// Its interval is free again.
-	_, err = add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, StartedAt: h(1), EndedAt: h(1).Add(30 * time.Minute)})
+	_, err = add(o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, StartedAt: h(1), EndedAt: h(1).Add(30 * time.Minute)})
 	require.NoError(t, err)
 	_ = adjacent
 }
@@ -612,7 +619,7 @@ func testSOConcurrentOverlaps(t *testing.T, b Backend) {
 	)
 	for i := range n {
 		wg.Go(func() {
-			_, err := f.so.AddActivity(ctx(t), f.agent, orders[i%2].ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+			_, err := f.so.AddActivity(ctx(t), f.agent, orders[i%2].ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 				StartedAt: at.Add(time.Duration(i) * time.Minute), EndedAt: at.Add(time.Hour)})
 			mu.Lock()
 			defer mu.Unlock()
@@ -720,7 +727,7 @@ func testSOTenantIsolation(t *testing.T, b Backend) {
 	a := newSOFixture(t, b, "A")
 	bf := a.sibling(t, "B")
 	o := a.scheduled(t)
-	_, err := a.so.AddActivity(ctx(t), a.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindNote})
+	_, err := a.so.AddActivity(ctx(t), a.agent, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindNote})
 	require.NoError(t, err)
 	st, _, err := bf.inv.Intake(ctx(t), bf.admin, notebooks(1))
 	require.NoError(t, err)
@@ -730,7 +737,7 @@ func testSOTenantIsolation(t *testing.T, b Backend) {
 		require.ErrorIs(t, err, storage.ErrNotFound)
 		_, err = bf.so.Update(ctx(t), actor, o.ID, serviceorders.Patch{Status: ptr(serviceorders.StatusCancelled), Reason: "x"})
 		require.ErrorIs(t, err, storage.ErrNotFound)
-		_, err = bf.so.AddActivity(ctx(t), actor, o.ID, serviceorders.ActivityInput{Kind: serviceorders.KindNote})
+		_, err = bf.so.AddActivity(ctx(t), actor, o.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindNote})
 		require.ErrorIs(t, err, storage.ErrNotFound)
 		_, err = bf.so.AddPart(ctx(t), actor, o.ID, st.ID, 1)
 		require.ErrorIs(t, err, storage.ErrNotFound)
@@ -794,16 +801,16 @@ func testSOAnalytics(t *testing.T, b Backend) {
 	o1, o2 := f.scheduled(t), f.scheduled(t)
 	o3, o4 := f.order(t, serviceorders.CreateInput{}), f.order(t, serviceorders.CreateInput{})
 	_ = o4
-	_, err := f.so.AddActivity(ctx(t), f.agent, o1.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+	_, err := f.so.AddActivity(ctx(t), f.agent, o1.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 		StartedAt: h(1), EndedAt: h(2), Billable: true})
 	require.NoError(t, err)
-	_, err = f.so.AddActivity(ctx(t), f.agent2, o1.ID, serviceorders.ActivityInput{Kind: serviceorders.KindTravel, Minutes: 30,
+	_, err = f.so.AddActivity(ctx(t), f.agent2, o1.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindTravel, Minutes: 30,
 		TechnicianUserID: f.agent2.UserID})
 	require.NoError(t, err)
-	_, err = f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour,
+	_, err = f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour,
 		StartedAt: h(-30 * 24), EndedAt: h(-30 * 24).Add(20 * time.Minute), Billable: true}) // June
 	require.NoError(t, err)
-	deleted, err := f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.KindLabour, Minutes: 500, Billable: true})
+	deleted, err := f.so.AddActivity(ctx(t), f.agent, o2.ID, serviceorders.ActivityInput{Kind: serviceorders.ActivityKindLabour, Minutes: 500, Billable: true})
 	require.NoError(t, err)
 	_, err = f.so.DeleteActivity(ctx(t), f.agent, o2.ID, deleted.ID, 0)
 	require.NoError(t, err)

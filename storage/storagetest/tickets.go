@@ -690,6 +690,7 @@ func testTicketsWorkflow(t *testing.T, b Backend) {
 	f.clock.Advance(tickets.DefaultReopenWindow + time.Minute)
 	_, err = f.svc.Update(ctx(t), f.req, tk.ID, tickets.Patch{Status: status(tickets.StatusOpen)})
 	require.ErrorIs(t, err, workflow.ErrIllegalTransition)
+	require.ErrorIs(t, err, tickets.ErrReopenWindowPassed)
 	require.Equal(t, got, f.stored(t, tk.ID))
 	d, err := f.svc.Get(ctx(t), f.agent, tk.ID)
 	require.NoError(t, err)

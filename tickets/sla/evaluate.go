@@ -99,7 +99,7 @@ func (in Input) Validate() error {
 		errs = append(errs, errors.New("CreatedAt is zero: set it to the ticket's creation time"))
 	}
 	if in.Now.IsZero() {
-		errs = append(errs, errors.New("Now is zero: pass the current time from the injected clock"))
+		errs = append(errs, errors.New("the current time Now is zero: pass it from the injected clock"))
 	}
 	if !in.FirstResponseAt.IsZero() && in.FirstResponseAt.Before(in.CreatedAt) {
 		errs = append(errs, fmt.Errorf("FirstResponseAt %v is before CreatedAt %v: fix one of the timestamps", in.FirstResponseAt, in.CreatedAt))
