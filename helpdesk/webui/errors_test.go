@@ -34,6 +34,8 @@ func TestDomainRefusalsInPortuguese(t *testing.T) {
 		{"time overlapping another entry of the technician", order + "/activities", url.Values{"kind": {"labour"},
 			"technician_user_id": {itoa(int64(f.agent.User.ID))}, "started_at": {"2026-03-02T09:30"}, "ended_at": {"2026-03-02T10:00"}},
 			http.StatusConflict, "sobrep", "overlaps"},
+		{"a step the order does not offer", order + "/transition", url.Values{"action": {"invoice"}},
+			http.StatusConflict, `data-testid="order-notice">este passo não é possível`, "cannot move"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := f.client(t)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -401,6 +402,9 @@ type orderPage struct {
 	Form   string
 	Fields map[string]string
 	Errors map[string]string
+	// Notice explains a refusal whose form is not on the page (a step
+	// the order does not offer, posted anyway).
+	Notice string
 }
 
 // Field is an entered value of the refused form named form.
@@ -517,6 +521,13 @@ func (c *console) refuseOrder(w http.ResponseWriter, q *request, id int64, form 
 		p.Errors["form"] = explain
 	} else if len(p.Errors) == 0 {
 		p.Errors["form"] = c.explain(q, err)
+	}
+	if action, ok := strings.CutPrefix(form, "action-"); ok && !slices.ContainsFunc(p.Actions,
+		func(a orderActionView) bool { return a.Name == action }) {
+		p.Notice = p.Errors["form"]
+		if p.Notice == "" {
+			p.Notice = c.explain(q, err)
+		}
 	}
 	c.render(w, q, statusOf(err), "serviceorder", p)
 	return nil
