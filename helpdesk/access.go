@@ -33,6 +33,9 @@ type accessCheck struct {
 	store   directory.Queries
 	recheck time.Duration
 	mu      sync.Mutex
+	// gen counts the changes reported; a read begun before one is not
+	// remembered, since it may predate the change.
+	gen     uint64
 	users   map[tenant.UserID]known[directory.User]
 	comps   map[tenant.CompanyID]known[bool]
 	session map[string]sessionState
@@ -123,7 +126,7 @@ func (a *accessCheck) user(ctx context.Context, company tenant.CompanyID, id ten
 	if ok && a.fresh(s.at) && s.v.CompanyID == company {
 		return s.v, nil
 	}
-	at := time.Now()
+	at, gen := a.begin()
 	u, err := a.store.UserByID(ctx, company, id)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -133,8 +136,10 @@ func (a *accessCheck) user(ctx context.Context, company tenant.CompanyID, id ten
 	}
 	u.PasswordHash = nil // not kept
 	a.mu.Lock()
-	sweep(a.users, a.recheck, func(k known[directory.User]) time.Time { return k.at })
-	a.users[id] = known[directory.User]{u, at}
+	if a.gen == gen {
+		sweep(a.users, a.recheck, func(k known[directory.User]) time.Time { return k.at })
+		a.users[id] = known[directory.User]{u, at}
+	}
 	a.mu.Unlock()
 	return u, nil
 }
@@ -146,14 +151,16 @@ func (a *accessCheck) company(ctx context.Context, id tenant.CompanyID) (bool, e
 	if ok && a.fresh(k.at) {
 		return k.v, nil
 	}
-	at := time.Now()
+	at, gen := a.begin()
 	c, err := a.store.CompanyByID(ctx, id)
 	if err != nil {
 		return false, err
 	}
 	a.mu.Lock()
-	sweep(a.comps, a.recheck, func(k known[bool]) time.Time { return k.at })
-	a.comps[id] = known[bool]{c.Active, at}
+	if a.gen == gen {
+		sweep(a.comps, a.recheck, func(k known[bool]) time.Time { return k.at })
+		a.comps[id] = known[bool]{c.Active, at}
+	}
 	a.mu.Unlock()
 	return c.Active, nil
 }
@@ -165,16 +172,25 @@ func (a *accessCheck) live(ctx context.Context, sid string, user tenant.UserID) 
 	if ok && a.fresh(s.at) && s.user == user {
 		return s.v, nil
 	}
-	at := time.Now()
+	at, gen := a.begin()
 	live, err := a.store.SessionLive(ctx, sid)
 	if err != nil {
 		return false, err
 	}
 	a.mu.Lock()
-	sweep(a.session, a.recheck, func(s sessionState) time.Time { return s.at })
-	a.session[sid] = sessionState{known[bool]{live, at}, user}
+	if a.gen == gen {
+		sweep(a.session, a.recheck, func(s sessionState) time.Time { return s.at })
+		a.session[sid] = sessionState{known[bool]{live, at}, user}
+	}
 	a.mu.Unlock()
 	return live, nil
+}
+
+// begin notes when a read starts and the changes reported so far.
+func (a *accessCheck) begin() (time.Time, uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return time.Now(), a.gen
 }
 
 // sweep drops the stale entries of m once it is full. a.mu must be held.
@@ -194,6 +210,7 @@ func sweep[K comparable, V any](m map[K]V, recheck time.Duration, at func(V) tim
 func (a *accessCheck) UserChanged(id tenant.UserID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.gen++
 	delete(a.users, id)
 	for sid, s := range a.session {
 		if s.user == id {
@@ -206,6 +223,7 @@ func (a *accessCheck) UserChanged(id tenant.UserID) {
 func (a *accessCheck) CompanyChanged(id tenant.CompanyID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.gen++
 	delete(a.comps, id)
 }
 
@@ -213,6 +231,7 @@ func (a *accessCheck) CompanyChanged(id tenant.CompanyID) {
 func (a *accessCheck) SessionRevoked(sid string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.gen++
 	delete(a.session, sid)
 }
 

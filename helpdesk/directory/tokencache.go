@@ -15,7 +15,10 @@ import (
 type tokenCache struct {
 	recheck time.Duration
 	mu      sync.Mutex
-	byKey   map[string]cachedToken
+	// gen counts the changes made; a read begun before one is not
+	// remembered, since it may predate the change.
+	gen   uint64
+	byKey map[string]cachedToken
 }
 
 type cachedToken struct {
@@ -36,6 +39,7 @@ func newTokenCache(recheck time.Duration) *tokenCache {
 func (c *tokenCache) get(ctx context.Context, q Queries, lookup string) (APIToken, bool, error) {
 	c.mu.Lock()
 	e, ok := c.byKey[lookup]
+	gen := c.gen
 	c.mu.Unlock()
 	if ok && time.Since(e.at) < c.recheck {
 		return e.t, e.active, nil
@@ -51,6 +55,9 @@ func (c *tokenCache) get(ctx context.Context, q Queries, lookup string) (APIToke
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen != gen {
+		return t, co.Active, nil
+	}
 	if len(c.byKey) >= maxCachedTokens {
 		for k, v := range c.byKey {
 			if time.Since(v.at) >= c.recheck {
@@ -75,12 +82,14 @@ func (c *tokenCache) touched(lookup string, at time.Time) {
 func (c *tokenCache) forget(lookup string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.byKey, lookup)
 }
 
 func (c *tokenCache) forgetCompany(id tenant.CompanyID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for k, e := range c.byKey {
 		if e.t.CompanyID == id {
 			delete(c.byKey, k)
