@@ -32,7 +32,11 @@ type config struct {
 	BackupDir     string
 	CoverageFile  string
 	BcryptCost    int
-	Events        eventsConfig // see events.go
+	// APIRate and APIBurst limit authenticated API requests per principal
+	// (user or API token): a sustained rate a second and a burst.
+	APIRate  float64
+	APIBurst int
+	Events   eventsConfig // see events.go
 }
 
 // setting describes one configuration entry: its flag, its variable, its
@@ -93,6 +97,24 @@ func settings() []setting {
 					return fmt.Errorf("bcrypt cost %q: use an integer from 10 to 14 (4 only in tests)", v)
 				}
 				c.BcryptCost = n
+				return nil
+			}},
+		{"api-rate", "BOLADAO_API_RATE", "50",
+			"authenticated API requests a second allowed per user or API token, sustained", func(c *config, v string) error {
+				n, err := strconv.ParseFloat(v, 64)
+				if err != nil || n <= 0 || n > 1e6 {
+					return fmt.Errorf("API rate %q: use a positive number of requests a second", v)
+				}
+				c.APIRate = n
+				return nil
+			}},
+		{"api-burst", "BOLADAO_API_BURST", "100",
+			"authenticated API requests allowed per user or API token at once, above the rate", func(c *config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 1e6 {
+					return fmt.Errorf("API burst %q: use a positive whole number of requests", v)
+				}
+				c.APIBurst = n
 				return nil
 			}},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",

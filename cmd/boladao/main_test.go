@@ -142,6 +142,8 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"migrate", "down"}, nil, `use status or up`},
 		{[]string{"serve", "-log-level", "loud"}, nil, "use debug, info, warn or error"},
 		{[]string{"serve", "extra"}, nil, "unexpected arguments"},
+		{[]string{"serve", "-api-rate", "0"}, nil, "use a positive number of requests a second"},
+		{[]string{"serve"}, map[string]string{"BOLADAO_API_BURST": "lots"}, "use a positive whole number of requests"},
 		{[]string{"serve", "-addr", "127.0.0.1:0"}, map[string]string{"BOLADAO_DATABASE_URL": "mysql://x"}, "use sqlite:PATH or postgres://"},
 	}
 	for _, tc := range tests {

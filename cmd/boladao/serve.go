@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		return err
 	}
 	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins,
-		LoginGuard: guard}
+		LoginGuard: guard, APIRate: cfg.APIRate, APIBurst: cfg.APIBurst}
 	ownWarnings := warnings(cfg, generated)
 	apiCfg.Ops = newOps(b, cfg, ownWarnings)
 	api, err := httpapi.New(desk, apiCfg)
