@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,23 +22,47 @@ import (
 	"github.com/sistemaboladao/boladao/tickets"
 )
 
-// brokenStore is a memory store whose SLA query and idempotency purge fail,
-// as a database that went away would make them.
-type brokenStore struct{ *memory.Store }
-
-func (s brokenStore) Tickets() tickets.Store         { return brokenTickets{s.Store.Tickets()} }
-func (s brokenStore) Idempotency() idempotency.Store { return brokenKeys{s.Store.Idempotency()} }
-
-type brokenTickets struct{ tickets.Store }
-
-func (brokenTickets) TicketsDueForSLACheck(context.Context, time.Time, int) ([]tickets.Ticket, error) {
-	return nil, fmt.Errorf("finding due tickets: %w", storage.ErrUnavailable)
+// passStore is a memory store that counts the passes of the SLA check and
+// the idempotency purge, and fails them when broken, as a database that
+// went away would make them.
+type passStore struct {
+	*memory.Store
+	broken bool
+	sla    *atomic.Int64
+	purges *atomic.Int64
 }
 
-type brokenKeys struct{ idempotency.Store }
+func newPassStore(broken bool) passStore {
+	return passStore{Store: memory.New(), broken: broken, sla: new(atomic.Int64), purges: new(atomic.Int64)}
+}
 
-func (brokenKeys) PurgeIdempotencyKeys(context.Context, time.Time) (int, error) {
-	return 0, errors.New("purge: disk I/O error")
+func (s passStore) Tickets() tickets.Store         { return passTickets{s.Store.Tickets(), s} }
+func (s passStore) Idempotency() idempotency.Store { return passKeys{s.Store.Idempotency(), s} }
+
+type passTickets struct {
+	tickets.Store
+	s passStore
+}
+
+func (t passTickets) TicketsDueForSLACheck(ctx context.Context, at time.Time, limit int) ([]tickets.Ticket, error) {
+	defer t.s.sla.Add(1)
+	if t.s.broken {
+		return nil, fmt.Errorf("finding due tickets: %w", storage.ErrUnavailable)
+	}
+	return t.Store.TicketsDueForSLACheck(ctx, at, limit)
+}
+
+type passKeys struct {
+	idempotency.Store
+	s passStore
+}
+
+func (k passKeys) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int, error) {
+	defer k.s.purges.Add(1)
+	if k.s.broken {
+		return 0, errors.New("purge: disk I/O error")
+	}
+	return k.Store.PurgeIdempotencyKeys(ctx, before)
 }
 
 // syncBuffer is a log sink the loops and the test share.
@@ -70,11 +95,11 @@ func TestRunReportsLoopFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		store      helpdesk.Store
+		store      passStore
 		wantFailed []string // loops that must fail
 	}{
-		{name: "healthy store", store: memory.New()},
-		{name: "failing store", store: brokenStore{memory.New()},
+		{name: "healthy store", store: newPassStore(false)},
+		{name: "failing store", store: newPassStore(true),
 			wantFailed: []string{helpdesk.LoopSLA, helpdesk.LoopPurge}},
 	}
 	for _, tc := range tests {
@@ -93,17 +118,13 @@ func TestRunReportsLoopFailures(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error, 1)
 			go func() { done <- desk.Run(ctx) }()
-			// Both loops have run at least twice once the SLA check and the
-			// purge have each failed twice, or (healthy) once the SLA
-			// check has passed several ticks without a failure.
-			if len(tc.wantFailed) > 0 {
-				require.Eventually(t, func() bool {
-					f := desk.BackgroundFailures()
-					return f[helpdesk.LoopSLA] >= 2 && f[helpdesk.LoopPurge] >= 2
-				}, 10*time.Second, time.Millisecond)
-			} else {
-				time.Sleep(20 * time.Millisecond) // some ticks; a failure would be counted
-			}
+			// Both loops have made at least two passes, and a broken
+			// store's have been counted as failures.
+			require.Eventually(t, func() bool {
+				f := desk.BackgroundFailures()
+				return tc.store.sla.Load() >= 2 && tc.store.purges.Load() >= 2 &&
+					(!tc.store.broken || (f[helpdesk.LoopSLA] >= 2 && f[helpdesk.LoopPurge] >= 2))
+			}, 10*time.Second, time.Millisecond)
 			cancel()
 			require.NoError(t, <-done, "Run stops cleanly")
 

@@ -91,18 +91,42 @@ func (c *client) openStream(path string) *stream {
 // heartbeat), skipping the others, failing after a generous deadline.
 func (s *stream) next(kind string) sseEvent {
 	s.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-s.events:
-			require.True(s.t, ok, "the stream ended while waiting for a %q message", kind)
-			if ev.Event == kind {
-				return ev
+	ev, open := s.await(func(ev sseEvent) bool { return ev.Event == kind })
+	require.True(s.t, open, "the stream ended while waiting for a %q message", kind)
+	return ev
+}
+
+// ended waits until the stream ends, skipping its messages.
+func (s *stream) ended(why string) {
+	s.t.Helper()
+	_, open := s.await(func(sseEvent) bool { return false })
+	require.False(s.t, open, why)
+}
+
+// await receives the stream's messages until match accepts one (returned
+// with true) or the stream ends (false), polling with a deadline.
+func (s *stream) await(match func(sseEvent) bool) (sseEvent, bool) {
+	s.t.Helper()
+	var got sseEvent
+	open := true
+	require.Eventually(s.t, func() bool {
+		for {
+			select {
+			case ev, ok := <-s.events:
+				if !ok {
+					open = false
+					return true
+				}
+				if match(ev) {
+					got = ev
+					return true
+				}
+			default:
+				return false
 			}
-		case <-deadline:
-			s.t.Fatalf("no %q message within 10s", kind)
 		}
-	}
+	}, 10*time.Second, time.Millisecond, "waiting on the stream")
+	return got, open
 }
 
 func itoa64(n int64) string { return itoa(n) }
@@ -276,17 +300,7 @@ func TestLiveStreamOutlivesTheServerTimeouts(t *testing.T) {
 
 	// Revoking the session ends the stream at the next heartbeat.
 	revokeAll(t, f, cl)
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case _, ok := <-s.events:
-			if !ok {
-				return
-			}
-		case <-deadline:
-			t.Fatal("the stream outlived its session")
-		}
-	}
+	s.ended("the stream ends with its session")
 }
 
 func TestLiveStreamsEndWithTheConsoleContext(t *testing.T) {
@@ -297,15 +311,5 @@ func TestLiveStreamsEndWithTheConsoleContext(t *testing.T) {
 	cl.signIn(f.agent)
 	s := cl.openStream("/live")
 	shutdown() // as the server begins a graceful shutdown
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case _, ok := <-s.events:
-			if !ok {
-				return
-			}
-		case <-deadline:
-			t.Fatal("the stream outlived the console's context")
-		}
-	}
+	s.ended("the stream ends with the console's context")
 }

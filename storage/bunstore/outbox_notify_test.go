@@ -54,28 +54,46 @@ func TestOutboxNotifyWakesTheRelayOfAnotherProcess(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(ctx) }()
 	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
-	select { // the relay's first claim found nothing; only a NOTIFY wakes it now
-	case <-claimed.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the relay never made its first claim")
-	}
+	// The relay's first claim found nothing; only a NOTIFY wakes it now.
+	require.Eventually(t, func() bool { return closed(claimed.done) }, 10*time.Second, time.Millisecond,
+		"the relay makes its first claim")
 
-	// The relay starts listening on its own goroutine: commit until one
-	// commit's notification finds it listening.
-	for i := range 50 {
-		ev, err := events.New("thing.happened", 1, "thing", i, tenant.System(), time.Now(), map[string]int{"i": i})
-		require.NoError(t, err)
-		require.NoError(t, writer.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error {
-			return tx.AppendEvents(ctx, ev)
-		}))
+	// The relay starts listening on its own goroutine: commit, one event
+	// per poll, until a commit's notification finds it listening.
+	var (
+		committed []string
+		commitErr error
+		id        string
+	)
+	require.Eventually(t, func() bool {
 		select {
-		case id := <-got:
-			require.Contains(t, []string{ev.ID}, id, "the first event handed over is one just committed")
-			return
-		case <-time.After(200 * time.Millisecond):
+		case id = <-got:
+			return true
+		default:
 		}
+		ev, err := events.New("thing.happened", 1, "thing", len(committed), tenant.System(), time.Now(), map[string]int{"i": len(committed)})
+		if err == nil {
+			err = writer.Directory().InTx(t.Context(), func(ctx context.Context, tx directory.Tx) error { return tx.AppendEvents(ctx, ev) })
+		}
+		if err != nil {
+			commitErr = err
+			return true
+		}
+		committed = append(committed, ev.ID)
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "a commit of the other store wakes the relay")
+	require.NoError(t, commitErr)
+	require.Contains(t, committed, id, "the event handed over is one the other store committed")
+}
+
+// closed reports whether ch is closed, without waiting.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
-	t.Fatal("no commit of the other store woke the relay within 10 s")
 }
 
 // firstClaim is a store that tells when the relay's first claim returned.
@@ -128,11 +146,14 @@ func TestOutboxNotifyIsThrottled(t *testing.T) {
 	notes := ln.Channel()
 	received := func() {
 		t.Helper()
-		select {
-		case <-notes:
-		case <-time.After(10 * time.Second):
-			t.Fatal("no NOTIFY arrived")
-		}
+		require.Eventually(t, func() bool {
+			select {
+			case <-notes:
+				return true
+			default:
+				return false
+			}
+		}, 10*time.Second, time.Millisecond, "a NOTIFY arrives")
 	}
 
 	const commits = 200
