@@ -106,3 +106,25 @@ func PageOf[T any](rows []T, limit int, id func(T) int64) Page[T] {
 	rows = rows[:limit]
 	return Page[T]{Items: rows, NextCursor: CursorAfter(id(rows[len(rows)-1]))}
 }
+
+// Collect reads every page fetch returns, from the first, and returns
+// their items in order; with max > 0 it stops once it holds max items (the
+// last page read may take it past max: the extra items are dropped).
+func Collect[T any](max int, fetch func(Cursor) (Page[T], error)) ([]T, error) {
+	var out []T
+	var cursor Cursor
+	for {
+		page, err := fetch(cursor)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if max > 0 && len(out) >= max {
+			return out[:max], nil
+		}
+		if page.NextCursor == "" {
+			return out, nil
+		}
+		cursor = page.NextCursor
+	}
+}

@@ -80,3 +80,18 @@ func TestKeyCursorRoundTrip(t *testing.T) {
 	_, _, err = storage.Cursor("AAAA").AfterKey()
 	require.ErrorIs(t, err, storage.ErrBadCursor)
 }
+
+func TestCollect(t *testing.T) {
+	pages := map[storage.Cursor]storage.Page[int]{"": {Items: []int{1, 2}, NextCursor: "b"}, "b": {Items: []int{3, 4}, NextCursor: "c"}, "c": {Items: []int{5}}}
+	fetch := func(c storage.Cursor) (storage.Page[int], error) { return pages[c], nil }
+	for _, tc := range []struct {
+		max  int
+		want []int
+	}{{0, []int{1, 2, 3, 4, 5}}, {3, []int{1, 2, 3}}, {4, []int{1, 2, 3, 4}}, {9, []int{1, 2, 3, 4, 5}}} {
+		got, err := storage.Collect(tc.max, fetch)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got, "max %d", tc.max)
+	}
+	_, err := storage.Collect(0, func(storage.Cursor) (storage.Page[int], error) { return storage.Page[int]{}, storage.ErrBadCursor })
+	require.ErrorIs(t, err, storage.ErrBadCursor)
+}

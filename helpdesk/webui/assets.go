@@ -298,26 +298,21 @@ func (c *console) loadAsset(q *request, id int64) (assetPage, error) {
 			p.Stock = &st
 		}
 	}
-	var cursor storage.Cursor
-	for len(p.History) < maxTimeline {
-		page, err := c.desk.Inventory.History(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cursor})
-		if err != nil {
-			return assetPage{}, err
+	hist, err := storage.Collect(maxTimeline, func(cur storage.Cursor) (storage.Page[inventory.HistoryEntry], error) {
+		return c.desk.Inventory.History(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cur})
+	})
+	if err != nil {
+		return assetPage{}, err
+	}
+	for _, h := range hist {
+		hv := historyView{Entry: h, Actor: n.user(h.ActorUserID), From: h.From, To: h.To}
+		switch h.Field {
+		case "status":
+			hv.From, hv.To = statusText(q, h.From), statusText(q, h.To)
+		case "assignee_contact_id":
+			hv.From, hv.To = contactText(n, h.From), contactText(n, h.To)
 		}
-		for _, h := range page.Items {
-			hv := historyView{Entry: h, Actor: n.user(h.ActorUserID), From: h.From, To: h.To}
-			switch h.Field {
-			case "status":
-				hv.From, hv.To = statusText(q, h.From), statusText(q, h.To)
-			case "assignee_contact_id":
-				hv.From, hv.To = contactText(n, h.From), contactText(n, h.To)
-			}
-			p.History = append(p.History, hv)
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
+		p.History = append(p.History, hv)
 	}
 	slices.Reverse(p.History) // newest first
 	if q.actor.Can(tenant.PermTicketsRead) || q.actor.Can(tenant.PermTicketsReadOwn) {

@@ -20,8 +20,8 @@ func (c *console) ticketDetailRoutes() {
 	c.page("GET /tickets/{id}", c.ticketDetail)
 	// The header and the conversation alone, for htmx to re-fetch when the
 	// ticket changes.
-	c.page("GET /tickets/{id}/header", c.ticketFragment("ticket-header"))
-	c.page("GET /tickets/{id}/conversation", c.ticketFragment("ticket-conversation"))
+	c.page("GET /tickets/{id}/header", c.ticketFragment("ticket-header", 0))
+	c.page("GET /tickets/{id}/conversation", c.ticketFragment("ticket-conversation", withComments))
 	c.page("POST /tickets/{id}/comments", c.ticketComment)
 	c.page("POST /tickets/{id}/transition", c.ticketTransition)
 	c.page("POST /tickets/{id}/assign", c.ticketAssign)
@@ -163,9 +163,20 @@ func ticketID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// loadTicket reads a ticket with what its page shows. Another company's
-// ticket, and a requester's look at someone else's, are not found.
-func (c *console) loadTicket(q *request, id int64) (ticketPage, error) {
+// ticketParts says which of a ticket page's lists to read beside the
+// ticket: a fragment re-fetched on every live update reads only its own.
+type ticketParts int
+
+const (
+	withComments ticketParts = 1 << iota
+	withHistory
+	wholePage = withComments | withHistory
+)
+
+// loadTicket reads a ticket with what its page (or the parts of it named
+// by parts) shows. Another company's ticket, and a requester's look at
+// someone else's, are not found.
+func (c *console) loadTicket(q *request, id int64, parts ticketParts) (ticketPage, error) {
 	ctx := q.Context()
 	d, err := c.desk.Tickets.Get(ctx, q.actor, id)
 	if err != nil {
@@ -189,34 +200,26 @@ func (c *console) loadTicket(q *request, id int64) (ticketPage, error) {
 	if q.actor.Can(tenant.PermTicketsManage) {
 		p.Assignees = n.assigneeOptions()
 	}
-	var cursor storage.Cursor
-	for {
-		page, err := c.desk.Tickets.Comments(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cursor})
+	if parts&withComments != 0 {
+		comments, err := storage.Collect(0, func(cur storage.Cursor) (storage.Page[tickets.Comment], error) {
+			return c.desk.Tickets.Comments(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cur})
+		})
 		if err != nil {
 			return ticketPage{}, err
 		}
-		for _, cm := range page.Items {
+		for _, cm := range comments {
 			p.Comments = append(p.Comments, commentView{Comment: cm, Author: n.user(cm.AuthorUserID)})
 		}
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
 	}
-	var hist []tickets.HistoryEntry
-	cursor = ""
-	for {
-		page, err := c.desk.Tickets.History(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cursor})
+	if parts&withHistory != 0 {
+		hist, err := storage.Collect(0, func(cur storage.Cursor) (storage.Page[tickets.HistoryEntry], error) {
+			return c.desk.Tickets.History(ctx, q.actor, id, storage.PageRequest{Limit: storage.MaxLimit, Cursor: cur})
+		})
 		if err != nil {
 			return ticketPage{}, err
 		}
-		hist = append(hist, page.Items...)
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
+		p.History = ticketHistoryView(q, n, hist)
 	}
-	p.History = ticketHistoryView(q, n, hist)
 	return p, nil
 }
 
@@ -225,7 +228,7 @@ func (c *console) ticketDetail(w http.ResponseWriter, r *http.Request, q *reques
 	if err != nil {
 		return err
 	}
-	p, err := c.loadTicket(q, id)
+	p, err := c.loadTicket(q, id, wholePage)
 	if err != nil {
 		return err
 	}
@@ -233,14 +236,15 @@ func (c *console) ticketDetail(w http.ResponseWriter, r *http.Request, q *reques
 	return nil
 }
 
-// ticketFragment renders one part of the ticket's page alone.
-func (c *console) ticketFragment(name string) pageFunc {
+// ticketFragment renders one part of the ticket's page alone, reading
+// only the lists that part shows.
+func (c *console) ticketFragment(name string, parts ticketParts) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, q *request) error {
 		id, err := ticketID(r)
 		if err != nil {
 			return err
 		}
-		p, err := c.loadTicket(q, id)
+		p, err := c.loadTicket(q, id, parts)
 		if err != nil {
 			return err
 		}
@@ -252,7 +256,7 @@ func (c *console) ticketFragment(name string) pageFunc {
 // refuse re-renders the ticket's page with a form's field errors and the
 // entered values (set by keep), answering status.
 func (c *console) refuse(w http.ResponseWriter, q *request, id int64, status int, form string, err error, keep func(*ticketPage)) error {
-	p, lerr := c.loadTicket(q, id)
+	p, lerr := c.loadTicket(q, id, wholePage)
 	if lerr != nil {
 		return lerr
 	}
@@ -368,7 +372,7 @@ func (c *console) ticketEdit(w http.ResponseWriter, r *http.Request, q *request)
 		c.back(w, r, id, "")
 		return nil
 	case errors.Is(err, storage.ErrStale):
-		p, lerr := c.loadTicket(q, id)
+		p, lerr := c.loadTicket(q, id, wholePage)
 		if lerr != nil {
 			return lerr
 		}
