@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sistemaboladao/boladao/inventory"
@@ -98,6 +99,15 @@ func TestBrowserAssetPagesByRole(t *testing.T) {
 	require.Contains(t, agent.see("#reason-error"), "obrigatório")
 	agent.phone()
 	agent.visit("/assets", "agent-phone-assets")
+	// The filter form is a grid of fields, not Pico's one-line search
+	// group: no field is drawn as half a pill, and the search hint shows
+	// below its box instead of under it.
+	require.True(t, get(agent, chromedp.Evaluate[bool](`(() => {
+		const box = document.querySelector("#f-q").getBoundingClientRect();
+		const hint = document.querySelector("#f-q-help").getBoundingClientRect();
+		const cat = getComputedStyle(document.querySelector("#f-category"));
+		return hint.top >= box.bottom && cat.borderTopLeftRadius === cat.borderTopRightRadius && parseFloat(cat.borderTopLeftRadius) < 10;
+	})()`)), "the asset filters keep their own shape at phone width")
 	agent.visit("/service-orders/"+itoa(w.order.ID), "agent-phone-order")
 
 	viewer := b.tab("viewer", f.srv.URL)
