@@ -73,6 +73,7 @@ func (d *Desk) Refresh(ctx context.Context, refreshToken string) (Tokens, direct
 	if err != nil {
 		return Tokens{}, directory.User{}, err
 	}
+	d.access.forgetWebSession(auth.Digest(refreshToken)) // exchanged: no longer a session's key
 	return d.tokens(u, refresh, rt.SessionID)
 }
 
