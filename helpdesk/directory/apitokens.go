@@ -13,8 +13,10 @@ import (
 	"github.com/sistemaboladao/boladao/storage"
 )
 
-// APITokenTouchInterval bounds how often an API token's LastUsedAt is
-// written: at most once per interval, not on every request.
+// APITokenTouchInterval bounds how often a use of an API token is noted
+// for its LastUsedAt: at most once per interval, not on every request.
+// The uses noted are written in batches by FlushAPITokenUses, off the
+// request path.
 const APITokenTouchInterval = time.Minute
 
 // ErrAPITokenInvalid covers malformed, unknown, revoked and expired API
@@ -89,7 +91,7 @@ func (s *Service) GetAPIToken(ctx context.Context, actor tenant.Actor, id int64)
 	if err != nil {
 		return APIToken{}, fmt.Errorf("API token %d: %w", id, err)
 	}
-	return t, nil
+	return s.tokens.lastUse(t), nil
 }
 
 // ListAPITokens lists the API tokens of the actor's company.
@@ -97,7 +99,11 @@ func (s *Service) ListAPITokens(ctx context.Context, actor tenant.Actor, f APITo
 	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
 		return storage.Page[APIToken]{}, err
 	}
-	return s.store.ListAPITokens(ctx, actor.CompanyID, f, p.Normalize())
+	page, err := s.store.ListAPITokens(ctx, actor.CompanyID, f, p.Normalize())
+	for i, t := range page.Items {
+		page.Items[i] = s.tokens.lastUse(t)
+	}
+	return page, err
 }
 
 // APITokenPatch holds the token fields to change: its name, or revocation.
@@ -158,8 +164,9 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor tenant.Actor, id int
 // permissions, attributed to the user who created it. The token and its
 // company are read at most once per recheck (WithAccessRecheck; a change
 // made through this Service applies at once) and the digest is compared in
-// constant time on every call; LastUsedAt is written at most once per
-// APITokenTouchInterval.
+// constant time on every call. A use is noted for LastUsedAt at most once
+// per APITokenTouchInterval and written later by FlushAPITokenUses: the
+// call itself writes nothing.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APIToken, tenant.Actor, error) {
 	lookup, err := auth.ParseAPIToken(plain)
 	if err != nil {
@@ -179,19 +186,36 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APITo
 	if !active {
 		return APIToken{}, tenant.Actor{}, ErrAccountDisabled
 	}
-	if now.Sub(t.LastUsedAt) >= APITokenTouchInterval {
-		err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-			return tx.TouchAPIToken(ctx, t.CompanyID, t.ID, now)
-		})
-		if err != nil {
-			return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
-		}
-		t.LastUsedAt = now
-		s.tokens.touched(lookup, now)
-	}
+	s.tokens.used(lookup, t, now)
+	t = s.tokens.lastUse(t)
 	actor := tenant.Actor{CompanyID: t.CompanyID, UserID: t.CreatedBy, Role: tenant.RoleAdmin,
 		Scopes: slices.Clone(t.Permissions)}
 	return t, actor, nil
+}
+
+// FlushAPITokenUses writes the uses of API tokens noted since the last
+// flush (their LastUsedAt) in one transaction and returns how many tokens
+// it wrote. On failure the uses are kept for the next flush. Desk.Run
+// calls it every few seconds and once more when it stops; an embedder
+// that does not run the desk calls it itself.
+func (s *Service) FlushAPITokenUses(ctx context.Context) (int, error) {
+	uses := s.tokens.takeUses()
+	if len(uses) == 0 {
+		return 0, nil
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		for ref, at := range uses {
+			if err := tx.TouchAPIToken(ctx, ref.company, ref.id, at); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.tokens.returnUses(uses)
+		return 0, fmt.Errorf("writing API token uses: %w", err)
+	}
+	return len(uses), nil
 }
 
 func apiTokenData(t APIToken) map[string]any {

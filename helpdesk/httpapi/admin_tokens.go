@@ -63,7 +63,7 @@ type apiTokenUpdate struct {
 func (a *api) apiTokensModel() adminModel {
 	d := a.desk.Directory
 	return adminModel{name: "api_tokens",
-		list:   listOf(apiTokenFilter, d.ListAPITokens, apiTokenOf),
+		list:   listOf(a, apiTokenFilter, d.ListAPITokens, apiTokenOf),
 		create: a.createAPIToken,
 		get:    getOne(d.GetAPIToken, apiTokenOf),
 		update: updateOne(a, d.UpdateAPIToken, apiTokenUpdate.patch, apiTokenOf),

@@ -10,6 +10,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
 )
 
 // Config holds the settings of the API. The zero value of every field means
@@ -31,6 +32,9 @@ type Config struct {
 	BehindTLS bool
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// MaxPageSize is the largest page a list answers (?limit=), from 1 to
+	// storage.MaxLimit (the default, 200).
+	MaxPageSize int
 	// LoginRate and LoginBurst limit login attempts per account (default 10
 	// per minute, burst 10).
 	LoginRate  float64
@@ -61,7 +65,8 @@ type Config struct {
 // Validate reports the settings that cannot work, all of them at once
 // (joined with errors.Join): trusted proxies that are neither a CIDR nor
 // an address, allowed hosts with a scheme or a path, CORS origins that are
-// not scheme://host[:port], and "*" among the origins beside credentials.
+// not scheme://host[:port], "*" among the origins beside credentials, and
+// a MaxPageSize above storage.MaxLimit.
 func (c Config) Validate() error {
 	var errs []error
 	if _, err := newClientIPResolver(c.TrustedProxies...); err != nil {
@@ -73,6 +78,9 @@ func (c Config) Validate() error {
 	if _, err := cors(corsConfig{AllowedOrigins: c.CORSOrigins}); err != nil {
 		errs = append(errs, err)
 	}
+	if c.MaxPageSize > storage.MaxLimit {
+		errs = append(errs, fmt.Errorf("httpapi: MaxPageSize %d is above the stores' largest page, %d", c.MaxPageSize, storage.MaxLimit))
+	}
 	return errors.Join(errs...)
 }
 
@@ -82,6 +90,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxPageSize <= 0 {
+		c.MaxPageSize = storage.MaxLimit
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20

@@ -237,7 +237,7 @@ func (t *Tx) UpdateAPIToken(ctx context.Context, at *directory.APIToken) error {
 // TouchAPIToken implements directory.Tx; it leaves version alone.
 func (t *Tx) TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int64, at time.Time) error {
 	what := fmt.Sprintf("touching API token %d", id)
-	res, err := t.db.NewUpdate().Model((*apiTokenRow)(nil)).Set("last_used_at = ?", at.UTC()).
+	res, err := t.db.NewUpdate().Model((*apiTokenRow)(nil)).Set("last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END", at.UTC(), at.UTC()).
 		Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
 	if err != nil {
 		return translate(err, what)

@@ -410,6 +410,10 @@ func testAPITokenTouch(t *testing.T, b Backend) {
 	want := tok
 	want.LastUsedAt = used
 	require.Equal(t, want, got, "a touch changes LastUsedAt only")
+	require.NoError(t, touchAPIToken(s, ctx(t), co.ID, tok.ID, used.Add(-time.Minute)))
+	got, err = s.APITokenByID(ctx(t), co.ID, tok.ID)
+	require.NoError(t, err)
+	require.True(t, got.LastUsedAt.Equal(used), "an earlier use, written late by another instance, does not move it back")
 
 	// The holder of the version read before the touch can still update.
 	stale := tok
