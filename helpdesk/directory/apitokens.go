@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -30,6 +31,38 @@ type APITokenInput struct {
 	Permissions []tenant.Permission
 	// ExpiresAt is optional; zero means the token does not expire.
 	ExpiresAt time.Time
+	// Rate and Burst grant the token a request limit of its own (see
+	// APIToken.Rate); zero keeps the server's. A rate without a burst gets
+	// twice the rate, rounded up.
+	Rate  float64
+	Burst int
+}
+
+// MaxAPITokenRate bounds an API token's own rate (requests a second) and
+// burst.
+const MaxAPITokenRate = 100_000
+
+// tokenLimit checks a token's own rate and burst into b and returns them,
+// the burst defaulted.
+func tokenLimit(b *validation.Builder, rate float64, burst int) (float64, int) {
+	if !(rate >= 0 && rate <= MaxAPITokenRate) {
+		b.Add("rate", "must be from 0 (the server's limit) to %d requests a second", MaxAPITokenRate)
+		return 0, 0
+	}
+	if burst < 0 || burst > MaxAPITokenRate {
+		b.Add("burst", "must be from 0 to %d requests", MaxAPITokenRate)
+		return 0, 0
+	}
+	if rate == 0 {
+		if burst != 0 {
+			b.Add("burst", "needs a rate: the server's limit has its own burst")
+		}
+		return 0, 0
+	}
+	if burst == 0 {
+		burst = int(math.Ceil(2 * rate))
+	}
+	return rate, burst
 }
 
 // CreateAPIToken creates an API token for the actor's company. It needs
@@ -52,6 +85,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor tenant.Actor, in API
 		}
 	}
 	t.Permissions = slices.Compact(slices.Sorted(slices.Values(in.Permissions)))
+	t.Rate, t.Burst = tokenLimit(&b, in.Rate, in.Burst)
 	if !in.ExpiresAt.IsZero() {
 		if !in.ExpiresAt.After(now) {
 			b.Add("expires_at", "must be in the future")
@@ -106,9 +140,13 @@ func (s *Service) ListAPITokens(ctx context.Context, actor tenant.Actor, f APITo
 	return page, err
 }
 
-// APITokenPatch holds the token fields to change: its name, or revocation.
+// APITokenPatch holds the token fields to change: its name, its own
+// request limit (Rate and Burst, set together; zero rate returns the token
+// to the server's limit), or revocation.
 type APITokenPatch struct {
 	Name    *string
+	Rate    *float64
+	Burst   *int
 	Revoke  bool
 	Version int64
 }
@@ -131,6 +169,16 @@ func (s *Service) UpdateAPIToken(ctx context.Context, actor tenant.Actor, id int
 		var b validation.Builder
 		if p.Name != nil {
 			t.Name = b.Text("name", *p.Name, 1, MaxContactName)
+		}
+		if p.Rate != nil || p.Burst != nil {
+			rate, burst := t.Rate, 0
+			if p.Rate != nil {
+				rate = *p.Rate
+			}
+			if p.Burst != nil {
+				burst = *p.Burst
+			}
+			t.Rate, t.Burst = tokenLimit(&b, rate, burst)
 		}
 		if err := b.Err(); err != nil {
 			return err
@@ -220,5 +268,5 @@ func (s *Service) FlushAPITokenUses(ctx context.Context) (int, error) {
 
 func apiTokenData(t APIToken) map[string]any {
 	return map[string]any{"id": t.ID, "name": t.Name, "lookup_id": t.LookupID, "permissions": t.Permissions,
-		"expires_at": t.ExpiresAt, "revoked": !t.RevokedAt.IsZero(), "version": t.Version}
+		"expires_at": t.ExpiresAt, "revoked": !t.RevokedAt.IsZero(), "rate": t.Rate, "burst": t.Burst, "version": t.Version}
 }

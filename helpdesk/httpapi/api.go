@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -138,6 +139,10 @@ type api struct {
 	account *loginguard.Limiter // login attempts per account
 	loginIP *loginguard.Limiter // login and refresh attempts per client IP
 	perCall *loginguard.Limiter // per authenticated principal
+	// own holds the limiters of API tokens granted a limit of their own,
+	// one per rate and burst.
+	ownMu   sync.Mutex
+	own     map[ownLimit]*loginguard.Limiter
 	blocks  *blocker
 	metrics *metrics
 	// perms are the permissions each authenticated route needs, checked
@@ -220,4 +225,34 @@ func (a *api) routes() {
 
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.cfg.Version})
+}
+
+// ownLimit is the request limit an API token was granted.
+type ownLimit struct {
+	rate  float64
+	burst int
+}
+
+// maxOwnLimiters bounds the limiters kept for tokens' own limits; past it
+// they start over (their buckets refill, which errs towards allowing).
+const maxOwnLimiters = 1000
+
+// limiter returns the rate limiter of p: the per-principal one, or for an
+// API token granted a limit of its own, that limit's.
+func (a *api) limiter(p helpdesk.Principal) *loginguard.Limiter {
+	if p.Rate <= 0 || p.Burst < 1 {
+		return a.perCall
+	}
+	k := ownLimit{p.Rate, p.Burst}
+	a.ownMu.Lock()
+	defer a.ownMu.Unlock()
+	l, ok := a.own[k]
+	if !ok {
+		if a.own == nil || len(a.own) >= maxOwnLimiters {
+			a.own = map[ownLimit]*loginguard.Limiter{}
+		}
+		l = loginguard.NewLimiter(p.Rate, p.Burst, a.desk.Now)
+		a.own[k] = l
+	}
+	return l
 }

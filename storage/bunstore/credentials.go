@@ -52,6 +52,8 @@ type apiTokenRow struct {
 	ExpiresAt     time.Time `bun:"expires_at,nullzero"`
 	LastUsedAt    time.Time `bun:"last_used_at,nullzero"`
 	RevokedAt     time.Time `bun:"revoked_at,nullzero"`
+	Rate          float64   `bun:"rate_limit"`
+	Burst         int       `bun:"rate_burst"`
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
@@ -67,7 +69,7 @@ func (r apiTokenRow) model() (directory.APIToken, error) {
 	}
 	return directory.APIToken{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), Name: r.Name, LookupID: r.LookupID,
 		Digest: r.Digest, Permissions: perms, CreatedBy: tenant.UserID(r.CreatedBy), ExpiresAt: r.ExpiresAt.UTC(),
-		LastUsedAt: r.LastUsedAt.UTC(), RevokedAt: r.RevokedAt.UTC(), Version: r.Version,
+		LastUsedAt: r.LastUsedAt.UTC(), RevokedAt: r.RevokedAt.UTC(), Rate: r.Rate, Burst: r.Burst, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
@@ -82,7 +84,7 @@ func apiTokenRowOf(t directory.APIToken) (apiTokenRow, error) {
 	}
 	return apiTokenRow{ID: t.ID, CompanyID: int64(t.CompanyID), Name: t.Name, LookupID: t.LookupID, Digest: t.Digest,
 		Permissions: string(b), CreatedBy: int64(t.CreatedBy), ExpiresAt: t.ExpiresAt.UTC(),
-		LastUsedAt: t.LastUsedAt.UTC(), RevokedAt: t.RevokedAt.UTC(), Version: t.Version,
+		LastUsedAt: t.LastUsedAt.UTC(), RevokedAt: t.RevokedAt.UTC(), Rate: t.Rate, Burst: t.Burst, Version: t.Version,
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}, nil
 }
 
