@@ -123,8 +123,9 @@ func (c *console) execute(w http.ResponseWriter, q *request, status int, page, n
 	if !ok {
 		panic(fmt.Sprintf("webui: no page template %q", page))
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, view{request: q, Page: page, Status: status, Data: data}); err != nil {
+	buf := c.buffers.Get().(*bytes.Buffer)
+	defer c.putBuffer(buf)
+	if err := t.ExecuteTemplate(buf, name, view{request: q, Page: page, Status: status, Data: data}); err != nil {
 		c.log.ErrorContext(q.Context(), "webui: rendering", "page", page, "template", name, "error", err.Error())
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -135,6 +136,19 @@ func (c *console) execute(w http.ResponseWriter, q *request, status int, page, n
 	h.Set("Vary", "Cookie, Accept-Language, HX-Request")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// maxPooledBuffer bounds the render buffers kept for reuse: a page larger
+// than that (a long report) does not keep its memory.
+const maxPooledBuffer = 256 << 10
+
+// putBuffer returns a render buffer to the pool.
+func (c *console) putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	c.buffers.Put(b)
 }
 
 // errorPage is the view model of the error page.
