@@ -36,6 +36,8 @@ type Service struct {
 	observer AccessObserver
 	// tokens remembers the API tokens presented lately.
 	tokens *tokenCache
+	// seen remembers when sessions' LastSeenAt was last written.
+	seen sessionSeen
 }
 
 // AccessObserver learns, after their commit, of the changes that may end
