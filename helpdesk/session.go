@@ -10,7 +10,6 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
-	"github.com/sistemaboladao/boladao/storage"
 )
 
 // Tokens is what a login or a refresh returns to the client.
@@ -175,13 +174,7 @@ func (d *Desk) Refresh(ctx context.Context, refreshToken string) (Tokens, direct
 // sign-in. A session without a description (opened before they were
 // kept) is not.
 func (d *Desk) restricted(ctx context.Context, session string) (bool, error) {
-	si, err := d.Directory.SessionInfoOf(ctx, session)
-	if errors.Is(err, storage.ErrNotFound) {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	return si.Restricted, nil
+	return d.Directory.SessionRestricted(ctx, session)
 }
 
 func (d *Desk) tokens(u directory.User, refresh, session string, restricted bool) (Tokens, directory.User, error) {

@@ -38,6 +38,8 @@ type Service struct {
 	tokens *tokenCache
 	// seen remembers when sessions' LastSeenAt was last written.
 	seen sessionSeen
+	// unrestricted remembers sessions known not to be restricted.
+	unrestricted sessionSet
 }
 
 // AccessObserver learns, after their commit, of the changes that may end

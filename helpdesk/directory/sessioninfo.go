@@ -83,6 +83,51 @@ func (s *Service) SessionSeen(ctx context.Context, id, ip string) error {
 	return nil
 }
 
+// sessionSet is a bounded set of session IDs.
+type sessionSet struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (s *sessionSet) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[id]
+	return ok
+}
+
+func (s *sessionSet) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil || len(s.m) >= maxSeen {
+		s.m = make(map[string]struct{})
+	}
+	s.m[id] = struct{}{}
+}
+
+// SessionRestricted reports whether a session may only enrol in
+// two-factor sign-in (SessionInfo.Restricted); a session without a
+// description is not. A session is opened restricted or not and only
+// ever loses the restriction, so the Service remembers the sessions it
+// found unrestricted and reads the store again only for the others:
+// edges may call it on every request.
+func (s *Service) SessionRestricted(ctx context.Context, id string) (bool, error) {
+	if s.unrestricted.has(id) {
+		return false, nil
+	}
+	si, err := s.store.SessionByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		s.unrestricted.add(id)
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("reading session: %w", err)
+	}
+	if !si.Restricted {
+		s.unrestricted.add(id)
+	}
+	return si.Restricted, nil
+}
+
 // SessionInfoOf reads a session's description; storage.ErrNotFound when
 // it has none (sessions opened before descriptions were kept).
 func (s *Service) SessionInfoOf(ctx context.Context, id string) (SessionInfo, error) {
