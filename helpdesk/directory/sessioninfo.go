@@ -239,59 +239,77 @@ func (s *Service) RevokeAllUserSessions(ctx context.Context, actor tenant.Actor,
 	return s.revokeUser(ctx, id, "")
 }
 
-// DeviceOf summarises a User-Agent for people: "Firefox on Linux",
-// "Safari on iPhone", "curl"; "" stays "".
+// Device is a User-Agent summarised: a browser and a system
+// ("Firefox", "Linux"), or else the name of a tool ("curl").
+type Device struct {
+	Browser string
+	OS      string
+	Tool    string
+}
+
+// DeviceOf summarises a User-Agent for people in English: "Firefox on
+// Linux", "Safari on iPhone", "curl"; "" stays "". Edges speaking other
+// languages compose ParseDevice's parts themselves.
 func DeviceOf(ua string) string {
+	d := ParseDevice(ua)
+	switch {
+	case d.Browser != "" && d.OS != "":
+		return d.Browser + " on " + d.OS
+	case d.Browser != "":
+		return d.Browser
+	case d.OS != "":
+		return d.OS
+	}
+	return d.Tool
+}
+
+// ParseDevice reads the browser and system of a User-Agent, or the name
+// of the tool that sent it.
+func ParseDevice(ua string) Device {
 	if ua == "" {
-		return ""
+		return Device{}
 	}
 	l := strings.ToLower(ua)
 	has := func(s string) bool { return strings.Contains(l, s) }
-	var browser string
+	var d Device
 	switch {
 	case has("edg/"):
-		browser = "Edge"
+		d.Browser = "Edge"
 	case has("opr/") || has("opera"):
-		browser = "Opera"
+		d.Browser = "Opera"
 	case has("firefox/"):
-		browser = "Firefox"
+		d.Browser = "Firefox"
 	case has("chromium/"):
-		browser = "Chromium"
+		d.Browser = "Chromium"
 	case has("chrome/") || has("crios/"):
-		browser = "Chrome"
+		d.Browser = "Chrome"
 	case has("safari/") && has("version/"):
-		browser = "Safari"
+		d.Browser = "Safari"
 	}
-	var os string
 	switch {
 	case has("iphone"):
-		os = "iPhone"
+		d.OS = "iPhone"
 	case has("ipad"):
-		os = "iPad"
+		d.OS = "iPad"
 	case has("android"):
-		os = "Android"
+		d.OS = "Android"
 	case has("windows"):
-		os = "Windows"
+		d.OS = "Windows"
 	case has("mac os x") || has("macintosh"):
-		os = "macOS"
+		d.OS = "macOS"
 	case has("cros"):
-		os = "ChromeOS"
+		d.OS = "ChromeOS"
 	case has("linux"):
-		os = "Linux"
+		d.OS = "Linux"
 	}
-	switch {
-	case browser != "" && os != "":
-		return browser + " on " + os
-	case browser != "":
-		return browser
-	case os != "":
-		return os
+	if d.Browser == "" && d.OS == "" {
+		// A tool: its product name ("curl/8.5.0" → "curl").
+		name, _, _ := strings.Cut(ua, "/")
+		name, _, _ = strings.Cut(name, " ")
+		if len(name) > 40 {
+			name = name[:40]
+		}
+		d.Tool = strings.ToValidUTF8(name, "")
 	}
-	// A tool: its product name ("curl/8.5.0" → "curl").
-	name, _, _ := strings.Cut(ua, "/")
-	name, _, _ = strings.Cut(name, " ")
-	if len(name) > 40 {
-		name = name[:40]
-	}
-	return name
+	return d
 }

@@ -266,7 +266,7 @@ func (c *console) twoFactorDisable(w http.ResponseWriter, r *http.Request, q *re
 // sessionView is one line of the profile's sessions.
 type sessionView struct {
 	ID         string
-	Device     string
+	Device     directory.Device
 	IP         string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
@@ -280,7 +280,7 @@ func (c *console) loadSessions(q *request) ([]sessionView, error) {
 	}
 	out := make([]sessionView, len(list))
 	for i, s := range list {
-		out[i] = sessionView{ID: s.ID, Device: directory.DeviceOf(s.UserAgent), IP: s.IP, CreatedAt: s.CreatedAt,
+		out[i] = sessionView{ID: s.ID, Device: directory.ParseDevice(s.UserAgent), IP: s.IP, CreatedAt: s.CreatedAt,
 			LastSeenAt: s.LastSeenAt, Current: s.ID == q.session.Principal.SessionID}
 	}
 	return out, nil

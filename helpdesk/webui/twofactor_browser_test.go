@@ -51,6 +51,7 @@ func TestBrowserTwoFactor(t *testing.T) {
 	require.Contains(t, tb.text("[data-testid=two-factor-state]"), "Desativada")
 	require.Equal(t, 2, tb.count("[data-testid=session]"), "both browsers' sessions are listed")
 	require.True(t, tb.exists("[data-testid=current-session]"))
+	require.Contains(t, tb.text("[data-testid=sessions]"), "Chrome no Linux", "the device, in the person's language")
 	tb.submit("[data-testid=manage-two-factor]")
 	tb.check("two-factor-page")
 	tb.submit("[data-testid=begin-two-factor]")
