@@ -390,6 +390,9 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, actor tenant.Actor, code
 	if outcome != nil {
 		return nil, outcome
 	}
+	// The user's sessions lost their restriction: edges that remember
+	// sessions read them again.
+	s.observer.UserChanged(actor.UserID)
 	return plain, nil
 }
 
