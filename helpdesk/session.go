@@ -73,6 +73,10 @@ type Principal struct {
 	// Restricted is true for a user principal that must enrol in
 	// two-factor sign-in before anything else (auth.Claims.Restricted).
 	Restricted bool
+	// Rate and Burst are a token principal's own request limit
+	// (directory.APIToken.Rate); zero for the edge's default.
+	Rate  float64
+	Burst int
 }
 
 // Key returns a stable string naming the principal ("user:42", "token:7"),
@@ -163,6 +167,7 @@ func (d *Desk) Refresh(ctx context.Context, refreshToken string) (Tokens, direct
 	if err != nil {
 		return Tokens{}, directory.User{}, err
 	}
+	d.access.forgetWebSession(auth.Digest(refreshToken)) // exchanged: no longer a session's key
 	restricted, err := d.restricted(ctx, rt.SessionID)
 	if err != nil {
 		return Tokens{}, directory.User{}, err
@@ -216,7 +221,7 @@ func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, 
 		if err != nil {
 			return Principal{}, err
 		}
-		return Principal{Kind: PrincipalToken, Actor: actor, TokenID: t.ID}, nil
+		return Principal{Kind: PrincipalToken, Actor: actor, TokenID: t.ID, Rate: t.Rate, Burst: t.Burst}, nil
 	}
 	c, ok := d.verified.get(credential, d.now())
 	if !ok {
