@@ -19,6 +19,9 @@ type Session struct {
 	// Language is the user's chosen language ("" for none; see
 	// directory.User.Language).
 	Language string
+	// Restricted is true when the user must enrol in two-factor sign-in
+	// before anything else (Principal.Restricted is set too).
+	Restricted bool
 }
 
 // CheckSession checks a refresh token without rotating it and returns its
@@ -42,8 +45,12 @@ func (d *Desk) CheckSession(ctx context.Context, refreshToken string) (Session, 
 	if err != nil {
 		return Session{}, err
 	}
-	s := Session{Principal: Principal{Kind: PrincipalUser, Actor: u.Actor(), SessionID: t.SessionID, Email: u.Email},
-		StartedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Language: u.Language}
+	restricted, err := d.restricted(ctx, t.SessionID)
+	if err != nil {
+		return Session{}, err
+	}
+	s := Session{Principal: Principal{Kind: PrincipalUser, Actor: u.Actor(), SessionID: t.SessionID, Email: u.Email, Restricted: restricted},
+		StartedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Language: u.Language, Restricted: restricted}
 	d.access.rememberWebSession(key, s, at, gen)
 	return s, nil
 }

@@ -81,7 +81,21 @@ type Claims struct {
 	IssuedAt time.Time
 	// ExpiresAt is the "exp" claim, in UTC.
 	ExpiresAt time.Time
+	// Restricted is true for a token whose "scope" claim is
+	// ScopeEnrolTwoFactor: its user must enrol in two-factor sign-in and
+	// may do nothing else until they have (see WithRestricted).
+	Restricted bool
 }
+
+// ScopeEnrolTwoFactor is the "scope" claim of a restricted access token.
+const ScopeEnrolTwoFactor = "enrol_2fa"
+
+// AccessOption qualifies an access token issued by IssueAccess.
+type AccessOption func(*wireClaims)
+
+// WithRestricted issues a restricted token (scope ScopeEnrolTwoFactor):
+// the edges let it enrol in two-factor sign-in and nothing else.
+func WithRestricted() AccessOption { return func(w *wireClaims) { w.Scope = ScopeEnrolTwoFactor } }
 
 // Actor returns the actor the token speaks for.
 func (c Claims) Actor() tenant.Actor {
@@ -96,6 +110,7 @@ type wireClaims struct {
 	Role      string `json:"role"`
 	SessionID string `json:"sid"`
 	Email     string `json:"email,omitempty"`
+	Scope     string `json:"scope,omitempty"`
 }
 
 // UnmarshalJSON decodes the claims with their JSON types: the time claims
@@ -132,6 +147,9 @@ func (w wireClaims) Validate() error {
 	if w.ID == "" {
 		errs = append(errs, fmt.Errorf("%w: jti claim is required", errBadClaim))
 	}
+	if w.Scope != "" && w.Scope != ScopeEnrolTwoFactor {
+		errs = append(errs, fmt.Errorf("%w: unknown scope", errBadClaim))
+	}
 	return errors.Join(errs...)
 }
 
@@ -165,7 +183,7 @@ func checkActor(company tenant.CompanyID, contact tenant.ContactID, role tenant.
 // known role and, unless it is a platform admin, a company. email, when
 // given, travels in the "email" claim. It returns the signed token and its
 // expiry.
-func (i *Issuer) IssueAccess(actor tenant.Actor, sessionID, email string) (token string, expiresAt time.Time, err error) {
+func (i *Issuer) IssueAccess(actor tenant.Actor, sessionID, email string, opts ...AccessOption) (token string, expiresAt time.Time, err error) {
 	if actor.UserID <= 0 {
 		return "", time.Time{}, errors.New("auth: issuing access token: actor has no user: access tokens are for people; use API tokens for integrations")
 	}
@@ -193,6 +211,9 @@ func (i *Issuer) IssueAccess(actor tenant.Actor, sessionID, email string) (token
 		Role:      string(actor.Role),
 		SessionID: sessionID,
 		Email:     email,
+	}
+	for _, o := range opts {
+		o(&claims)
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["kid"] = i.cfg.KeyID
@@ -225,15 +246,16 @@ func (i *Issuer) ParseAccess(token string) (Claims, error) {
 	}
 	user, _ := parseSubject(w.Subject) // checked by wireClaims.Validate
 	return Claims{
-		UserID:    user,
-		CompanyID: tenant.CompanyID(w.CompanyID),
-		ContactID: tenant.ContactID(w.ContactID),
-		Role:      tenant.Role(w.Role),
-		SessionID: w.SessionID,
-		Email:     w.Email,
-		ID:        w.ID,
-		IssuedAt:  w.IssuedAt.UTC(),
-		ExpiresAt: w.ExpiresAt.UTC(),
+		UserID:     user,
+		CompanyID:  tenant.CompanyID(w.CompanyID),
+		ContactID:  tenant.ContactID(w.ContactID),
+		Role:       tenant.Role(w.Role),
+		SessionID:  w.SessionID,
+		Email:      w.Email,
+		ID:         w.ID,
+		IssuedAt:   w.IssuedAt.UTC(),
+		ExpiresAt:  w.ExpiresAt.UTC(),
+		Restricted: w.Scope == ScopeEnrolTwoFactor,
 	}, nil
 }
 

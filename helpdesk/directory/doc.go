@@ -15,6 +15,18 @@
 // emits (company.created, user.created, ...), which land in the outbox
 // atomically with the rows.
 //
+// Two-factor sign-in (TOTP, RFC 6238) lives here too: BeginTwoFactor and
+// ConfirmTwoFactor enrol a user (the secret is handed out only while the
+// enrolment is pending; confirmation returns RecoveryCodeCount recovery
+// codes, kept as digests), StartChallenge and CompleteChallenge are the
+// second step of a sign-in (ChallengeTTL, MaxChallengeAttempts per
+// challenge, MaxCodeAttempts in a row per user then TwoFactorLockout, a
+// code of a step already accepted refused), and TwoFactorPolicy says
+// who must use it. Login sessions are described (SessionInfo: device,
+// address, when opened and last seen) for ListSessions and the revoke
+// methods; SessionSeen writes "last seen" at most once per
+// SessionTouchInterval.
+//
 // Limits: company names up to 120 characters, legal names up to 200,
 // contact names up to 120, emails up to 254; passwords from 8 to 72 bytes
 // (bcrypt's limit).

@@ -36,6 +36,10 @@ type Service struct {
 	observer AccessObserver
 	// tokens remembers the API tokens presented lately.
 	tokens *tokenCache
+	// seen remembers when sessions' LastSeenAt was last written.
+	seen sessionSeen
+	// unrestricted remembers sessions known not to be restricted.
+	unrestricted sessionSet
 }
 
 // AccessObserver learns, after their commit, of the changes that may end

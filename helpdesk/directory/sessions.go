@@ -29,6 +29,12 @@ var (
 // StartSession opens a login session for an authenticated user and returns
 // its first refresh token (shown to the client once) and the stored record.
 func (s *Service) StartSession(ctx context.Context, u User, ttl time.Duration) (string, RefreshToken, error) {
+	return s.StartSessionWith(ctx, u, ttl, SessionStart{})
+}
+
+// StartSessionWith opens a login session like StartSession, describing
+// it with the client that opened it (see ListSessions).
+func (s *Service) StartSessionWith(ctx context.Context, u User, ttl time.Duration, st SessionStart) (string, RefreshToken, error) {
 	if ttl <= 0 {
 		ttl = DefaultRefreshTTL
 	}
@@ -37,7 +43,10 @@ func (s *Service) StartSession(ctx context.Context, u User, ttl time.Duration) (
 	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		var err error
 		plain, t, err = s.issueRefresh(ctx, tx, u, "ses_"+rand.Text(), ttl)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.InsertSession(ctx, st.info(t.SessionID, u, t.CreatedAt))
 	})
 	if err != nil {
 		return "", RefreshToken{}, fmt.Errorf("starting session: %w", err)
@@ -124,7 +133,10 @@ func (s *Service) Refresh(ctx context.Context, plain string, ttl time.Duration) 
 			}
 		}
 		newPlain, next, err = s.issueRefresh(ctx, tx, user, t.SessionID, ttl)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.TouchSession(ctx, t.SessionID, "", now)
 	})
 	if err != nil {
 		return User{}, "", RefreshToken{}, fmt.Errorf("refreshing session: %w", err)

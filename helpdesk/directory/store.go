@@ -41,6 +41,10 @@ type Queries interface {
 	APITokenByLookup(ctx context.Context, lookupID string) (APIToken, error)
 	// ListAPITokens lists the API tokens of company.
 	ListAPITokens(ctx context.Context, company tenant.CompanyID, f APITokenFilter, p storage.PageRequest) (storage.Page[APIToken], error)
+
+	// TwoFactorQueries reads enrolments, challenges, policies and
+	// sessions (see twofactor_model.go).
+	TwoFactorQueries
 }
 
 // Tx is the transaction-scoped view of the store inside a unit of work.
@@ -86,6 +90,9 @@ type Tx interface {
 	// are written by several instances, each in its own time), without
 	// changing Version (it is bookkeeping, not an edit).
 	TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int64, at time.Time) error
+
+	// TwoFactorTx writes enrolments, challenges, policies and sessions.
+	TwoFactorTx
 }
 
 // Store is what the directory needs from a storage backend: reads outside a

@@ -20,6 +20,7 @@ func (a *api) authRoutes() {
 	a.mux.HandleFunc("POST /auth/refresh", a.refreshHandler)
 	a.mux.HandleFunc("POST /auth/logout", a.logoutHandler)
 	a.mux.HandleFunc("GET /auth/me", a.authed(a.me))
+	a.twoFactorRoutes()
 }
 
 // tokenResponse is the OAuth2-style body of a login or refresh.
@@ -85,7 +86,8 @@ func (a *api) loginHandler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tokens, u, err := a.desk.Login(r.Context(), email, in.Password)
+	res, err := a.desk.SignIn(r.Context(), email, in.Password, a.clientInfo(r))
+	tokens, u := res.Tokens, res.User
 	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		a.strike(r, audit.LoginFailed, "failed login for "+email)
@@ -97,6 +99,13 @@ func (a *api) loginHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		a.fail(w, r, err)
+		return
+	}
+	if res.Challenge != "" {
+		// The password was right; the session waits for the second factor.
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, challengeResponse{Challenge: res.Challenge, ChallengeType: "totp",
+			ExpiresIn: challengeExpiresIn(res.ChallengeExpiresAt, a.now())})
 		return
 	}
 	a.record(r, audit.Event{Kind: audit.LoginSucceeded, Email: email, UserID: u.ID, CompanyID: u.CompanyID})

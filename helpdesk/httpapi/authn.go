@@ -70,6 +70,15 @@ func (a *api) authed(h authedHandler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		if p.Restricted && !restrictedRoutes[r.Pattern] {
+			a.fail(w, r, ErrTwoFactorEnrolmentRequired)
+			return
+		}
+		if p.Kind == helpdesk.PrincipalUser {
+			if err := a.desk.Directory.SessionSeen(r.Context(), p.SessionID, a.ip(r)); err != nil {
+				a.log.WarnContext(r.Context(), "noting session activity", "error", err.Error())
+			}
+		}
 		if err := permitted(a.perms, r, p.Actor); err != nil {
 			a.fail(w, r, err)
 			return

@@ -103,6 +103,12 @@ func routePermissions() map[string][]tenant.Permission {
 		"POST /api/deployment/trigger-backup": one(permPlatformOps),
 		"GET /api/monitoring/status":          one(auditRead),
 		"GET /api/test/coverage":              one(auditRead),
+		// Sessions and two-factor sign-in of other users; the policy.
+		"GET " + adminBase + "users/{id}/sessions":                 one(tenant.PermUsersManage),
+		"DELETE " + adminBase + "users/{id}/sessions":              one(tenant.PermUsersManage),
+		"DELETE " + adminBase + "users/{id}/sessions/{session_id}": one(tenant.PermUsersManage),
+		"DELETE " + adminBase + "users/{id}/two-factor":            one(tenant.PermUsersManage),
+		"PUT /api/security/two-factor-policy":                      one(tenant.PermUsersManage),
 	}
 	// The admin API.
 	admin := map[string]struct{ read, write tenant.Permission }{

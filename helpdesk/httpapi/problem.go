@@ -43,6 +43,12 @@ import (
 //	invalid-credentials  401 wrong email or password
 //	invalid-refresh-token 401 the refresh token is unknown, expired or revoked
 //	refresh-token-reused 401 a refresh token was presented twice; its session is revoked
+//	second-factor-required 401 the account signs in with a second factor (POST /auth/login answers a challenge)
+//	invalid-challenge    401 the sign-in challenge is unknown, expired, used or out of attempts: sign in again
+//	invalid-code         401 the second-factor code is wrong or was already used
+//	two-factor-locked    429 too many wrong second-factor codes in a row; see Retry-After
+//	two-factor-enabled   409 two-factor sign-in is already enabled: disable it before enrolling again
+//	two-factor-enrolment-required 403 the account must enrol in two-factor sign-in before anything else
 //	idempotency-key-reused 422 the Idempotency-Key was used with a different request
 //	idempotency-key-in-flight 409 the first request with this Idempotency-Key is still running
 //	bad-idempotency-key  400 the Idempotency-Key is empty, too long or not printable ASCII
@@ -167,6 +173,9 @@ func newProblem(status int, slug, detail string) Problem {
 //     never reaches the client, and the caller must log it.
 func problemFor(err error) Problem {
 	if p, ok := integrationProblem(err); ok {
+		return p
+	}
+	if p, ok := twoFactorProblem(err); ok {
 		return p
 	}
 	var (

@@ -110,6 +110,13 @@ func TestDomainErrorsTranslated(t *testing.T) {
 		"whatsapp.ErrBadVerifyToken":       "the inbound webhook answers Meta, not a person",
 		"whatsapp.ErrMalformedPayload":     "the inbound webhook answers Meta, not a person",
 		"whatsapp.PayloadError":            "the inbound webhook answers Meta, not a person",
+		// Two-factor sign-in: its pages handle each of them with a message of their own.
+		"directory.ErrChallengeInvalid":    "the second sign-in step sends the person back to the sign-in page (twofactor.expired)",
+		"directory.ErrTwoFactorCode":       "the second sign-in step says the code is wrong (twofactor.wrong_code); enrolment turns it into a field error",
+		"directory.ErrTwoFactorLocked":     "the two-factor pages say how long to wait (twofactor.locked)",
+		"directory.TwoFactorLockedError":   "the two-factor pages say how long to wait (twofactor.locked)",
+		"directory.ErrTwoFactorEnabled":    "the enrolment page shows the enabled state instead",
+		"directory.ErrTwoFactorNotEnabled": "the enrolment page shows how to start instead",
 	}
 	var declared []string
 	for _, dir := range errorPackages {

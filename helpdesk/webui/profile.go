@@ -55,6 +55,10 @@ type profilePage struct {
 	Errors  map[string]string
 	// Wait is how long a person refused by the sign-in limits waits.
 	Wait string
+	// TwoFactor is the state of two-factor sign-in; Sessions the
+	// person's live sessions, newest first.
+	TwoFactor directory.TwoFactorStatus
+	Sessions  []sessionView
 }
 
 func (c *console) loadProfile(q *request) (profilePage, error) {
@@ -66,7 +70,15 @@ func (c *console) loadProfile(q *request) (profilePage, error) {
 	if tz == "" {
 		tz = q.tz.String()
 	}
-	return profilePage{User: u, Language: u.Language, Timezone: tz, Now: c.now()}, nil
+	st, err := c.desk.Directory.TwoFactorStatusOf(q.Context(), q.session.Principal.Actor)
+	if err != nil {
+		return profilePage{}, err
+	}
+	sessions, err := c.loadSessions(q)
+	if err != nil {
+		return profilePage{}, err
+	}
+	return profilePage{User: u, Language: u.Language, Timezone: tz, Now: c.now(), TwoFactor: st, Sessions: sessions}, nil
 }
 
 // profile shows the person's account: language, the timezone dates are

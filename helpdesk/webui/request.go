@@ -61,6 +61,17 @@ func (c *console) authed(h pageFunc) http.HandlerFunc {
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
+		if s.Restricted && !restrictedPages[r.Pattern] {
+			// The person must enrol in two-factor sign-in first.
+			to := c.path("/profile/two-factor")
+			if r.Header.Get("HX-Request") != "" {
+				w.Header().Set("HX-Redirect", to)
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return
+		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			if err := r.ParseForm(); err != nil {

@@ -112,6 +112,9 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) (helpdesk.Sess
 	if now.Sub(seen) >= stampEvery {
 		http.SetCookie(w, c.cookie(r, sessionCookie, c.sessionValue(token, now), 0))
 	}
+	if err := c.desk.Directory.SessionSeen(r.Context(), s.Principal.SessionID, c.cfg.ClientIP(r)); err != nil {
+		c.log.WarnContext(r.Context(), "webui: noting session activity", "error", err.Error())
+	}
 	return s, true
 }
 
@@ -187,7 +190,8 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.render(w, q, http.StatusTooManyRequests, "signin", form)
 		return
 	}
-	tokens, u, err := c.desk.Login(r.Context(), email, password)
+	res, err := c.desk.SignIn(r.Context(), email, password, c.clientInfo(r))
+	tokens, u := res.Tokens, res.User
 	switch {
 	case errors.Is(err, directory.ErrInvalidCredentials):
 		c.strike(r, audit.LoginFailed, "failed login for "+email)
@@ -203,8 +207,16 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, q, err)
 		return
 	}
+	if res.Challenge != "" {
+		c.startSecondFactor(w, r, res.Challenge, form.Next)
+		return
+	}
 	c.record(r, audit.Event{Kind: audit.LoginSucceeded, Email: email, UserID: u.ID, CompanyID: u.CompanyID, Detail: "web console"})
 	http.SetCookie(w, c.cookie(r, sessionCookie, c.sessionValue(tokens.RefreshToken, c.now()), 0))
+	if tokens.Restricted {
+		http.Redirect(w, r, c.path("/profile/two-factor"), http.StatusSeeOther)
+		return
+	}
 	next := form.Next
 	if next == "" {
 		next = c.path("/dashboard")

@@ -225,6 +225,7 @@ func (c *console) features() []func() {
 		c.opsRoutes,
 		c.liveRoutes,
 		c.profileRoutes,
+		c.twoFactorRoutes,
 		c.assetRoutes,
 		c.intakeRoutes,
 		c.labelRoutes,

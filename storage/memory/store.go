@@ -88,6 +88,7 @@ type tables struct {
 	refreshTokens    map[string]directory.RefreshToken // by digest
 	apiTokens        *table[int64, directory.APIToken]
 	apiTokenByLookup map[string]int64
+	twoFactor        *twoFactorTables // see twofactor.go
 
 	// Outside units of work (see idempotency.go and audit.go).
 	idempotency    map[idempotency.Key]idempotency.Record
@@ -123,6 +124,7 @@ func newTables() *tables {
 		refreshTokens:    make(map[string]directory.RefreshToken),
 		apiTokens:        newTable[int64, directory.APIToken](),
 		apiTokenByLookup: make(map[string]int64),
+		twoFactor:        newTwoFactorTables(),
 		idempotency:      make(map[idempotency.Key]idempotency.Record),
 		settings:         make(map[string]string),
 		inventory:        newInventoryTables(),

@@ -91,6 +91,7 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, serviceOrderCases...)
 	cases = append(cases, relayCases...)
 	cases = append(cases, webhookCases...)
+	cases = append(cases, twoFactorCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
