@@ -53,10 +53,15 @@ func (p Principal) Key() string {
 }
 
 // Login checks an email and password and opens a session: a short-lived
-// access token and a rotating refresh token.
+// access token and a rotating refresh token. A user whose company allows
+// only single sign-on gets sso.ErrPasswordSignInDisabled (once the
+// password is verified).
 func (d *Desk) Login(ctx context.Context, email, password string) (Tokens, directory.User, error) {
 	u, err := d.Directory.Authenticate(ctx, email, password)
 	if err != nil {
+		return Tokens{}, directory.User{}, err
+	}
+	if err := d.passwordAllowed(ctx, u); err != nil { // see sso.go
 		return Tokens{}, directory.User{}, err
 	}
 	refresh, rt, err := d.Directory.StartSession(ctx, u, d.refreshTTL)

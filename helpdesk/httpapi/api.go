@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
@@ -26,6 +28,11 @@ type Config struct {
 	CORSOrigins []string
 	// TrustedProxies lists the CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// PublicURL is the scheme and host people reach the server at
+	// ("https://helpdesk.example.com"), for the single sign-on redirect URI
+	// (PublicURL + "/auth/sso/callback"). Empty: the request's scheme
+	// (BehindTLS counts as https) and Host.
+	PublicURL string
 	// BehindTLS sends HSTS even when the server itself speaks plain HTTP
 	// behind a TLS-terminating proxy.
 	BehindTLS bool
@@ -73,6 +80,12 @@ func (c Config) Validate() error {
 	if _, err := cors(corsConfig{AllowedOrigins: c.CORSOrigins}); err != nil {
 		errs = append(errs, err)
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("httpapi: public URL %q: give scheme and host such as https://helpdesk.example.com", c.PublicURL))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -80,6 +93,7 @@ func (c Config) withDefaults() Config {
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -200,6 +214,7 @@ func (a *api) routes() {
 	a.inventoryRoutes()
 	a.ticketRoutes()
 	a.integrationRoutes()
+	a.ssoRoutes()
 	a.serviceOrderRoutes()
 	a.eventRoutes()
 	a.opsRoutes()
