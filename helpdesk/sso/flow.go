@@ -45,6 +45,12 @@ func (s *Service) provider(ctx context.Context, issuer string) (*oidc.Provider, 
 	if err != nil {
 		return nil, refuse(ReasonProviderUnavailable, err, "discovery of %s failed: %v", issuer, err)
 	}
+	for _, endpoint := range []string{p.Endpoint().AuthURL, p.Endpoint().TokenURL} {
+		u, err := url.Parse(endpoint)
+		if err != nil || checkIssuer(u.Scheme+"://"+u.Host) != nil {
+			return nil, refuse(ReasonProviderUnavailable, err, "the discovery document of %s names an endpoint that is not https: %q", issuer, endpoint)
+		}
+	}
 	s.mu.Lock()
 	s.providers[issuer] = cachedProvider{p: p, at: now}
 	s.mu.Unlock()

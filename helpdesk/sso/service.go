@@ -233,7 +233,7 @@ func normalizeDomains(b *validation.Builder, in []string) []string {
 			continue
 		}
 		if len(d) > 253 || !domainPattern.MatchString(d) {
-			b.Add("allowed_domains", "%q is not a domain such as example.com", d)
+			b.Add("allowed_domains", "must list domains such as example.com, without @ or spaces")
 			continue
 		}
 		out = append(out, d)
