@@ -201,7 +201,11 @@ func (s *Service) Finish(ctx context.Context, sealed string, query url.Values) (
 	var claims struct {
 		Email    string          `json:"email"`
 		Verified json.RawMessage `json:"email_verified"`
-		Name     string          `json:"name"`
+		// DomainOwnerVerified is Microsoft Entra ID's optional claim
+		// xms_edov: the email's domain is verified for the tenant (Entra
+		// ID sends no email_verified).
+		DomainOwnerVerified json.RawMessage `json:"xms_edov"`
+		Name                string          `json:"name"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		return Identity{}, refuse(ReasonIDToken, err, "the ID token's claims cannot be read")
@@ -211,7 +215,7 @@ func (s *Service) Finish(ctx context.Context, sealed string, query url.Values) (
 		return Identity{}, refuse(ReasonEmailMissing, nil, "the ID token carries no email: ask for the email scope")
 	}
 	// Some providers send "true" as a string.
-	if v := string(claims.Verified); v != "true" && v != `"true"` {
+	if !isTrue(claims.Verified) && !isTrue(claims.DomainOwnerVerified) {
 		return Identity{}, refuse(ReasonEmailUnverified, nil, "the provider has not verified %s", email)
 	}
 	if !st.AllowsDomain(email) {
@@ -267,4 +271,10 @@ func (s *Service) open(sealed string) (flow, error) {
 	}
 	err = json.Unmarshal(plain, &f)
 	return f, err
+}
+
+// isTrue reports a JSON true, or the string "true" some providers send.
+func isTrue(raw json.RawMessage) bool {
+	v := string(raw)
+	return v == "true" || v == `"true"` || v == `"1"` || v == "1"
 }

@@ -223,3 +223,42 @@ func TestFlowErrorsCarryNoSecrets(t *testing.T) {
 		require.False(t, strings.Contains(fe.Error(), secret), "the error shows a secret")
 	}
 }
+
+func TestEmailVerifiedShapes(t *testing.T) {
+	c := &clock{t: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
+	svc, admin := setup(t, c)
+	idp, err := ssotest.New(ssotest.Config{ClientID: "c", ClientSecret: "s", Now: c.Now})
+	require.NoError(t, err)
+	t.Cleanup(idp.Close)
+	_, err = svc.UpdateSettings(t.Context(), admin, sso.SettingsInput{Enabled: ptr(true), Issuer: ptr(idp.Issuer()),
+		ClientID: ptr("c"), ClientSecret: ptr("s"), AllowedDomains: &[]string{"example.com"}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		tamper func(map[string]any)
+		ok     bool
+	}{
+		{"a JSON true", func(m map[string]any) { m["email_verified"] = true }, true},
+		{"the string true", func(m map[string]any) { m["email_verified"] = "true" }, true},
+		{"Entra ID's xms_edov without email_verified", func(m map[string]any) { delete(m, "email_verified"); m["xms_edov"] = true }, true},
+		{"false", func(m map[string]any) { m["email_verified"] = false }, false},
+		{"the string false", func(m map[string]any) { m["email_verified"] = "false" }, false},
+		{"absent", func(m map[string]any) { delete(m, "email_verified") }, false},
+		{"null", func(m map[string]any) { m["email_verified"] = nil }, false},
+		{"an object", func(m map[string]any) { m["email_verified"] = map[string]any{"value": true} }, false},
+		{"xms_edov false", func(m map[string]any) { delete(m, "email_verified"); m["xms_edov"] = false }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idp.SetTamper(tc.tamper)
+			sealed, q := begin(t, svc, admin.CompanyID)
+			_, err := svc.Finish(t.Context(), sealed, q)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			var fe *sso.FlowError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, sso.ReasonEmailUnverified, fe.Reason)
+		})
+	}
+}
