@@ -30,8 +30,9 @@ type Config struct {
 	TrustedProxies []string
 	// PublicURL is the scheme and host people reach the server at
 	// ("https://helpdesk.example.com"), for the single sign-on redirect URI
-	// (PublicURL + "/auth/sso/callback"). Empty: the request's scheme
-	// (BehindTLS counts as https) and Host.
+	// (PublicURL + "/auth/sso/callback"); give the path of a prefix the
+	// API is mounted under ("https://example.com/helpdesk"). Empty: the
+	// request's scheme (BehindTLS counts as https) and Host.
 	PublicURL string
 	// BehindTLS sends HSTS even when the server itself speaks plain HTTP
 	// behind a TLS-terminating proxy.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,15 @@ func (a *api) publicBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// ssoCookiePath is the path of the flow cookie: /auth/sso/ under the
+// path of Config.PublicURL (the prefix the API is mounted under).
+func (a *api) ssoCookiePath() string {
+	if u, err := url.Parse(a.cfg.PublicURL); err == nil {
+		return strings.TrimRight(u.Path, "/") + "/auth/sso/"
+	}
+	return "/auth/sso/"
+}
+
 // ssoCompany reads {company}: a company ID, an email or an email domain.
 func (a *api) ssoCompany(r *http.Request) (tenant.CompanyID, error) {
 	v := r.PathValue("company")
@@ -177,7 +187,7 @@ func (a *api) ssoStart(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: sealed, Path: "/auth/sso/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: sealed, Path: a.ssoCookiePath(), HttpOnly: true,
 		Secure: r.TLS != nil || a.cfg.BehindTLS, SameSite: http.SameSiteLaxMode, MaxAge: int(sso.DefaultFlowTTL / time.Second)})
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
@@ -195,7 +205,7 @@ func (a *api) ssoCallbackHandler(w http.ResponseWriter, r *http.Request) {
 		sealed = c.Value
 	}
 	// The flow is single use, whatever happens next.
-	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: "", Path: "/auth/sso/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: "", Path: a.ssoCookiePath(), HttpOnly: true,
 		Secure: r.TLS != nil || a.cfg.BehindTLS, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	id, err := a.desk.SSO.Finish(r.Context(), sealed, r.URL.Query())
 	var tokens helpdesk.Tokens

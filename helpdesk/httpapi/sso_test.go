@@ -412,3 +412,19 @@ func TestSSOStartRefusals(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	})
 }
+
+func TestSSOPublicURL(t *testing.T) {
+	for _, bad := range []string{"helpdesk.example.com", "ftp://helpdesk.example.com", "https://helpdesk.example.com/?x=1"} {
+		require.Error(t, httpapi.Config{PublicURL: bad}.Validate(), bad)
+	}
+	e := newEnv(t, memory.New(), httpapi.Config{PublicURL: "https://helpdesk.example/hd/"})
+	s := newSSOEnv(t, e)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r := s.get(t, c, e.srv.URL+"/auth/sso/acme.test/start", true)
+	require.Equal(t, http.StatusFound, r.Status, "%s", r.Body)
+	loc, err := url.Parse(r.Header.Get("Location"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(loc.String(), s.idp.Issuer()))
+	require.Equal(t, "https://helpdesk.example/hd/auth/sso/callback", loc.Query().Get("redirect_uri"))
+	require.Equal(t, "/hd/auth/sso/", r.cookies()[0].Path, "the cookie follows the prefix")
+}
