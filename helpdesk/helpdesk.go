@@ -203,7 +203,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	integrations, err := newIntegrations(store, tk, cfg.now)
+	integrations, err := newIntegrations(store, tk, cfg.now, ssoKey(cfg.jwtSecret))
 	if err != nil {
 		return nil, err
 	}

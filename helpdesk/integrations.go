@@ -8,6 +8,7 @@ import (
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/tickets"
 )
 
@@ -16,6 +17,7 @@ import (
 type IntegrationsStore interface {
 	WhatsApp() whatsapp.Store
 	AI() ai.Store
+	SSO() sso.Store
 }
 
 // Integrations are the desk's connections to the outside: WhatsApp and
@@ -27,10 +29,13 @@ type Integrations struct {
 	WhatsApp *whatsapp.Service
 	// AI classifies tickets with the company's provider.
 	AI *ai.Service
+	// SSO keeps the companies' single sign-on settings and runs OpenID
+	// Connect sign-ins (see Desk.SignInSSO).
+	SSO *sso.Service
 }
 
 // newIntegrations assembles the integrations over store.
-func newIntegrations(store Store, tk *tickets.Service, now func() time.Time) (Integrations, error) {
+func newIntegrations(store Store, tk *tickets.Service, now func() time.Time, ssoKey []byte) (Integrations, error) {
 	wa, err := whatsapp.NewService(store.WhatsApp(), tk, whatsapp.WithClock(now))
 	if err != nil {
 		return Integrations{}, fmt.Errorf("helpdesk: %w", err)
@@ -39,7 +44,11 @@ func newIntegrations(store Store, tk *tickets.Service, now func() time.Time) (In
 	if err != nil {
 		return Integrations{}, fmt.Errorf("helpdesk: %w", err)
 	}
-	return Integrations{WhatsApp: wa, AI: gw}, nil
+	single, err := sso.NewService(store.SSO(), ssoKey, sso.WithClock(now))
+	if err != nil {
+		return Integrations{}, fmt.Errorf("helpdesk: %w", err)
+	}
+	return Integrations{WhatsApp: wa, AI: gw, SSO: single}, nil
 }
 
 // EventHandler is a reaction to domain events, for an event bus to call

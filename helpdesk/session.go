@@ -90,7 +90,9 @@ func (p Principal) Key() string {
 
 // Login checks an email and password and opens a session: a short-lived
 // access token and a rotating refresh token. A user with two-factor
-// sign-in enabled gets ErrSecondFactorRequired: use SignIn.
+// sign-in enabled gets ErrSecondFactorRequired: use SignIn. A user whose
+// company allows only single sign-on gets sso.ErrPasswordSignInDisabled
+// (once the password is verified).
 func (d *Desk) Login(ctx context.Context, email, password string) (Tokens, directory.User, error) {
 	r, err := d.SignIn(ctx, email, password, ClientInfo{})
 	if err != nil {
@@ -105,10 +107,14 @@ func (d *Desk) Login(ctx context.Context, email, password string) (Tokens, direc
 // SignIn checks an email and password. A user with two-factor sign-in
 // enabled gets a challenge (directory.ChallengeTTL) and no session; any
 // other user gets a session, restricted to enrolment when a policy
-// requires two-factor sign-in of them (Tokens.Restricted).
+// requires two-factor sign-in of them (Tokens.Restricted). A user whose
+// company allows only single sign-on gets sso.ErrPasswordSignInDisabled.
 func (d *Desk) SignIn(ctx context.Context, email, password string, client ClientInfo) (SignInResult, error) {
 	u, err := d.Directory.Authenticate(ctx, email, password)
 	if err != nil {
+		return SignInResult{}, err
+	}
+	if err := d.passwordAllowed(ctx, u); err != nil { // see sso.go
 		return SignInResult{}, err
 	}
 	enabled, err := d.Directory.TwoFactorEnabled(ctx, u)

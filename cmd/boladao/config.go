@@ -42,6 +42,10 @@ type config struct {
 	// pages.
 	Limits limitsConfig
 	Events eventsConfig // see events.go
+
+	// PublicURL is where people reach the server, for single sign-on
+	// redirect URIs ("" : from each request).
+	PublicURL string
 }
 
 // limitsConfig holds the sign-in limits (shared by the API and the
@@ -101,6 +105,9 @@ func settings() []setting {
 			"comma-separated Host names served (empty: any)", list(func(c *config) *[]string { return &c.AllowedHosts })},
 		{"cors-origins", "BOLADAO_CORS_ORIGINS", "",
 			"comma-separated origins allowed to call the API from a browser", list(func(c *config) *[]string { return &c.CORSOrigins })},
+		{"public-url", "BOLADAO_PUBLIC_URL", "",
+			"scheme and host people reach the server at, for single sign-on redirect URIs (default: from each request)",
+			str(func(c *config) *string { return &c.PublicURL })},
 		{"log-level", "BOLADAO_LOG_LEVEL", "info", "debug, info, warn or error", func(c *config, v string) error {
 			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 				return fmt.Errorf("log level %q: use debug, info, warn or error", v)

@@ -113,7 +113,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		return err
 	}
 	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins,
-		LoginGuard: guard, APIRate: cfg.APIRate, APIBurst: cfg.APIBurst, MaxBodyBytes: lim.MaxBodyBytes, MaxPageSize: lim.MaxPageSize}
+		LoginGuard: guard, APIRate: cfg.APIRate, APIBurst: cfg.APIBurst, MaxBodyBytes: lim.MaxBodyBytes, MaxPageSize: lim.MaxPageSize,
+		PublicURL: cfg.PublicURL}
 	ownWarnings := warnings(cfg, generated)
 	apiCfg.Ops = newOps(b, cfg, ownWarnings)
 	api, err := httpapi.New(desk, apiCfg)
@@ -121,7 +122,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		ln.Close()
 		return err
 	}
-	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret),
+	console, err := webui.New(desk, webui.Config{Logger: log, LoginGuard: guard, SessionKey: consoleKey(secret), PublicURL: cfg.PublicURL,
 		Operations: consoleOps{apiCfg.Ops, apiCfg.Warnings()}, Version: version, Context: ctx})
 	if err != nil {
 		ln.Close()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,12 @@ type Config struct {
 	CORSOrigins []string
 	// TrustedProxies lists the CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// PublicURL is the scheme and host people reach the server at
+	// ("https://helpdesk.example.com"), for the single sign-on redirect URI
+	// (PublicURL + "/auth/sso/callback"); give the path of a prefix the
+	// API is mounted under ("https://example.com/helpdesk"). Empty: the
+	// request's scheme (BehindTLS counts as https) and Host.
+	PublicURL string
 	// BehindTLS sends HSTS even when the server itself speaks plain HTTP
 	// behind a TLS-terminating proxy.
 	BehindTLS bool
@@ -79,6 +87,12 @@ func (c Config) Validate() error {
 	if _, err := cors(corsConfig{AllowedOrigins: c.CORSOrigins}); err != nil {
 		errs = append(errs, err)
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("httpapi: public URL %q: give scheme and host such as https://helpdesk.example.com", c.PublicURL))
+		}
+	}
 	if c.MaxPageSize > storage.MaxLimit {
 		errs = append(errs, fmt.Errorf("httpapi: MaxPageSize %d is above the stores' largest page, %d", c.MaxPageSize, storage.MaxLimit))
 	}
@@ -89,6 +103,7 @@ func (c Config) withDefaults() Config {
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -216,6 +231,7 @@ func (a *api) routes() {
 	a.inventoryRoutes()
 	a.ticketRoutes()
 	a.integrationRoutes()
+	a.ssoRoutes()
 	a.serviceOrderRoutes()
 	a.eventRoutes()
 	a.opsRoutes()

@@ -11,6 +11,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
@@ -95,6 +96,10 @@ func (a *api) loginHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, directory.ErrAccountDisabled):
 		a.record(r, audit.Event{Kind: audit.LoginDisabled, Email: email})
+		a.fail(w, r, err)
+		return
+	case errors.Is(err, sso.ErrPasswordSignInDisabled):
+		a.record(r, audit.Event{Kind: audit.LoginFailed, Email: email, Detail: "password sign-in is turned off for the company: single sign-on only"})
 		a.fail(w, r, err)
 		return
 	case err != nil:

@@ -17,4 +17,9 @@
 // characters), then the handler with its body (I-JSON with exact key
 // names, strictjson.go) and the service's own validation. A path served
 // for other methods only is 405 with Allow (routing.go).
+//
+// Single sign-on (sso.go): GET /auth/sso/{company}/start sends a client to
+// its company's OpenID Connect provider, and GET /auth/sso/callback
+// answers the tokens POST /auth/login gives; Config.PublicURL is the base
+// of the redirect URI to register.
 package httpapi

@@ -81,6 +81,8 @@ func routePermissions() map[string][]tenant.Permission {
 		"GET " + aiBase + "/status":                                               one(ticketsRead),
 		"GET " + aiBase + "/settings":                                             one(integrations),
 		"PUT " + aiBase + "/settings":                                             one(integrations),
+		"GET " + ssoBase + "/settings":                                            one(tenant.PermUsersManage),
+		"PUT " + ssoBase + "/settings":                                            one(tenant.PermUsersManage),
 		"POST /api/integrations/events/publish":                                   one(integrations),
 		"GET /api/integrations/events/pending":                                    one(integrations),
 		"POST /api/integrations/webhooks":                                         one(integrations),

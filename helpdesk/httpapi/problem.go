@@ -178,6 +178,9 @@ func problemFor(err error) Problem {
 	if p, ok := twoFactorProblem(err); ok {
 		return p
 	}
+	if p, ok := ssoProblem(err); ok { // see sso.go
+		return p
+	}
 	var (
 		verr *validation.Error
 		ferr *directory.FieldConflictError

@@ -20,7 +20,11 @@
 // server-side session that the console never rotates: revoking the
 // session signs the browser out on its next request. Idle and absolute
 // lifetimes are in Config. State-changing requests must be same-origin
-// (http.CrossOriginProtection).
+// (http.CrossOriginProtection). A company that set up single sign-on
+// (helpdesk/sso) lets its people sign in with its OpenID Connect provider
+// from the same page; the provider sends them back to
+// /signin/sso/callback (Config.PublicURL + Prefix), which opens the same
+// session. Company admins edit the settings at /admin/sso.
 //
 // Texts are translated with go-i18n from the message files in locales/
 // (one pair per feature: <feature>.en.toml and <feature>.pt-BR.toml). The

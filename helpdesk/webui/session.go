@@ -15,6 +15,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 )
@@ -122,6 +123,8 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) (helpdesk.Sess
 type signInForm struct {
 	Email string
 	Next  string
+	// SSOEmail is the single sign-on form's email (sso.go).
+	SSOEmail string
 	// Error is the message ID of a refusal; Wait how long to wait.
 	Error  string
 	Wait   string
@@ -201,6 +204,11 @@ func (c *console) signIn(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, directory.ErrAccountDisabled):
 		c.record(r, audit.Event{Kind: audit.LoginDisabled, Email: email})
 		form.Error = "signin.disabled"
+		c.render(w, q, http.StatusForbidden, "signin", form)
+		return
+	case errors.Is(err, sso.ErrPasswordSignInDisabled):
+		c.record(r, audit.Event{Kind: audit.LoginFailed, Email: email, Detail: "web console: password sign-in is turned off for the company: single sign-on only"})
+		form.Error, form.SSOEmail = "signin.password_disabled", form.Email
 		c.render(w, q, http.StatusForbidden, "signin", form)
 		return
 	case err != nil:

@@ -64,6 +64,11 @@ type Config struct {
 	Operations Operations
 	// Version is the program's version, shown on the operations page.
 	Version string
+	// PublicURL is the scheme and host people reach the server at
+	// ("https://helpdesk.example.com"), for the single sign-on redirect
+	// URI (PublicURL + Prefix + "/signin/sso/callback"). Empty: the
+	// request's scheme (BehindTLS counts as https) and Host.
+	PublicURL string
 	// BehindTLS marks cookies Secure even when the request arrived over
 	// plain HTTP from a TLS-terminating proxy (requests over TLS always
 	// get Secure cookies).
@@ -90,6 +95,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	c.Prefix = strings.TrimRight(c.Prefix, "/")
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -116,6 +122,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Prefix != "" && (!strings.HasPrefix(c.Prefix, "/") || strings.ContainsAny(c.Prefix, "?#")) {
 		errs = append(errs, fmt.Errorf("webui: prefix %q: give a path such as /console", c.Prefix))
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "https://") && !strings.HasPrefix(c.PublicURL, "http://") {
+		errs = append(errs, fmt.Errorf("webui: public URL %q: give scheme and host such as https://helpdesk.example.com", c.PublicURL))
 	}
 	if c.SessionKey != nil && len(c.SessionKey) < 32 {
 		errs = append(errs, fmt.Errorf("webui: session key of %d bytes: give at least 32 random bytes", len(c.SessionKey)))
@@ -208,6 +217,7 @@ func (c *console) features() []func() {
 	return []func(){
 		c.staticRoutes,
 		c.authRoutes,
+		c.ssoRoutes, // sso.go
 		c.dashboardRoutes,
 		c.ticketNewRoutes, // before the detail: /tickets/new is not a ticket ID
 		c.ticketQueueRoutes,

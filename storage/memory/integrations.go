@@ -10,6 +10,7 @@ import (
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
@@ -42,12 +43,13 @@ type integrationTables struct {
 	rules      *table[int64, whatsapp.Rule]
 	messages   *table[int64, whatsapp.Message]
 	aiSettings map[tenant.CompanyID]ai.Settings
+	sso        map[tenant.CompanyID]sso.Settings // see sso.go
 }
 
 func newIntegrationTables() *integrationTables {
 	return &integrationTables{whatsapp: map[tenant.CompanyID]whatsapp.Settings{},
 		rules: newTable[int64, whatsapp.Rule](), messages: newTable[int64, whatsapp.Message](),
-		aiSettings: map[tenant.CompanyID]ai.Settings{}}
+		aiSettings: map[tenant.CompanyID]ai.Settings{}, sso: map[tenant.CompanyID]sso.Settings{}}
 }
 
 func (i integrationsStore) it() *integrationTables { return i.s.t.integrations }

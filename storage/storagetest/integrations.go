@@ -10,6 +10,7 @@ import (
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/storage"
 	"github.com/sistemaboladao/boladao/tickets"
@@ -21,6 +22,7 @@ import (
 type IntegrationsBackend interface {
 	WhatsApp() whatsapp.Store
 	AI() ai.Store
+	SSO() sso.Store // see sso.go
 }
 
 var integrationCases = []struct {
@@ -33,6 +35,8 @@ var integrationCases = []struct {
 	{"WhatsAppContactByPhoneAndActiveTicket", testWhatsAppContactAndTicket},
 	{"AISettingsRoundTrip", testAISettings},
 	{"AITrainingSamplesNewestFirstAndCapped", testAITrainingSamples},
+	{"SSOSettingsRoundTrip", testSSOSettings},
+	{"SSOCompaniesForDomain", testSSOCompaniesForDomain},
 }
 
 func testWhatsAppSettings(t *testing.T, b Backend) {
