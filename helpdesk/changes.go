@@ -48,11 +48,15 @@ type auditedStore struct {
 	now func() time.Time
 }
 
-func (s auditedStore) Directory() directory.Store { return auditedDirectory{s.Store.Directory(), s.now} }
-func (s auditedStore) Inventory() inventory.Store { return auditedInventory{s.Store.Inventory(), s.now} }
-func (s auditedStore) Webhooks() webhooks.Store   { return auditedWebhooks{s.Store.Webhooks(), s.now} }
-func (s auditedStore) WhatsApp() whatsapp.Store   { return auditedWhatsApp{s.Store.WhatsApp(), s.now} }
-func (s auditedStore) AI() ai.Store               { return auditedAI{s.Store.AI(), s.now} }
+func (s auditedStore) Directory() directory.Store {
+	return auditedDirectory{s.Store.Directory(), s.now}
+}
+func (s auditedStore) Inventory() inventory.Store {
+	return auditedInventory{s.Store.Inventory(), s.now}
+}
+func (s auditedStore) Webhooks() webhooks.Store { return auditedWebhooks{s.Store.Webhooks(), s.now} }
+func (s auditedStore) WhatsApp() whatsapp.Store { return auditedWhatsApp{s.Store.WhatsApp(), s.now} }
+func (s auditedStore) AI() ai.Store             { return auditedAI{s.Store.AI(), s.now} }
 
 // newChange describes a change made now under ctx, by the origin ctx
 // carries (the system when none).

@@ -70,8 +70,8 @@ func (r auditChangeRow) model() (audit.Change, error) {
 		return audit.Change{}, fmt.Errorf("decoding the fields of change %d: %w", r.ID, err)
 	}
 	c := audit.Change{ID: r.ID, At: r.At.UTC(), CompanyID: tenant.CompanyID(r.CompanyID),
-		Actor:     audit.Actor{Kind: audit.ActorKind(r.ActorKind), UserID: tenant.UserID(r.ActorUserID), TokenID: r.ActorTokenID},
-		IP:        r.IP, RequestID: r.RequestID, EntityType: audit.EntityType(r.EntityType), EntityID: r.EntityID,
+		Actor: audit.Actor{Kind: audit.ActorKind(r.ActorKind), UserID: tenant.UserID(r.ActorUserID), TokenID: r.ActorTokenID},
+		IP:    r.IP, RequestID: r.RequestID, EntityType: audit.EntityType(r.EntityType), EntityID: r.EntityID,
 		Action: audit.Action(r.Action), Fields: make([]audit.FieldChange, len(fs))}
 	for i, f := range fs {
 		c.Fields[i] = audit.FieldChange{Field: f.Field, Old: f.Old, New: f.New, Secret: f.Secret}

@@ -93,7 +93,7 @@ type tables struct {
 	idempotency    map[idempotency.Key]idempotency.Record
 	securityEvents []audit.Event // in ID order
 	lastSecurityID int64
-	changes        *changeTables // see changes.go
+	changes        *changeTables     // see changes.go
 	settings       map[string]string // see settings.go
 
 	inventory *inventoryTables // see inventory.go

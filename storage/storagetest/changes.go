@@ -144,7 +144,9 @@ func testChangesFilterAndPage(t *testing.T, b Backend) {
 		{"action", audit.ChangeQuery{CompanyID: acme.ID, Action: audit.ActionRevoked},
 			ids(mine, func(c *audit.Change) bool { return c.Action == audit.ActionRevoked })},
 		{"since inclusive, until exclusive", audit.ChangeQuery{CompanyID: acme.ID, Since: at.Add(2 * time.Minute), Until: at.Add(5 * time.Minute)},
-			ids(mine, func(c *audit.Change) bool { return !c.At.Before(at.Add(2*time.Minute)) && c.At.Before(at.Add(5*time.Minute)) })},
+			ids(mine, func(c *audit.Change) bool {
+				return !c.At.Before(at.Add(2*time.Minute)) && c.At.Before(at.Add(5*time.Minute))
+			})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
