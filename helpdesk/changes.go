@@ -412,8 +412,9 @@ func (s auditedAI) SaveAISettings(ctx context.Context, st *ai.Settings) error {
 // ChangeFilter narrows Desk.Changes. Zero fields do not filter.
 type ChangeFilter struct {
 	// CompanyID is for platform admins: zero lists every company's
-	// changes (and the platform's own), another ID that company's.
-	// Other actors always read their own company's.
+	// changes (and the platform's own) unless the admin acts in a
+	// company, another ID that company's. Other actors read their own
+	// company's; another company's ID lists nothing.
 	CompanyID    tenant.CompanyID
 	EntityType   audit.EntityType
 	EntityID     string
@@ -442,6 +443,9 @@ func (d *Desk) Changes(ctx context.Context, actor tenant.Actor, f ChangeFilter, 
 		q.AllCompanies = true
 	case actor.CompanyID == 0:
 		return storage.Page[audit.Change]{}, &tenant.ForbiddenError{Role: actor.Role, Permission: tenant.PermAuditRead}
+	case f.CompanyID != 0 && f.CompanyID != actor.CompanyID:
+		// Another company's trail behaves as if it did not exist.
+		return storage.Page[audit.Change]{Items: []audit.Change{}}, nil
 	default:
 		q.CompanyID = actor.CompanyID
 	}
