@@ -361,7 +361,8 @@ func (d *Desk) Audit() audit.Store { return d.security }
 func (d *Desk) FlushSecurityEvents(ctx context.Context) error { return d.security.Flush(ctx) }
 
 // WithSecurityEventInterval sets how long bulk security events gather
-// before Run writes them as runs (default audit.DefaultAggregateInterval).
+// before Run writes them as runs (default audit.DefaultAggregateInterval);
+// zero writes every event at once, one row each.
 func WithSecurityEventInterval(d time.Duration) Option {
 	return func(c *config) { c.securityInterval = d }
 }

@@ -50,6 +50,8 @@ type Aggregator struct {
 	Store
 	interval time.Duration
 	sources  int
+	// off writes every event at once (an interval of zero).
+	off bool
 
 	mu   sync.Mutex
 	runs map[runKey]*Event
@@ -62,12 +64,11 @@ type Aggregator struct {
 type AggregatorOption func(*Aggregator)
 
 // WithAggregateInterval sets how long runs gather before Run writes them
-// (default DefaultAggregateInterval).
+// (default DefaultAggregateInterval). Zero turns aggregation off: every
+// event is written at once, as it comes.
 func WithAggregateInterval(d time.Duration) AggregatorOption {
 	return func(a *Aggregator) {
-		if d > 0 {
-			a.interval = d
-		}
+		a.interval, a.off = d, d <= 0
 	}
 }
 
@@ -97,7 +98,7 @@ func (a *Aggregator) Interval() time.Duration { return a.interval }
 // RecordSecurityEvent counts a bulk event in its run (e.ID stays zero: the
 // run gets an ID when it is written) and writes any other event at once.
 func (a *Aggregator) RecordSecurityEvent(ctx context.Context, e *Event) error {
-	if !e.Kind.Bulk() {
+	if a.off || !e.Kind.Bulk() {
 		return a.Store.RecordSecurityEvent(ctx, e)
 	}
 	k := runKey{kind: e.Kind, ip: e.IP, email: e.Email, user: int64(e.UserID), company: int64(e.CompanyID)}
@@ -202,6 +203,10 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 // values but not its cancellation. A failed write is retried on the next
 // tick; report, when not nil, learns of it.
 func (a *Aggregator) Run(ctx context.Context, report func(error)) error {
+	if a.off {
+		<-ctx.Done()
+		return nil
+	}
 	tick := time.NewTicker(a.interval)
 	defer tick.Stop()
 	for {
