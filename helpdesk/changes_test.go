@@ -417,3 +417,38 @@ func TestChangesScope(t *testing.T) {
 	_, err = d.Changes(t.Context(), tr.admin, helpdesk.ChangeFilter{EntityType: "ticket"}, storage.PageRequest{})
 	require.ErrorContains(t, err, "entity_type")
 }
+
+func TestChangesPurgedAfterRetention(t *testing.T) {
+	var now atomic.Pointer[time.Time]
+	start := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	now.Store(&start)
+	clock := func() time.Time { return *now.Load() }
+	desk, err := helpdesk.New(memory.New(), helpdesk.WithBcryptCost(bcrypt.MinCost), helpdesk.WithClock(clock),
+		helpdesk.WithAuditRetention(24*time.Hour), helpdesk.WithMaintenanceInterval(time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, desk.Close()) })
+	root := tenant.Actor{UserID: 1, Role: tenant.RolePlatformAdmin}
+	old, err := desk.Directory.CreateCompany(t.Context(), tenant.System(), directory.CompanyInput{Name: "Old"})
+	require.NoError(t, err)
+	later := start.Add(25 * time.Hour)
+	now.Store(&later)
+	_, err = desk.Directory.CreateCompany(t.Context(), tenant.System(), directory.CompanyInput{Name: "Recent"})
+	require.NoError(t, err)
+	count := func() int {
+		p, err := desk.Changes(t.Context(), root, helpdesk.ChangeFilter{}, storage.PageRequest{Limit: storage.MaxLimit})
+		require.NoError(t, err)
+		return len(p.Items)
+	}
+	require.Equal(t, 2, count())
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- desk.Run(ctx) }()
+	require.Eventually(t, func() bool { return count() == 1 }, 10*time.Second, 5*time.Millisecond,
+		"the maintenance loop deletes changes older than the retention")
+	cancel()
+	require.NoError(t, <-done)
+	p, err := desk.Changes(t.Context(), root, helpdesk.ChangeFilter{}, storage.PageRequest{})
+	require.NoError(t, err)
+	require.NotEqual(t, strconv.FormatInt(int64(old.ID), 10), p.Items[0].EntityID, "the old company's change went")
+}
