@@ -42,7 +42,7 @@ func (c *console) adminAudit(w http.ResponseWriter, r *http.Request, q *request)
 		return err
 	}
 	p := auditPage{EntityTypes: audit.EntityTypes(), Actions: audit.Actions(),
-		ActorKinds: []audit.ActorKind{audit.ActorUser, audit.ActorToken, audit.ActorPlatformAdmin, audit.ActorSystem},
+		ActorKinds:   []audit.ActorKind{audit.ActorUser, audit.ActorToken, audit.ActorPlatformAdmin, audit.ActorSystem},
 		AllCompanies: q.actor.IsPlatformAdmin() && q.actor.CompanyID == 0}
 	v := r.URL.Query()
 	p.Form.EntityType, p.Form.EntityID, p.Form.Action = v.Get("entity_type"), v.Get("entity_id"), v.Get("action")
