@@ -59,7 +59,7 @@ func (a *api) auditRoutes() {
 // trail of the actor's company, newest first; a platform admin without a
 // company (or with ?company_id=) reads every company's or one company's.
 func (a *api) listChanges(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	page, err := pageRequest(r)
+	page, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}
