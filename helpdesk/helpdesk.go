@@ -32,6 +32,9 @@ type Store interface {
 	ServiceOrders() serviceorders.Store
 	Idempotency() idempotency.Store
 	Audit() audit.Store
+	// Changes is the audit trail of changes (see changes.go); the
+	// store's units of work write it (audit.ChangeWriter).
+	Changes() audit.ChangeStore
 	Webhooks() webhooks.Store
 	events.OutboxReader
 	IntegrationsStore // see integrations.go
@@ -71,6 +74,10 @@ type Desk struct {
 	// loop (BackgroundFailures).
 	log      *slog.Logger
 	failures map[string]*atomic.Uint64
+	// security writes the bulk security events as runs (see Audit).
+	security *audit.Aggregator
+	// auditRetention is how long the audit trail keeps changes.
+	auditRetention time.Duration
 	// eventing holds the bus, the relay and the OnEvent subscriptions (see
 	// events.go).
 	*eventing
@@ -88,6 +95,10 @@ type config struct {
 	// accessRecheck is how long the access check trusts what it read.
 	accessRecheck time.Duration
 	events        eventsConfig // see events.go
+	// auditRetention is how long the audit trail keeps changes.
+	auditRetention time.Duration
+	// securityInterval is how long bulk security events gather.
+	securityInterval time.Duration
 }
 
 // Option configures New.
@@ -149,6 +160,8 @@ const (
 	// LoopAPITokenUses writes the API tokens' last uses
 	// (directory.Service.FlushAPITokenUses).
 	LoopAPITokenUses = "api_token_uses"
+	// LoopSecurityEvents writes the runs of bulk security events.
+	LoopSecurityEvents = "security_events"
 )
 
 // apiTokenUsesEvery is how often Run writes the API tokens' last uses.
@@ -156,7 +169,7 @@ const apiTokenUsesEvery = 5 * time.Second
 
 // backgroundLoops lists the loops in the order metrics report them.
 func backgroundLoops() []string {
-	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks, LoopAPITokenUses}
+	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks, LoopAPITokenUses, LoopSecurityEvents}
 }
 
 // New assembles a helpdesk over store.
@@ -165,7 +178,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		return nil, errors.New("helpdesk: store is nil: pass memory.New() or a bunstore.Store")
 	}
 	cfg := config{now: time.Now, bcryptCost: 10, accessTTL: auth.DefaultAccessTTL, refreshTTL: directory.DefaultRefreshTTL,
-		maintenance: time.Hour, slaCheck: 30 * time.Second}
+		maintenance: time.Hour, slaCheck: 30 * time.Second, auditRetention: DefaultAuditRetention,
+		securityInterval: audit.DefaultAggregateInterval}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -190,12 +204,13 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		cfg.accessRecheck = DefaultAccessRecheck
 	}
 	access := newAccessCheck(store.Directory(), cfg.accessRecheck)
-	dir, err := directory.NewService(store.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost),
+	audited := auditedStore{Store: store, now: cfg.now}
+	dir, err := directory.NewService(audited.Directory(), directory.WithClock(cfg.now), directory.WithBcryptCost(cfg.bcryptCost),
 		directory.WithAccessObserver(access), directory.WithAccessRecheck(cfg.accessRecheck))
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	inv, err := inventory.NewService(store.Inventory(), inventory.WithClock(cfg.now))
+	inv, err := inventory.NewService(audited.Inventory(), inventory.WithClock(cfg.now))
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
@@ -203,7 +218,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	integrations, err := newIntegrations(store, tk, cfg.now, ssoKey(cfg.jwtSecret))
+	integrations, err := newIntegrations(audited, tk, cfg.now, ssoKey(cfg.jwtSecret))
 	if err != nil {
 		return nil, err
 	}
@@ -211,14 +226,15 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	ev, err := newEventing(store, cfg)
+	ev, err := newEventing(audited, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
 	d := &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations,
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
-		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access}
+		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access,
+		security: audit.NewAggregator(store.Audit(), audit.WithAggregateInterval(cfg.securityInterval)), auditRetention: cfg.auditRetention}
 	for _, loop := range backgroundLoops() {
 		d.failures[loop] = new(atomic.Uint64)
 	}
@@ -249,6 +265,12 @@ func (d *Desk) Now() time.Time { return d.now() }
 func (d *Desk) Run(ctx context.Context) error {
 	stopEvents := d.runEvents(ctx)
 	defer stopEvents()
+	security := make(chan struct{})
+	go func() {
+		defer close(security)
+		_ = d.security.Run(ctx, func(err error) { d.loopFailed(ctx, LoopSecurityEvents, err) })
+	}()
+	defer func() { <-security }()
 	tick := time.NewTicker(d.maintenance)
 	defer tick.Stop()
 	sla := time.NewTicker(d.slaCheck)
@@ -333,12 +355,13 @@ func (d *Desk) mergeSearchIndexes(ctx context.Context) {
 	}
 }
 
-// purge deletes expired idempotency keys. A failure is retried on the next
-// tick: stale keys are harmless until then, since a claim replaces an
-// expired key.
+// purge deletes expired idempotency keys and the changes of the audit
+// trail older than its retention. A failure is retried on the next tick:
+// stale keys are harmless until then, since a claim replaces an expired
+// key, and old changes only take room.
 func (d *Desk) purge(ctx context.Context) {
 	_, err := d.store.Idempotency().PurgeIdempotencyKeys(ctx, d.now())
-	d.loopFailed(ctx, LoopPurge, err)
+	d.loopFailed(ctx, LoopPurge, errors.Join(err, d.purgeChanges(ctx)))
 }
 
 // Close releases what the desk holds: its OnEvent subscriptions and the bus
@@ -349,8 +372,23 @@ func (d *Desk) Close() error { return d.closeEvents() }
 // Idempotency returns the store of idempotency keys, for the HTTP layer.
 func (d *Desk) Idempotency() idempotency.Store { return d.store.Idempotency() }
 
-// Audit returns the store of security events.
-func (d *Desk) Audit() audit.Store { return d.store.Audit() }
+// Audit returns the store of security events. Bulk events (see
+// audit.Kind.Bulk: refused requests, invalid tokens, blocked addresses)
+// are counted in memory per kind and source and written as runs, one row
+// per run, every WithSecurityEventInterval by Run (and when it stops, and
+// before each read); other events are written at once.
+func (d *Desk) Audit() audit.Store { return d.security }
+
+// FlushSecurityEvents writes the runs of bulk security events gathered so
+// far, as Run does every interval.
+func (d *Desk) FlushSecurityEvents(ctx context.Context) error { return d.security.Flush(ctx) }
+
+// WithSecurityEventInterval sets how long bulk security events gather
+// before Run writes them as runs (default audit.DefaultAggregateInterval);
+// zero writes every event at once, one row each.
+func WithSecurityEventInterval(d time.Duration) Option {
+	return func(c *config) { c.securityInterval = d }
+}
 
 // Outbox returns the events of the outbox (oldest first) matching q.
 func (d *Desk) Outbox(ctx context.Context, q events.OutboxQuery) ([]events.Event, error) {

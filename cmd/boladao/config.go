@@ -46,6 +46,7 @@ type config struct {
 	// PublicURL is where people reach the server, for single sign-on
 	// redirect URIs ("" : from each request).
 	PublicURL string
+	Audit     auditConfig // see audit.go
 }
 
 // limitsConfig holds the sign-in limits (shared by the API and the
@@ -162,7 +163,7 @@ func settings() []setting {
 			whole("page size", storage.MaxLimit, func(c *config) *int { return &c.Limits.MaxPageSize })},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
 			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
-	}, eventSettings()...)
+	}, append(eventSettings(), auditSettings()...)...)
 }
 
 // positive parses a positive number up to max into the field f returns.

@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 		return err
 	}
 	defer closeEvents()
+	eventOpts = append(eventOpts, auditOptions(cfg.Audit)...)
 	desk, err := helpdesk.New(b, append(eventOpts, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost),
 		helpdesk.WithLogger(log))...)
 	if err != nil {

@@ -27,11 +27,18 @@ const (
 	RequestRejected Kind = "request_rejected"
 )
 
-// Event is one security event.
+// Event is one security event, or a run of events of one kind from one
+// source (see Aggregator): Count of them, the first At, the last LastAt.
 type Event struct {
-	ID   int64
+	ID int64
+	// At is when the event (the first of the run) happened.
 	At   time.Time
 	Kind Kind
+	// Count is how many events the row stands for (1 when zero, as for
+	// an event recorded alone).
+	Count int64
+	// LastAt is when the last event of the run happened (At for one).
+	LastAt time.Time
 	// IP is the client address, empty when unknown.
 	IP string
 	// Email is the login attempted, for login events.
@@ -51,12 +58,26 @@ type Query struct {
 	Limit        int
 }
 
+// Occurrences returns how many events e stands for: Count, or 1.
+func (e Event) Occurrences() int64 { return max(e.Count, 1) }
+
+// Last returns when the last event of e happened: LastAt, or At.
+func (e Event) Last() time.Time {
+	if e.LastAt.IsZero() {
+		return e.At
+	}
+	return e.LastAt
+}
+
 // Store keeps security events.
 type Store interface {
 	// RecordSecurityEvent appends e and assigns its ID.
 	RecordSecurityEvent(ctx context.Context, e *Event) error
 	// SecurityEvents returns the newest events matching q first.
 	SecurityEvents(ctx context.Context, q Query) ([]Event, error)
-	// CountSecurityEvents counts events by kind in [since, until).
+	// RecordSecurityEvents appends es in one write, assigning their IDs.
+	RecordSecurityEvents(ctx context.Context, es []*Event) error
+	// CountSecurityEvents counts events by kind in [since, until): a row
+	// of a run counts for its Count.
 	CountSecurityEvents(ctx context.Context, since, until time.Time) (map[Kind]int, error)
 }

@@ -235,6 +235,7 @@ func (a *api) routes() {
 	a.serviceOrderRoutes()
 	a.eventRoutes()
 	a.opsRoutes()
+	a.auditRoutes()
 	a.docRoutes()
 	// No catch-all: serveRoutes answers 404 and 405 in problem+json.
 }

@@ -96,7 +96,8 @@ func TestLoginRefusals(t *testing.T) {
 		}
 		rejected, err := e.desk.Audit().SecurityEvents(t.Context(), audit.Query{Kind: audit.RequestRejected})
 		require.NoError(t, err)
-		require.Len(t, rejected, 4, "malformed, trailing, unknown-field and wrong-type bodies are audited")
+		require.Len(t, rejected, 1, "the refusals from one address are one run")
+		require.EqualValues(t, 4, occurrences(rejected), "malformed, trailing, unknown-field and wrong-type bodies are audited")
 
 		// Deactivated users and companies cannot log in.
 		admin, err := tenant.System().InCompany(co.ID)
@@ -214,7 +215,7 @@ func TestBearerRefusals(t *testing.T) {
 		require.Len(t, evs, 1)
 		evs, err = e.desk.Audit().SecurityEvents(t.Context(), audit.Query{Kind: audit.TokenInvalid})
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, len(evs), 5, "forged tokens are audited")
+		require.GreaterOrEqual(t, occurrences(evs), int64(5), "forged tokens are audited")
 	})
 }
 

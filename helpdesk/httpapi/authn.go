@@ -69,7 +69,9 @@ func (a *api) authed(h authedHandler) http.HandlerFunc {
 			a.fail(w, r, rateLimited(retry))
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		// The changes the request makes record who made them and from where.
+		r = r.WithContext(audit.WithOrigin(ctx, p.Origin(a.ip(r), requestIDFrom(ctx))))
 		if p.Restricted && !restrictedRoutes[r.Pattern] {
 			a.fail(w, r, ErrTwoFactorEnrolmentRequired)
 			return

@@ -281,6 +281,10 @@ type auditEvent struct {
 	UserID    int64     `json:"user_id,omitempty"`
 	CompanyID int64     `json:"company_id,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	// Count is how many events the row stands for, the first at At and
+	// the last at LastAt (a run of bulk events, see audit.Aggregator).
+	Count  int64     `json:"count"`
+	LastAt time.Time `json:"last_at"`
 }
 
 // auditCountScan bounds the events read to count one company's events by
@@ -359,7 +363,7 @@ func (a *api) securityAudit(w http.ResponseWriter, r *http.Request, p helpdesk.P
 	out.Window.Since, out.Window.Until = since, until
 	for i, e := range evs {
 		out.Events[i] = auditEvent{ID: e.ID, At: e.At.UTC(), Kind: string(e.Kind), IP: e.IP, Email: e.Email,
-			UserID: int64(e.UserID), CompanyID: int64(e.CompanyID), Detail: e.Detail}
+			UserID: int64(e.UserID), CompanyID: int64(e.CompanyID), Detail: e.Detail, Count: e.Occurrences(), LastAt: e.Last().UTC()}
 	}
 	// Blocked addresses belong to no company: a block stops an address for
 	// every company. Platform admins see them all, whatever company they
@@ -404,7 +408,7 @@ func (a *api) countAudit(ctx context.Context, scope tenant.CompanyID, since, unt
 		for _, e := range evs {
 			if !seen[e.ID] {
 				seen[e.ID] = true
-				counts[e.Kind]++
+				counts[e.Kind] += int(e.Occurrences())
 				fresh++
 			}
 		}

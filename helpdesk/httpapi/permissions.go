@@ -100,6 +100,7 @@ func routePermissions() map[string][]tenant.Permission {
 		// Operations.
 		"GET /api/performance/metrics":        one(auditRead),
 		"GET /api/security/audit":             one(auditRead),
+		"GET /api/audit/changes":              one(auditRead),
 		"DELETE /api/security/blocks/{ip}":    one(permPlatformOps),
 		"GET /api/deployment/status":          one(auditRead),
 		"POST /api/deployment/trigger-backup": one(permPlatformOps),

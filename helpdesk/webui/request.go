@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
+	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
@@ -79,6 +80,8 @@ func (c *console) authed(h pageFunc) http.HandlerFunc {
 				return
 			}
 		}
+		// The changes the person makes record who made them and from where.
+		r = r.WithContext(audit.WithOrigin(r.Context(), s.Principal.Origin(c.cfg.ClientIP(r), "")))
 		q := c.member(w, r, s)
 		if err := h(w, r, q); err != nil {
 			c.fail(w, r, q, err)

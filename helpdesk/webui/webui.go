@@ -229,6 +229,7 @@ func (c *console) features() []func() {
 		c.adminTokenRoutes,
 		c.adminCompanyRoutes,
 		c.adminCompaniesRoutes,
+		c.adminAuditRoutes,
 		c.webhookRoutes,
 		c.whatsappRoutes,
 		c.aiRoutes,

@@ -27,11 +27,23 @@ type securityEventRow struct {
 	UserID        int64     `bun:"user_id"`
 	CompanyID     int64     `bun:"company_id"`
 	Detail        string    `bun:"detail"`
+	Occurrences   int64     `bun:"occurrences"`
+	LastAt        time.Time `bun:"last_at,nullzero"`
+}
+
+func securityEventRowOf(e *audit.Event) securityEventRow {
+	r := securityEventRow{At: e.At.UTC(), Kind: string(e.Kind), IP: e.IP, Email: e.Email,
+		UserID: int64(e.UserID), CompanyID: int64(e.CompanyID), Detail: e.Detail, Occurrences: e.Occurrences()}
+	if r.Occurrences > 1 || !e.LastAt.IsZero() {
+		r.LastAt = e.Last().UTC()
+	}
+	return r
 }
 
 func (r securityEventRow) event() audit.Event {
 	return audit.Event{ID: r.ID, At: r.At.UTC(), Kind: audit.Kind(r.Kind), IP: r.IP, Email: r.Email,
-		UserID: tenant.UserID(r.UserID), CompanyID: tenant.CompanyID(r.CompanyID), Detail: r.Detail}
+		UserID: tenant.UserID(r.UserID), CompanyID: tenant.CompanyID(r.CompanyID), Detail: r.Detail,
+		Count: max(r.Occurrences, 1), LastAt: r.LastAt.UTC()}
 }
 
 // defaultAuditLimit is the number of events SecurityEvents returns when the
@@ -40,12 +52,29 @@ const defaultAuditLimit = 100
 
 // RecordSecurityEvent implements audit.Store.
 func (s *Store) RecordSecurityEvent(ctx context.Context, e *audit.Event) error {
-	r := securityEventRow{At: e.At.UTC(), Kind: string(e.Kind), IP: e.IP, Email: e.Email,
-		UserID: int64(e.UserID), CompanyID: int64(e.CompanyID), Detail: e.Detail}
+	r := securityEventRowOf(e)
 	if err := insert(ctx, s.write, &r, "security event"); err != nil {
 		return err
 	}
-	e.ID = r.ID
+	e.ID, e.Count = r.ID, r.Occurrences
+	return nil
+}
+
+// RecordSecurityEvents implements audit.Store: one multi-row INSERT.
+func (s *Store) RecordSecurityEvents(ctx context.Context, es []*audit.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	rows := make([]securityEventRow, len(es))
+	for i, e := range es {
+		rows[i] = securityEventRowOf(e)
+	}
+	if _, err := s.write.NewInsert().Model(&rows).Returning("id").Exec(ctx); err != nil {
+		return translate(err, "inserting security events")
+	}
+	for i, e := range es {
+		e.ID, e.Count = rows[i].ID, rows[i].Occurrences
+	}
 	return nil
 }
 
@@ -93,7 +122,7 @@ func (s *Store) CountSecurityEvents(ctx context.Context, since, until time.Time)
 		Kind string `bun:"kind"`
 		N    int    `bun:"n"`
 	}
-	sq := window(s.read.NewSelect().Table("security_events").Column("kind").ColumnExpr("count(*) AS n"), since, until)
+	sq := window(s.read.NewSelect().Table("security_events").Column("kind").ColumnExpr("sum(occurrences) AS n"), since, until)
 	if err := sq.Group("kind").Scan(ctx, &rows); err != nil {
 		return nil, translate(err, "counting security events")
 	}

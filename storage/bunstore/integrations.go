@@ -63,11 +63,18 @@ var settingsOutcome = []string{"company_id", "created_at", "version", "last_succ
 // saveSettings inserts row (version 0) or updates the row of that company
 // and version; it reports the stored version.
 func (s *Store) saveSettings(ctx context.Context, row any, table string, company tenant.CompanyID, version int64, what string) error {
+	return s.withPending(ctx, func(ctx context.Context, db bun.IDB) (int64, error) {
+		return int64(company), saveSettingsOn(ctx, db, row, table, company, version, what)
+	})
+}
+
+// saveSettingsOn is saveSettings on db.
+func saveSettingsOn(ctx context.Context, db bun.IDB, row any, table string, company tenant.CompanyID, version int64, what string) error {
 	if version == 0 {
-		_, err := s.write.NewInsert().Model(row).Exec(ctx)
+		_, err := db.NewInsert().Model(row).Exec(ctx)
 		return translate(err, "inserting "+what)
 	}
-	res, err := s.write.NewUpdate().Model(row).ExcludeColumn(settingsOutcome...).Set("version = ?", version+1).
+	res, err := db.NewUpdate().Model(row).ExcludeColumn(settingsOutcome...).Set("version = ?", version+1).
 		Where("company_id = ? AND version = ?", int64(company), version).Exec(ctx)
 	if err != nil {
 		return translate(err, "updating "+what)
@@ -77,7 +84,7 @@ func (s *Store) saveSettings(ctx context.Context, row any, table string, company
 	} else if n == 1 {
 		return nil
 	}
-	exists, err := s.write.NewSelect().Table(table).Where("company_id = ?", int64(company)).Exists(ctx)
+	exists, err := db.NewSelect().Table(table).Where("company_id = ?", int64(company)).Exists(ctx)
 	if err != nil {
 		return translate(err, "updating "+what)
 	}

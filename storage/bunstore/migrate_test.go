@@ -296,6 +296,7 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"refresh_tokens(user_id)":        "a user's other sessions are revoked by user ID; platform admins' sessions have no company",
 		"idempotency_keys(expires_at)":   "the purge of expired keys runs across companies",
 		"security_events(at)":            "the platform-wide security audit reads by time",
+		"audit_changes(at)":              "the retention purge of the audit trail deletes old changes of every company",
 		"tickets(next_sla_check_at)":     "the SLA worker finds the due checks of every company",
 		"outbox(seq)":                    "outbox_pending_idx: the relay claims the pending events of every company in order",
 		"outbox(delivered_at)":           "outbox_delivered_at_idx: pruning deletes old delivered events of every company",

@@ -139,11 +139,17 @@ func (w webhookStore) InsertEndpoint(ctx context.Context, ep *webhooks.Endpoint)
 	ep.Version = 1
 	r := endpointRowOf(*ep)
 	r.ID = 0
-	if _, err := w.s.write.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
-		if isForeignKeyViolation(err) {
-			return fmt.Errorf("inserting webhook endpoint: company %d: %w", ep.CompanyID, storage.ErrNotFound)
+	err := w.s.withPending(ctx, func(ctx context.Context, db bun.IDB) (int64, error) {
+		if _, err := db.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
+			if isForeignKeyViolation(err) {
+				return 0, fmt.Errorf("inserting webhook endpoint: company %d: %w", ep.CompanyID, storage.ErrNotFound)
+			}
+			return 0, translate(err, "inserting webhook endpoint")
 		}
-		return translate(err, "inserting webhook endpoint")
+		return r.ID, nil
+	})
+	if err != nil {
+		return err
 	}
 	ep.ID = r.ID
 	return nil
@@ -151,8 +157,10 @@ func (w webhookStore) InsertEndpoint(ctx context.Context, ep *webhooks.Endpoint)
 
 func (w webhookStore) UpdateEndpoint(ctx context.Context, ep *webhooks.Endpoint) error {
 	r := endpointRowOf(*ep)
-	if err := update(ctx, w.s.write, &r, "webhook_endpoints", ep.ID, ep.CompanyID, "company_id", ep.Version,
-		fmt.Sprintf("webhook endpoint %d", ep.ID)); err != nil {
+	if err := w.s.withPending(ctx, func(ctx context.Context, db bun.IDB) (int64, error) {
+		return ep.ID, update(ctx, db, &r, "webhook_endpoints", ep.ID, ep.CompanyID, "company_id", ep.Version,
+			fmt.Sprintf("webhook endpoint %d", ep.ID))
+	}); err != nil {
 		return err
 	}
 	ep.Version++
@@ -160,15 +168,17 @@ func (w webhookStore) UpdateEndpoint(ctx context.Context, ep *webhooks.Endpoint)
 }
 
 func (w webhookStore) DeleteEndpoint(ctx context.Context, company tenant.CompanyID, id int64) error {
-	res, err := w.s.write.NewDelete().Model((*webhookEndpointRow)(nil)).
-		Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
-	if err != nil {
-		return translate(err, "deleting webhook endpoint")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("deleting webhook endpoint %d: %w", id, storage.ErrNotFound)
-	}
-	return nil
+	return w.s.withPending(ctx, func(ctx context.Context, db bun.IDB) (int64, error) {
+		res, err := db.NewDelete().Model((*webhookEndpointRow)(nil)).
+			Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
+		if err != nil {
+			return 0, translate(err, "deleting webhook endpoint")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return 0, fmt.Errorf("deleting webhook endpoint %d: %w", id, storage.ErrNotFound)
+		}
+		return id, nil
+	})
 }
 
 func (w webhookStore) EndpointByID(ctx context.Context, company tenant.CompanyID, id int64) (webhooks.Endpoint, error) {

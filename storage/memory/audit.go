@@ -25,10 +25,33 @@ func (s *Store) RecordSecurityEvent(ctx context.Context, e *audit.Event) error {
 		return err
 	}
 	defer unlock()
-	s.t.lastSecurityID++
-	e.ID = s.t.lastSecurityID
-	s.t.securityEvents = append(s.t.securityEvents, *e)
+	s.t.appendSecurityEvent(e)
 	return nil
+}
+
+// RecordSecurityEvents appends es and assigns their IDs.
+func (s *Store) RecordSecurityEvents(ctx context.Context, es []*audit.Event) error {
+	unlock, err := s.lock(ctx, "recording security events")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	for _, e := range es {
+		s.t.appendSecurityEvent(e)
+	}
+	return nil
+}
+
+func (t *tables) appendSecurityEvent(e *audit.Event) {
+	t.lastSecurityID++
+	e.ID, e.Count = t.lastSecurityID, e.Occurrences()
+	stored := *e
+	stored.Count = e.Occurrences()
+	stored.LastAt = e.Last()
+	if stored.Count == 1 && e.LastAt.IsZero() {
+		stored.LastAt = time.Time{}
+	}
+	t.securityEvents = append(t.securityEvents, stored)
 }
 
 // inWindow reports whether at is in [since, until); zero bounds are open.
@@ -74,7 +97,7 @@ func (s *Store) CountSecurityEvents(ctx context.Context, since, until time.Time)
 	out := map[audit.Kind]int{}
 	for _, e := range s.t.securityEvents {
 		if inWindow(e.At, since, until) {
-			out[e.Kind]++
+			out[e.Kind] += int(e.Occurrences())
 		}
 	}
 	return out, nil

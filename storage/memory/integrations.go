@@ -140,6 +140,7 @@ func saveSettings[S any](ctx context.Context, i integrationsStore, rows func() m
 	}
 	rows()[company] = next
 	*st = next
+	i.s.t.changes.recordPending(ctx, int64(company))
 	return nil
 }
 

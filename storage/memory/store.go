@@ -94,6 +94,7 @@ type tables struct {
 	idempotency    map[idempotency.Key]idempotency.Record
 	securityEvents []audit.Event // in ID order
 	lastSecurityID int64
+	changes        *changeTables     // see changes.go
 	settings       map[string]string // see settings.go
 
 	inventory *inventoryTables // see inventory.go
@@ -127,6 +128,7 @@ func newTables() *tables {
 		twoFactor:        newTwoFactorTables(),
 		idempotency:      make(map[idempotency.Key]idempotency.Record),
 		settings:         make(map[string]string),
+		changes:          &changeTables{},
 		inventory:        newInventoryTables(),
 		tickets:          newTicketTables(),
 		integrations:     newIntegrationTables(),

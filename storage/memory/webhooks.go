@@ -83,6 +83,7 @@ func (w webhookStore) InsertEndpoint(ctx context.Context, ep *webhooks.Endpoint)
 	ep.ID = t.endpoints.allocate()
 	ep.Version = 1
 	t.endpoints.put(ep.ID, cloneEndpoint(*ep))
+	w.s.t.changes.recordPending(ctx, ep.ID)
 	return nil
 }
 
@@ -102,6 +103,7 @@ func (w webhookStore) UpdateEndpoint(ctx context.Context, ep *webhooks.Endpoint)
 	ep.Version++
 	ep.CreatedAt = cur.CreatedAt
 	t.endpoints.put(ep.ID, cloneEndpoint(*ep))
+	w.s.t.changes.recordPending(ctx, ep.ID)
 	return nil
 }
 
@@ -138,6 +140,7 @@ func (w webhookStore) DeleteEndpoint(ctx context.Context, company tenant.Company
 	for _, a := range attempts {
 		t.attempts.remove(a)
 	}
+	w.s.t.changes.recordPending(ctx, id)
 	return nil
 }
 

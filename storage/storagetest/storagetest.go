@@ -35,6 +35,8 @@ type Backend interface {
 	// Idempotency and Audit are used outside units of work.
 	Idempotency() idempotency.Store
 	Audit() audit.Store
+	// Changes is the audit trail; the units of work write it.
+	Changes() audit.ChangeStore
 	Inventory() inventory.Store
 	Tickets() tickets.Store
 	IntegrationsBackend
@@ -92,6 +94,7 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, relayCases...)
 	cases = append(cases, webhookCases...)
 	cases = append(cases, twoFactorCases...)
+	cases = append(cases, changeCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

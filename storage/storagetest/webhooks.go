@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -28,9 +29,21 @@ var webhookCases = []struct {
 
 func newEndpoint(t *testing.T, b Backend, company tenant.CompanyID, url string) webhooks.Endpoint {
 	t.Helper()
+	return newEndpointAt(t, b, ctx(t), company, url)
+}
+
+// newEndpointCtx inserts an endpoint under ctx (which may carry pending
+// changes).
+func newEndpointCtx(t *testing.T, b Backend, ctx context.Context, company tenant.CompanyID) webhooks.Endpoint {
+	t.Helper()
+	return newEndpointAt(t, b, ctx, company, "https://example.com/hook")
+}
+
+func newEndpointAt(t *testing.T, b Backend, ctx context.Context, company tenant.CompanyID, url string) webhooks.Endpoint {
+	t.Helper()
 	ep := webhooks.Endpoint{CompanyID: company, URL: url, Secret: webhooks.NewSecret(), Events: []string{"ticket.*"},
 		Description: "d", Active: true, CreatedAt: at, UpdatedAt: at}
-	require.NoError(t, b.Webhooks().InsertEndpoint(ctx(t), &ep))
+	require.NoError(t, b.Webhooks().InsertEndpoint(ctx, &ep))
 	require.NotZero(t, ep.ID)
 	require.EqualValues(t, 1, ep.Version)
 	return ep
