@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
@@ -33,6 +34,7 @@ type Store interface {
 	Idempotency() idempotency.Store
 	Audit() audit.Store
 	Webhooks() webhooks.Store
+	Attachments() attachments.Store
 	events.OutboxReader
 	IntegrationsStore // see integrations.go
 	// RelayStore lets Run move committed events to the bus (see events.go).
@@ -53,6 +55,8 @@ type Desk struct {
 	ServiceOrders *serviceorders.Service
 	// Webhooks manages webhook endpoints and delivers events to them.
 	Webhooks *webhooks.Service
+	// Attachments stores and serves files (see attachments.go).
+	Attachments *attachments.Service
 
 	store  Store
 	now    func() time.Time
@@ -67,6 +71,8 @@ type Desk struct {
 	maintenance time.Duration
 	// slaCheck is how often Run checks the tickets' SLA clocks.
 	slaCheck time.Duration
+	// filesGrace is the age of the orphan blobs Run deletes.
+	filesGrace time.Duration
 	// log receives the failures of Run's loops; failures counts them per
 	// loop (BackgroundFailures).
 	log      *slog.Logger
@@ -88,6 +94,7 @@ type config struct {
 	// accessRecheck is how long the access check trusts what it read.
 	accessRecheck time.Duration
 	events        eventsConfig // see events.go
+	attachments   attachmentsConfig
 }
 
 // Option configures New.
@@ -212,7 +219,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	d := &Desk{Directory: dir, Inventory: inv, Tickets: tk, ServiceOrders: so, Integrations: integrations,
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
-		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access}
+		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access,
+		Attachments: newAttachments(store, cfg), filesGrace: cfg.attachments.grace}
 	for _, loop := range backgroundLoops() {
 		d.failures[loop] = new(atomic.Uint64)
 	}
@@ -254,6 +262,7 @@ func (d *Desk) Run(ctx context.Context) error {
 		case <-tick.C:
 			d.purge(ctx)
 			d.mergeSearchIndexes(ctx)
+			d.collectFiles(ctx)
 		case <-sla.C:
 			d.checkSLA(ctx)
 		}

@@ -1,0 +1,49 @@
+package attachments
+
+import (
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxNameBytes bounds a sanitized file name.
+const MaxNameBytes = 255
+
+// SanitizeName makes a client's file name safe to store and to send back
+// in Content-Disposition: it keeps the last element of a path ("/" and "\"
+// both separate, so "../../etc/passwd" is "passwd"), drops NUL and other
+// control and format characters and invalid UTF-8, trims spaces and dots
+// at both ends (so "." and ".." disappear), and cuts the result to
+// MaxNameBytes keeping the extension. An empty result becomes "file".
+func SanitizeName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base("/" + name)
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == utf8.RuneError, r == '/', unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			continue
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name = strings.Trim(b.String(), " .")
+	if len(name) > MaxNameBytes {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		base := name[:MaxNameBytes-len(ext)]
+		for !utf8.ValidString(base) {
+			base = base[:len(base)-1]
+		}
+		name = base + ext
+	}
+	if name == "" {
+		return "file"
+	}
+	return name
+}
