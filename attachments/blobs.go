@@ -37,7 +37,7 @@ func BlobKey(sha256Hex string) string {
 type Blobs struct {
 	bucket *blob.Bucket
 	rename func(ctx context.Context, from, to string) error
-	// bufs recycles the copy buffers of uploads.
+	// bufs recycles the pairs of copy buffers of uploads.
 	bufs sync.Pool
 }
 
@@ -55,7 +55,7 @@ func WithRename(rename func(ctx context.Context, from, to string) error) BlobsOp
 // (blob.OpenBucket, fileblob.OpenBucket, s3blob.OpenBucket) and closes.
 func NewBlobs(bucket *blob.Bucket, opts ...BlobsOption) *Blobs {
 	b := &Blobs{bucket: bucket}
-	b.bufs.New = func() any { p := make([]byte, 256<<10); return &p }
+	b.bufs.New = func() any { return &[2][]byte{make([]byte, copyChunk), make([]byte, copyChunk)} }
 	for _, o := range opts {
 		o(b)
 	}
@@ -101,13 +101,9 @@ func (b *Blobs) put(ctx context.Context, name string, r io.Reader, p Policy) (St
 	if err != nil {
 		return Staged{}, fmt.Errorf("storing %q: %w", name, err)
 	}
-	h := sha256.New()
-	bufp := b.bufs.Get().(*[]byte)
-	defer b.bufs.Put(bufp)
-	size, err := io.CopyBuffer(io.MultiWriter(w, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), limit+1), *bufp)
-	if err == nil && size > limit {
-		err = &LimitError{Err: ErrTooLarge, Limit: limit}
-	}
+	bufs := b.bufs.Get().(*[2][]byte)
+	defer b.bufs.Put(bufs)
+	size, sum, err := copyHashing(w, io.MultiReader(bytes.NewReader(head), r), limit, bufs)
 	if err != nil {
 		cancel() // aborts the write: nothing is committed to the bucket
 		_ = w.Close()
@@ -122,7 +118,6 @@ func (b *Blobs) put(ctx context.Context, name string, r io.Reader, p Policy) (St
 		b.discard(ctx, tmp)
 		return Staged{}, fmt.Errorf("storing %q: %w", name, err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
 	// Always move the new bytes over the key, even when it exists: the
 	// move refreshes its modification time, so that the collector's grace
 	// period protects an orphan blob that a new upload now needs.
@@ -166,3 +161,43 @@ func (b *Blobs) open(ctx context.Context, sha256Hex string) (*blob.Reader, error
 }
 
 func gcerrorsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+
+// copyChunk is the size of each of an upload's two copy buffers.
+const copyChunk = 512 << 10
+
+// copyHashing copies src to w and returns the size and the SHA-256 (hex)
+// of what it copied. It hashes a chunk while writing it, and reads the
+// next chunk while the last one is still being hashed, on two buffers, so
+// that hashing costs little more than the copy on a machine with two
+// cores. Past limit bytes it stops with a *LimitError.
+func copyHashing(w io.Writer, src io.Reader, limit int64, bufs *[2][]byte) (int64, string, error) {
+	h := sha256.New()
+	hashed := make(chan struct{}, 1)
+	hashed <- struct{}{}
+	var size int64
+	for cur := 0; ; cur = 1 - cur {
+		n, rerr := io.ReadFull(src, bufs[cur])
+		size += int64(n)
+		if size > limit {
+			<-hashed
+			return size, "", &LimitError{Err: ErrTooLarge, Limit: limit}
+		}
+		if n > 0 {
+			<-hashed // the other buffer is hashed: the hasher is free
+			chunk := bufs[cur][:n]
+			go func() { h.Write(chunk); hashed <- struct{}{} }()
+			if _, err := w.Write(chunk); err != nil {
+				<-hashed
+				return size, "", err
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			<-hashed
+			return size, hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if rerr != nil {
+			<-hashed
+			return size, "", rerr
+		}
+	}
+}

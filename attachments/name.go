@@ -13,7 +13,8 @@ const MaxNameBytes = 255
 // SanitizeName makes a client's file name safe to store and to send back
 // in Content-Disposition: it keeps the last element of a path ("/" and "\"
 // both separate, so "../../etc/passwd" is "passwd"), drops NUL and other
-// control and format characters and invalid UTF-8, trims spaces and dots
+// control and format characters and invalid UTF-8 (a tab or another
+// space becomes a plain space), trims spaces and dots
 // at both ends (so "." and ".." disappear), and cuts the result to
 // MaxNameBytes keeping the extension. An empty result becomes "file".
 func SanitizeName(name string) string {
@@ -22,10 +23,10 @@ func SanitizeName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
+		case r == '\t', r != '\n' && r != '\r' && unicode.IsSpace(r) && !unicode.IsControl(r):
+			b.WriteByte(' ')
 		case r == utf8.RuneError, r == '/', unicode.IsControl(r), unicode.Is(unicode.Cf, r):
 			continue
-		case unicode.IsSpace(r):
-			b.WriteByte(' ')
 		default:
 			b.WriteRune(r)
 		}
