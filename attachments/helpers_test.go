@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"gocloud.dev/blob/fileblob"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/attachments"
@@ -18,20 +17,14 @@ import (
 	"github.com/sistemaboladao/boladao/storage/memory"
 )
 
-// openDir opens a local directory as the files' bucket, moving staged
-// blobs with os.Rename, as the reference server does.
+// openDir opens a local directory as the files' bucket, as the reference
+// server does.
 func openDir(t testing.TB, dir string) *attachments.Blobs {
 	t.Helper()
-	b, err := fileblob.OpenBucket(dir, &fileblob.Options{CreateDir: true, NoTempDir: true, Metadata: fileblob.MetadataDontWrite})
+	b, err := attachments.OpenDir(dir)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return attachments.NewBlobs(b, attachments.WithRename(func(_ context.Context, from, to string) error {
-		dst := filepath.Join(dir, filepath.FromSlash(to))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-			return err
-		}
-		return os.Rename(filepath.Join(dir, filepath.FromSlash(from)), dst)
-	}))
+	t.Cleanup(func() { _ = b.Bucket().Close() })
+	return b
 }
 
 // fixture is a desk over the memory store with files in a temporary
