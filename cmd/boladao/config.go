@@ -37,6 +37,7 @@ type config struct {
 	APIRate  float64
 	APIBurst int
 	Events   eventsConfig // see events.go
+	Files    filesConfig  // see files.go
 }
 
 // setting describes one configuration entry: its flag, its variable, its
@@ -119,7 +120,7 @@ func settings() []setting {
 			}},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
 			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
-	}, eventSettings()...)
+	}, append(eventSettings(), fileSettings()...)...)
 }
 
 // splitList splits a comma-separated list, dropping blanks.
