@@ -46,6 +46,10 @@ func NewService(store Store, blobs *Blobs, opts ...Option) *Service {
 	return s
 }
 
+// Enabled reports whether the service has a blob store, so that uploads
+// and downloads can work.
+func (s *Service) Enabled() bool { return s.blobs != nil }
+
 // Policy returns the service's policy, its defaults filled in.
 func (s *Service) Policy() Policy {
 	p := s.policy

@@ -204,7 +204,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	integrations, err := newIntegrations(store, tk, cfg.now)
+	files := newAttachments(store, cfg)
+	integrations, err := newIntegrations(store, tk, files, cfg.now)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +221,7 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
 		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access,
-		Attachments: newAttachments(store, cfg), filesGrace: cfg.attachments.grace}
+		Attachments: files, filesGrace: cfg.attachments.grace}
 	for _, loop := range backgroundLoops() {
 		d.failures[loop] = new(atomic.Uint64)
 	}
