@@ -1,6 +1,7 @@
 package attachments
 
 import (
+	"net/url"
 	"path"
 	"strings"
 	"unicode"
@@ -47,4 +48,20 @@ func SanitizeName(name string) string {
 		return "file"
 	}
 	return name
+}
+
+// ContentDisposition is the Content-Disposition of a download of a file
+// named name (RFC 6266): "attachment", an ASCII fallback filename and the
+// exact name as filename* in UTF-8 (RFC 8187).
+func ContentDisposition(name string) string {
+	var fallback strings.Builder
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';':
+			fallback.WriteByte('_')
+		default:
+			fallback.WriteRune(r)
+		}
+	}
+	return `attachment; filename="` + fallback.String() + `"; filename*=UTF-8''` + strings.ReplaceAll(url.PathEscape(name), "'", "%27")
 }

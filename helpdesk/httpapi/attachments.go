@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -310,7 +309,7 @@ func (a *api) downloadAttachment(w http.ResponseWriter, r *http.Request, p helpd
 	defer rd.Close()
 	h := w.Header()
 	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Disposition", ContentDisposition(at.Name))
+	h.Set("Content-Disposition", attachments.ContentDisposition(at.Name))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("ETag", strconv.Quote(at.SHA256))
@@ -346,22 +345,6 @@ func (p *problemOnError) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return p.ResponseWriter.Write(b)
-}
-
-// ContentDisposition is the Content-Disposition of a download of a file
-// named name (RFC 6266): "attachment", an ASCII fallback filename and the
-// exact name as filename* in UTF-8 (RFC 8187).
-func ContentDisposition(name string) string {
-	var fallback strings.Builder
-	for _, r := range name {
-		switch {
-		case r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';':
-			fallback.WriteByte('_')
-		default:
-			fallback.WriteRune(r)
-		}
-	}
-	return `attachment; filename="` + fallback.String() + `"; filename*=UTF-8''` + strings.ReplaceAll(url.PathEscape(name), "'", "%27")
 }
 
 // uploadProblem maps the attachments errors to problems; ok is false for
