@@ -69,8 +69,8 @@ type ticketPage struct {
 	Files        []fileView
 	FilesEnabled bool
 	History      []historyEntry
-	Actions   []actionView
-	Assignees []option
+	Actions      []actionView
+	Assignees    []option
 	// Priorities are the choices of the edit form.
 	Priorities []option
 	// Edit is the edit form's values; Conflict, when set, is the ticket as
