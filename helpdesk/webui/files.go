@@ -20,6 +20,7 @@ import (
 
 func (c *console) fileRoutes() {
 	c.page("GET /tickets/{id}/files/{file}", c.ticketFile)
+	c.ownerFilesRoutes()
 }
 
 // maxFormFiles bounds the files of one reply.
@@ -212,4 +213,97 @@ func humanSize(n int64) string {
 	default:
 		return strings.TrimSuffix(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".0") + " MiB"
 	}
+}
+
+// ownerFilesRoutes are the files of assets and service orders: a list with
+// an upload form on their pages, and downloads by file ID.
+func (c *console) ownerFilesRoutes() {
+	c.page("GET /files/{file}", c.fileDownload)
+	c.page("POST /assets/{id}/files", c.ownerUpload(assetID, attachments.AssetOwner, "/assets/"))
+	c.page("POST /service-orders/{id}/files", c.ownerUpload(orderID, attachments.ServiceOrderOwner, "/service-orders/"))
+}
+
+// ownerFiles lists the files of an asset or a service order for its page.
+func (c *console) ownerFiles(q *request, owner attachments.Owner) []fileView {
+	if !c.desk.Attachments.Enabled() {
+		return nil
+	}
+	as, err := c.desk.Attachments.List(q.Context(), q.actor, owner)
+	if err != nil {
+		return nil
+	}
+	out := make([]fileView, 0, len(as))
+	for _, a := range as {
+		out = append(out, fileView{ID: a.ID, Name: a.Name, Size: humanSize(a.Size), Type: a.ContentType,
+			URL: c.path("/files/" + strconv.FormatInt(a.ID, 10))})
+	}
+	return out
+}
+
+// ownerUpload attaches the files of a multipart form to an asset or a
+// service order, then goes back to its page; a refused file is the error
+// page naming the refusal.
+func (c *console) ownerUpload(idOf func(*http.Request) (int64, error), owner func(int64) attachments.Owner, base string) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, q *request) error {
+		id, err := idOf(r)
+		if err != nil {
+			return err
+		}
+		if !isMultipart(r) {
+			return validation.Field("file", "%s", q.T("ticket.reply.files"))
+		}
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return err
+		}
+		var files []attachments.Staged
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return validation.Field("file", "%s", q.T("ticket.files.too_large", "Max", strconv.FormatInt(c.desk.Attachments.Policy().MaxFileBytes>>20, 10)))
+			}
+			if part.FormName() != "file" || part.FileName() == "" || len(files) == maxFormFiles {
+				_, _ = io.Copy(io.Discard, part)
+				continue
+			}
+			st, err := c.desk.Attachments.Stage(q.Context(), q.actor, part.FileName(), part)
+			if err != nil {
+				return fileError(q, err)
+			}
+			files = append(files, st)
+		}
+		if len(files) > 0 {
+			if _, err := c.desk.Attachments.Attach(q.Context(), q.actor, owner(id), files); err != nil {
+				return fileError(q, err)
+			}
+		}
+		http.Redirect(w, r, c.path(base+strconv.FormatInt(id, 10)+"#files"), http.StatusSeeOther)
+		return nil
+	}
+}
+
+// fileDownload downloads a file of an asset or a service order (ticket
+// files go through the ticket's route).
+func (c *console) fileDownload(w http.ResponseWriter, r *http.Request, q *request) error {
+	fileID, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	if err != nil || fileID <= 0 {
+		return errNotFound
+	}
+	at, rd, err := c.desk.Attachments.Open(q.Context(), q.actor, fileID)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	h := w.Header()
+	h.Set("Content-Type", at.ContentType)
+	h.Set("Content-Disposition", attachments.ContentDisposition(at.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("ETag", strconv.Quote(at.SHA256))
+	h.Set("Cache-Control", "private, no-cache")
+	http.ServeContent(w, r, "", at.CreatedAt, rd)
+	return nil
 }

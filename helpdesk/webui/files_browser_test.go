@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk"
+	"github.com/sistemaboladao/boladao/inventory"
 	"github.com/sistemaboladao/boladao/tickets"
 )
 
@@ -52,7 +54,7 @@ func TestBrowserTicketFiles(t *testing.T) {
 			chromedp.EvalAwaitPromise))
 		disposition := get(tb, chromedp.Evaluate[string](`fetch(document.querySelector("[data-testid=file-link]").href).then(r => r.headers.get("content-disposition") + "|" + r.headers.get("x-content-type-options"))`,
 			chromedp.EvalAwaitPromise))
-		require.Contains(t, href, ticketPath+"/files/")
+		require.Contains(t, href, "/files/")
 		return body, disposition
 	}
 	body, disposition := download(agent)
@@ -70,6 +72,19 @@ func TestBrowserTicketFiles(t *testing.T) {
 	list, err := f.desk.Attachments.List(t.Context(), f.agent.actor(), attachments.TicketOwner(d.Ticket.ID))
 	require.NoError(t, err)
 	require.Len(t, list, 1)
+
+	// An asset's page lists its files and takes new ones.
+	_, assets, err := f.desk.Inventory.Intake(t.Context(), f.admin.actor(), inventory.IntakeInput{Name: "Notebook", Category: "Notebook",
+		Quantity: 1, ReceivedAt: time.Now()})
+	require.NoError(t, err)
+	agent.visit("/assets/"+itoa(assets[0].ID), "asset-files")
+	require.Contains(t, agent.text("#files"), "Nenhum arquivo")
+	agent.do(chromedp.SetUploadFiles(chromedp.CSS("#owner-files"), []string{report}))
+	agent.submit("[data-testid=upload-files]")
+	agent.check("asset-file-uploaded")
+	require.Contains(t, agent.text("#files"), "relatório março.txt")
+	body, _ = download(agent)
+	require.Equal(t, content, body)
 
 	// The requester sees and downloads the reply's file.
 	requester := b.tab("requester", f.srv.URL)
