@@ -85,6 +85,18 @@ func (s *Service) Stage(ctx context.Context, actor tenant.Actor, name string, r 
 	return s.blobs.put(ctx, SanitizeName(name), r, s.policy)
 }
 
+// CheckAttach reports whether the actor may attach files to owner now
+// (the checks of AttachTx, without the quota): callers check it before
+// streaming an upload, so that bytes meant for a missing or foreign owner
+// are never stored.
+func (s *Service) CheckAttach(ctx context.Context, actor tenant.Actor, owner Owner) error {
+	if err := mayUpload(actor); err != nil {
+		return err
+	}
+	_, err := s.writable(ctx, s.store, actor, owner)
+	return err
+}
+
 // Attach writes the attachments of staged files to owner in a unit of work
 // of its own.
 func (s *Service) Attach(ctx context.Context, actor tenant.Actor, owner Owner, files []Staged) ([]Attachment, error) {

@@ -200,6 +200,14 @@ func (a *api) uploadTo(owner func(*http.Request) (attachments.Owner, error)) aut
 		if err != nil {
 			return err
 		}
+		if !isUpload(r) {
+			return errNotMultipart
+		}
+		// A missing, foreign or read-only owner is refused before any
+		// byte is stored.
+		if err := a.desk.Attachments.CheckAttach(r.Context(), p.Actor, o); err != nil {
+			return err
+		}
 		up, err := a.readUpload(r, p)
 		if err != nil {
 			return err
@@ -221,6 +229,9 @@ func (a *api) uploadTo(owner func(*http.Request) (attachments.Owner, error)) aut
 func (a *api) commentWithFiles(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
+		return err
+	}
+	if err := a.desk.Attachments.CheckAttach(r.Context(), p.Actor, attachments.TicketOwner(id)); err != nil {
 		return err
 	}
 	up, err := a.readUpload(r, p, "body", "internal")

@@ -68,6 +68,11 @@ func (c *console) commentWithFiles(w http.ResponseWriter, r *http.Request, q *re
 	refuse := func(status int, err error) error {
 		return c.refuse(w, q, id, status, "comment", err, func(p *ticketPage) { p.Comment, p.Internal = body, internal })
 	}
+	// A ticket the person may not write to is refused before any byte is
+	// stored.
+	if err := c.desk.Attachments.CheckAttach(q.Context(), q.actor, attachments.TicketOwner(id)); err != nil {
+		return err
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return refuse(http.StatusBadRequest, validation.Field("file", "%s", err.Error()))
@@ -251,6 +256,9 @@ func (c *console) ownerUpload(idOf func(*http.Request) (int64, error), owner fun
 		}
 		if !isMultipart(r) {
 			return validation.Field("file", "%s", q.T("ticket.reply.files"))
+		}
+		if err := c.desk.Attachments.CheckAttach(q.Context(), q.actor, owner(id)); err != nil {
+			return err
 		}
 		mr, err := r.MultipartReader()
 		if err != nil {
