@@ -39,6 +39,9 @@ type accessCheck struct {
 	users   map[tenant.UserID]known[directory.User]
 	comps   map[tenant.CompanyID]known[bool]
 	session map[string]sessionState
+	// web holds the sessions Desk.CheckSession returned, by the digest of
+	// their refresh token; any change reported forgets them all.
+	web map[string]known[Session]
 }
 
 // known is a value read at a time.
@@ -54,7 +57,8 @@ type sessionState struct {
 
 func newAccessCheck(store directory.Queries, recheck time.Duration) *accessCheck {
 	return &accessCheck{store: store, recheck: recheck, users: map[tenant.UserID]known[directory.User]{},
-		comps: map[tenant.CompanyID]known[bool]{}, session: map[string]sessionState{}}
+		comps: map[tenant.CompanyID]known[bool]{}, session: map[string]sessionState{},
+		web: map[string]known[Session]{}}
 }
 
 // maxRemembered bounds each map; past it, entries older than recheck are
@@ -186,6 +190,38 @@ func (a *accessCheck) live(ctx context.Context, sid string, user tenant.UserID) 
 	return live, nil
 }
 
+// webSession returns the session remembered for a refresh token's digest,
+// if it is fresh.
+func (a *accessCheck) webSession(key string) (Session, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.web[key]
+	if !ok || !a.fresh(k.at) {
+		return Session{}, false
+	}
+	return k.v, true
+}
+
+// rememberWebSession remembers s, read from at, unless a change was
+// reported since (gen).
+func (a *accessCheck) rememberWebSession(key string, s Session, at time.Time, gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen == gen {
+		sweep(a.web, a.recheck, func(k known[Session]) time.Time { return k.at })
+		a.web[key] = known[Session]{s, at}
+	}
+}
+
+// forgetWebSession forgets the session remembered for a refresh token's
+// digest.
+func (a *accessCheck) forgetWebSession(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gen++
+	delete(a.web, key)
+}
+
 // begin notes when a read starts and the changes reported so far.
 func (a *accessCheck) begin() (time.Time, uint64) {
 	a.mu.Lock()
@@ -211,6 +247,7 @@ func (a *accessCheck) UserChanged(id tenant.UserID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.gen++
+	clear(a.web)
 	delete(a.users, id)
 	for sid, s := range a.session {
 		if s.user == id {
@@ -224,6 +261,7 @@ func (a *accessCheck) CompanyChanged(id tenant.CompanyID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.gen++
+	clear(a.web)
 	delete(a.comps, id)
 }
 
@@ -232,6 +270,7 @@ func (a *accessCheck) SessionRevoked(sid string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.gen++
+	clear(a.web)
 	delete(a.session, sid)
 }
 

@@ -153,11 +153,17 @@ const (
 	LoopRelay = "relay"
 	// LoopWebhooks is the webhook dispatcher, counted when its Run fails.
 	LoopWebhooks = "webhooks"
+	// LoopAPITokenUses writes the API tokens' last uses
+	// (directory.Service.FlushAPITokenUses).
+	LoopAPITokenUses = "api_token_uses"
 )
+
+// apiTokenUsesEvery is how often Run writes the API tokens' last uses.
+const apiTokenUsesEvery = 5 * time.Second
 
 // backgroundLoops lists the loops in the order metrics report them.
 func backgroundLoops() []string {
-	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks}
+	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks, LoopAPITokenUses}
 }
 
 // New assembles a helpdesk over store.
@@ -243,9 +249,10 @@ func (d *Desk) Now() time.Time { return d.now() }
 // Run runs the desk's background workers until ctx is done: the
 // maintenance loop that forgets expired idempotency keys and merges the
 // store's text indexes (SQLite's FTS5 segments), the SLA check
-// that emits ticket.sla_at_risk and ticket.sla_breached, and the outbox
-// relay that hands committed events to the bus (and so to OnEvent
-// handlers). A failed pass of a loop is logged (WithLogger), counted
+// that emits ticket.sla_at_risk and ticket.sla_breached, the writer of
+// the API tokens' last uses (every 5 seconds and once more on stop), and
+// the outbox relay that hands committed events to the bus (and so to
+// OnEvent handlers). A failed pass of a loop is logged (WithLogger), counted
 // (BackgroundFailures) and retried on the loop's next tick. It returns nil
 // on a clean stop.
 func (d *Desk) Run(ctx context.Context) error {
@@ -255,11 +262,20 @@ func (d *Desk) Run(ctx context.Context) error {
 	defer tick.Stop()
 	sla := time.NewTicker(d.slaCheck)
 	defer sla.Stop()
+	uses := time.NewTicker(apiTokenUsesEvery)
+	defer uses.Stop()
 	d.purge(ctx)
 	for {
 		select {
 		case <-ctx.Done():
+			// The uses noted since the last pass are written before the
+			// desk stops, on a context of their own.
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			d.flushAPITokenUses(stop)
+			cancel()
 			return nil
+		case <-uses.C:
+			d.flushAPITokenUses(ctx)
 		case <-tick.C:
 			d.purge(ctx)
 			d.mergeSearchIndexes(ctx)
@@ -288,6 +304,13 @@ func (d *Desk) loopFailed(ctx context.Context, loop string, err error) {
 	}
 	d.failures[loop].Add(1)
 	d.log.WarnContext(ctx, "helpdesk: background loop failed; it runs again on its next tick", "loop", loop, "error", err)
+}
+
+// flushAPITokenUses writes the API tokens' last uses; a failure keeps them
+// for the next pass.
+func (d *Desk) flushAPITokenUses(ctx context.Context) {
+	_, err := d.Directory.FlushAPITokenUses(ctx)
+	d.loopFailed(ctx, LoopAPITokenUses, err)
 }
 
 // checkSLA runs one pass of the tickets' SLA check. A failure is retried on

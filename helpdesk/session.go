@@ -41,6 +41,10 @@ type Principal struct {
 	Email string
 	// TokenID is the API token of a token principal.
 	TokenID int64
+	// Rate and Burst are a token principal's own request limit
+	// (directory.APIToken.Rate); zero for the edge's default.
+	Rate  float64
+	Burst int
 }
 
 // Key returns a stable string naming the principal ("user:42", "token:7"),
@@ -73,6 +77,7 @@ func (d *Desk) Refresh(ctx context.Context, refreshToken string) (Tokens, direct
 	if err != nil {
 		return Tokens{}, directory.User{}, err
 	}
+	d.access.forgetWebSession(auth.Digest(refreshToken)) // exchanged: no longer a session's key
 	return d.tokens(u, refresh, rt.SessionID)
 }
 
@@ -111,7 +116,7 @@ func (d *Desk) Authenticate(ctx context.Context, credential string) (Principal, 
 		if err != nil {
 			return Principal{}, err
 		}
-		return Principal{Kind: PrincipalToken, Actor: actor, TokenID: t.ID}, nil
+		return Principal{Kind: PrincipalToken, Actor: actor, TokenID: t.ID, Rate: t.Rate, Burst: t.Burst}, nil
 	}
 	c, ok := d.verified.get(credential, d.now())
 	if !ok {

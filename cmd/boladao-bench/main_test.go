@@ -48,7 +48,8 @@ func checkReport(t *testing.T, rep report, out string) {
 	t.Helper()
 	want := []string{"GET " + mePath, "GET " + mePath + " (API token)", "GET " + contactsListPath, "create contact (service)",
 		"GET " + assetsListPath, "GET " + assetsListPath + "&cursor=… (page ",
-		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateName,
+		"GET " + ticketsListPath, "GET " + ticketsListPath + "&cursor=… (page ", "GET " + analyticsPath, ticketCreateVariant(false, 2),
+		ticketCreateVariant(true, 2), ticketCreateVariant(false, createClientsWide), ticketCreateVariant(true, createClientsWide), ticketCreateIndexedName,
 		consoleScenarioName(consoleQueuePath)}
 	for _, path := range consoleSortedQueuePaths {
 		want = append(want, consoleScenarioName(path))

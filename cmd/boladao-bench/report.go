@@ -164,8 +164,10 @@ func baselineName(scenario string) string {
 		return "bare net/http handler, the same page, " + strings.TrimPrefix(scenario, "console ")
 	case scenario == intakeScenarioName:
 		return "bun.RunInTx stock item + 10 assets + 10 history + 11 outbox rows (multi-row)"
-	case scenario == ticketCreateName:
-		return "bun.RunInTx ticket + outbox rows"
+	case scenario == ticketCreateIndexedName:
+		return "bun.RunInTx ticket + outbox rows (the tickets table: indexes, search triggers)"
+	case strings.HasPrefix(scenario, ticketCreateName):
+		return "bun.RunInTx plain two-row transaction (ticket columns without indexes + outbox row), " + strings.TrimPrefix(scenario, ticketCreateName+" ")
 	case scenario == orderCreateScenarioName:
 		return "bun.RunInTx counter + service order + daily totals + outbox rows"
 	case strings.HasPrefix(scenario, "event → webhook at "):

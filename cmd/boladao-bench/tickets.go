@@ -28,9 +28,28 @@ const (
 	// ticketsListPath is the ticket list the scenarios measure: closed
 	// tickets, newest first.
 	ticketsListPath = "/api/helpdesk/tickets?status=closed&limit=50"
-	// ticketCreateName names the creation scenario.
+	// ticketCreateName is the start of the creation scenarios' names (see
+	// ticketCreateVariant).
 	ticketCreateName = "POST /api/helpdesk/tickets"
+	// ticketCreateIndexedName is creation with an access token at
+	// -clients against the indexed baseline.
+	ticketCreateIndexedName = ticketCreateName + " (vs indexed rows)"
+	// plainTicketsTable is the baseline's table of ticket columns without
+	// indexes, constraints or search triggers.
+	plainTicketsTable = "bench_plain_tickets"
+	// createClientsWide is the second number of clients creation runs at.
+	createClientsWide = 32
 )
+
+// ticketCreateVariant names the creation scenario with an API token or at
+// clients clients.
+func ticketCreateVariant(apiToken bool, clients int) string {
+	cred := "access token"
+	if apiToken {
+		cred = "API token"
+	}
+	return fmt.Sprintf("%s (%s, %d clients)", ticketCreateName, cred, clients)
+}
 
 // analyticsPath is the analytics of the last 90 days of the seeded data
 // set.
@@ -54,38 +73,68 @@ func ticketScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
 	latency.clients = cfg.latencyClients
 	analytics := httpScenario(ctx, e, latency, "GET "+analyticsPath, analyticsPath, e.token)
 	analytics.target, analytics.maxP50 = 0, analyticsP50Target
-	return append(res, analytics, ticketCreateScenario(ctx, e, cfg))
+	return append(append(res, analytics), ticketCreateScenarios(ctx, e, cfg)...)
 }
 
-// ticketCreateScenario measures POST /api/helpdesk/tickets (token check,
-// decoding, company and requester checks, a number from the company's
-// counter, the ticket and its ticket.created event in one unit of work, the
-// 201 with the SLA clocks) against the raw baseline: a plain two-row
-// transaction writing a ticket row and its outbox row.
-func ticketCreateScenario(ctx context.Context, e *env, cfg config) scenarioResult {
-	res := scenarioResult{name: ticketCreateName, target: createTargetSQLite}
+// ticketCreateScenarios measures POST /api/helpdesk/tickets (credential
+// check, decoding, company and requester checks, a number from the
+// company's counter, the ticket, its search index and its ticket.created
+// event in one unit of work, the 201 with the SLA clocks) against the
+// plain two-row transaction (ticket columns into a table without indexes
+// or triggers, and the outbox row), with an access token and an API
+// token, at -clients and at 32 clients; and once more against the
+// ticket + outbox rows in the real tables (indexes and search triggers
+// included), to show where the time goes.
+func ticketCreateScenarios(ctx context.Context, e *env, cfg config) []scenarioResult {
+	target := createTargetSQLite
 	if e.store.Dialect() == bunstore.Postgres {
-		res.target = createTargetPostgres
+		target = createTargetPostgres
 	}
 	body, err := json.Marshal(map[string]any{
 		"title": benchTicket.Title, "description": benchTicket.Description, "priority": benchTicket.Priority,
 		"category": benchTicket.Category, "tags": []string{"printer"}, "channel": "api",
 		"requester_contact_id": int64(e.tickets.Requester)})
-	if err != nil {
-		res.real = loadResult{errors: 1, samples: []string{err.Error()}}
-		return res
+	if err == nil {
+		err = createPlainTicketsTable(ctx, e)
 	}
-	ops, raw := make([]op, cfg.clients), make([]op, cfg.clients)
+	if err != nil {
+		return []scenarioResult{{name: ticketCreateVariant(false, cfg.clients), target: target, real: loadResult{errors: 1, samples: []string{err.Error()}}}}
+	}
 	var number atomic.Int64
 	number.Store(1_000_000_000) // far from the API's numbers
-	for i := range cfg.clients {
-		client := newClient(1)
-		defer client.CloseIdleConnections()
-		ops[i] = postOp(client, e.api.url+"/api/helpdesk/tickets", e.token, body)
-		raw[i] = rawTicketOp(e, &number)
+	measure := func(name, token string, clients int, raw func() op) scenarioResult {
+		ops, base := make([]op, clients), make([]op, clients)
+		for i := range clients {
+			client := newClient(1)
+			defer client.CloseIdleConnections()
+			ops[i] = postOp(client, e.api.url+"/api/helpdesk/tickets", token, body)
+			base[i] = raw()
+		}
+		res := scenarioResult{name: name, target: target}
+		res.real, res.raw = measurePair(ctx, ops, base, cfg.duration)
+		return res
 	}
-	res.real, res.raw = measurePair(ctx, ops, raw, cfg.duration)
-	return res
+	plain := func() op { return rawTicketOp(e, &number, plainTicketsTable) }
+	indexed := func() op { return rawTicketOp(e, &number, "tickets") }
+	out := []scenarioResult{measure(ticketCreateVariant(false, cfg.clients), e.token, cfg.clients, plain)}
+	out = append(out, measure(ticketCreateVariant(true, cfg.clients), e.apiToken, cfg.clients, plain))
+	if cfg.clients != createClientsWide {
+		out = append(out, measure(ticketCreateVariant(false, createClientsWide), e.token, createClientsWide, plain),
+			measure(ticketCreateVariant(true, createClientsWide), e.apiToken, createClientsWide, plain))
+	}
+	withIndexes := measure(ticketCreateIndexedName, e.token, cfg.clients, indexed)
+	withIndexes.target = 0 // shown for where the time goes
+	return append(out, withIndexes)
+}
+
+// createPlainTicketsTable creates the plain baseline's table: the ticket
+// columns, no index, constraint, default or trigger.
+func createPlainTicketsTable(ctx context.Context, e *env) error {
+	_, err := e.store.DB().ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+plainTicketsTable+" AS SELECT * FROM tickets WHERE 1 = 0")
+	if err != nil {
+		return fmt.Errorf("creating the plain tickets table: %w", err)
+	}
+	return nil
 }
 
 // benchTicket is the ticket the creation scenario opens.
@@ -115,21 +164,25 @@ func postOp(client *http.Client, url, token string, body []byte) op {
 	}
 }
 
-// rawTicketOp inserts a ticket row and its ticket.created outbox row with
-// bun.RunInTx on the store's write handle, numbers drawn from number: the
-// baseline of ticketCreateScenario.
-func rawTicketOp(e *env, number *atomic.Int64) op {
+// rawTicketOp inserts a ticket row into table and its ticket.created
+// outbox row with bun.RunInTx on the store's write handle, numbers (and,
+// in the plain table, which has no sequence, IDs) drawn from number: the
+// baselines of ticketCreateScenarios.
+func rawTicketOp(e *env, number *atomic.Int64, table string) op {
 	db := e.store.DB()
 	company, user := int64(e.admin.CompanyID), int64(e.admin.ID)
 	return func(ctx context.Context) error {
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		r := benchTicket
 		r.CompanyID, r.Number, r.RequesterContactID = company, number.Add(1), int64(e.tickets.Requester)
+		if table != "tickets" {
+			r.ID = r.Number
+		}
 		r.Status, r.Pauses, r.SLAState, r.Version = "new", "[]", "on_track", 1
 		r.ResponseDueAt, r.ResolutionDueAt, r.NextSLACheckAt = now.Add(4*time.Hour), now.Add(24*time.Hour), now.Add(3*time.Hour)
 		r.CreatedAt, r.UpdatedAt = now, now
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.NewInsert().Model(&r).Returning("id").Exec(ctx); err != nil {
+			if _, err := tx.NewInsert().Model(&r).ModelTableExpr(table).Returning("id").Exec(ctx); err != nil {
 				return fmt.Errorf("inserting the ticket: %w", err)
 			}
 			data, err := json.Marshal(map[string]any{"id": r.ID, "number": r.Number, "title": r.Title, "status": r.Status,

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sistemaboladao/boladao/helpdesk/auth"
+	"github.com/sistemaboladao/boladao/storage"
 )
 
 // config is the server's configuration. Every field has a flag and a
@@ -36,8 +38,31 @@ type config struct {
 	// (user or API token): a sustained rate a second and a burst.
 	APIRate  float64
 	APIBurst int
-	Events   eventsConfig // see events.go
-	Files    filesConfig  // see files.go
+	// Limits are the API's other limits: sign-in, IP blocking, bodies and
+	// pages.
+	Limits limitsConfig
+	Events eventsConfig // see events.go
+	Files  filesConfig  // see files.go
+}
+
+// limitsConfig holds the sign-in limits (shared by the API and the
+// console), the IP blocker, and the API's body and page sizes.
+type limitsConfig struct {
+	// LoginRate is sign-in attempts a minute per account; LoginBurst
+	// those allowed at once.
+	LoginRate  float64
+	LoginBurst int
+	// LoginIPRate is sign-in and refresh attempts a second per client IP;
+	// LoginIPBurst those allowed at once.
+	LoginIPRate  float64
+	LoginIPBurst int
+	// BlockThreshold failures from one IP within BlockWindow block it for
+	// BlockFor.
+	BlockThreshold int
+	BlockWindow    time.Duration
+	BlockFor       time.Duration
+	MaxBodyBytes   int64
+	MaxPageSize    int
 }
 
 // setting describes one configuration entry: its flag, its variable, its
@@ -100,27 +125,74 @@ func settings() []setting {
 				c.BcryptCost = n
 				return nil
 			}},
-		{"api-rate", "BOLADAO_API_RATE", "50",
-			"authenticated API requests a second allowed per user or API token, sustained", func(c *config, v string) error {
-				n, err := strconv.ParseFloat(v, 64)
-				if err != nil || n <= 0 || n > 1e6 {
-					return fmt.Errorf("API rate %q: use a positive number of requests a second", v)
+		{"api-rate", "BOLADAO_API_RATE", "50", "authenticated API requests a second allowed per user or API token, sustained",
+			positive("API rate", 1e6, func(c *config) *float64 { return &c.APIRate })},
+		{"api-burst", "BOLADAO_API_BURST", "100", "authenticated API requests allowed per user or API token at once, above the rate",
+			whole("API burst", 1e6, func(c *config) *int { return &c.APIBurst })},
+		{"login-rate", "BOLADAO_LOGIN_RATE", "10", "sign-in attempts a minute per account, sustained (API and console)",
+			positive("login rate", 1e6, func(c *config) *float64 { return &c.Limits.LoginRate })},
+		{"login-burst", "BOLADAO_LOGIN_BURST", "10", "sign-in attempts per account allowed at once",
+			whole("login burst", 1e6, func(c *config) *int { return &c.Limits.LoginBurst })},
+		{"login-ip-rate", "BOLADAO_LOGIN_IP_RATE", "1", "sign-in and refresh attempts a second per client IP, sustained",
+			positive("login IP rate", 1e6, func(c *config) *float64 { return &c.Limits.LoginIPRate })},
+		{"login-ip-burst", "BOLADAO_LOGIN_IP_BURST", "30", "sign-in and refresh attempts per client IP allowed at once",
+			whole("login IP burst", 1e6, func(c *config) *int { return &c.Limits.LoginIPBurst })},
+		{"block-threshold", "BOLADAO_BLOCK_THRESHOLD", "20", "failures (failed sign-ins, forged tokens) from one IP that block it",
+			whole("block threshold", 1e6, func(c *config) *int { return &c.Limits.BlockThreshold })},
+		{"block-window", "BOLADAO_BLOCK_WINDOW", "10m", "the window in which those failures are counted",
+			duration("block window", func(c *config) *time.Duration { return &c.Limits.BlockWindow })},
+		{"block-for", "BOLADAO_BLOCK_FOR", "15m", "how long a blocked IP stays blocked",
+			duration("block duration", func(c *config) *time.Duration { return &c.Limits.BlockFor })},
+		{"max-body", "BOLADAO_MAX_BODY", "1048576", "largest API request body, in bytes",
+			func(c *config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 1024 || n > 1<<30 {
+					return fmt.Errorf("body size %q: use a number of bytes from 1024 to 1073741824", v)
 				}
-				c.APIRate = n
+				c.Limits.MaxBodyBytes = n
 				return nil
 			}},
-		{"api-burst", "BOLADAO_API_BURST", "100",
-			"authenticated API requests allowed per user or API token at once, above the rate", func(c *config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 || n > 1e6 {
-					return fmt.Errorf("API burst %q: use a positive whole number of requests", v)
-				}
-				c.APIBurst = n
-				return nil
-			}},
+		{"max-page-size", "BOLADAO_MAX_PAGE_SIZE", strconv.Itoa(storage.MaxLimit), "largest page an API list answers (?limit=)",
+			whole("page size", storage.MaxLimit, func(c *config) *int { return &c.Limits.MaxPageSize })},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
 			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
 	}, append(eventSettings(), fileSettings()...)...)
+}
+
+// positive parses a positive number up to max into the field f returns.
+func positive(name string, max float64, f func(*config) *float64) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 || n > max {
+			return fmt.Errorf("%s %q: use a positive number up to %g", name, v, max)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+// whole parses a whole number from 1 to max into the field f returns.
+func whole(name string, max int, f func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			return fmt.Errorf("%s %q: use a whole number from 1 to %d", name, v, max)
+		}
+		*f(c) = n
+		return nil
+	}
+}
+
+// duration parses a positive duration into the field f returns.
+func duration(name string, f func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s %q: use a positive duration such as 10s or 168h", name, v)
+		}
+		*f(c) = d
+		return nil
+	}
 }
 
 // splitList splits a comma-separated list, dropping blanks.

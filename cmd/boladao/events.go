@@ -34,16 +34,6 @@ type eventsConfig struct {
 
 // eventSettings are the configuration entries of event delivery.
 func eventSettings() []setting {
-	duration := func(name string, f func(*config) *time.Duration) func(*config, string) error {
-		return func(c *config, v string) error {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				return fmt.Errorf("%s %q: use a positive duration such as 10s or 168h", name, v)
-			}
-			*f(c) = d
-			return nil
-		}
-	}
 	return []setting{
 		{"webhook-retry-schedule", "BOLADAO_WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,14h,20h,24h",
 			"waits between webhook attempts (the Standard Webhooks schedule by default)", func(c *config, v string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -149,8 +150,12 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"migrate", "down"}, nil, `use status or up`},
 		{[]string{"serve", "-log-level", "loud"}, nil, "use debug, info, warn or error"},
 		{[]string{"serve", "extra"}, nil, "unexpected arguments"},
-		{[]string{"serve", "-api-rate", "0"}, nil, "use a positive number of requests a second"},
-		{[]string{"serve"}, map[string]string{"BOLADAO_API_BURST": "lots"}, "use a positive whole number of requests"},
+		{[]string{"serve", "-api-rate", "0"}, nil, `-api-rate / BOLADAO_API_RATE: API rate "0": use a positive number`},
+		{[]string{"serve"}, map[string]string{"BOLADAO_API_BURST": "lots"}, `API burst "lots": use a whole number from 1`},
+		{[]string{"serve", "-login-rate", "-1"}, nil, `login rate "-1": use a positive number`},
+		{[]string{"serve"}, map[string]string{"BOLADAO_BLOCK_FOR": "forever"}, `block duration "forever": use a positive duration`},
+		{[]string{"serve", "-max-body", "12"}, nil, `body size "12": use a number of bytes from 1024`},
+		{[]string{"serve", "-max-page-size", "500"}, nil, `page size "500": use a whole number from 1 to 200`},
 		{[]string{"serve", "-addr", "127.0.0.1:0"}, map[string]string{"BOLADAO_DATABASE_URL": "mysql://x"}, "use sqlite:PATH or postgres://"},
 	}
 	for _, tc := range tests {
@@ -161,4 +166,72 @@ func TestCommandErrors(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), []string{"version"}, env(nil), &out, &out))
 	require.Equal(t, "boladao dev\n", out.String())
+}
+
+// TestSettingsDocumented: every setting has its row in the README's table,
+// with its variable and its flag.
+func TestSettingsDocumented(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `BOLADAO_") {
+			for _, f := range strings.Split(line, "`") {
+				if strings.HasPrefix(f, "BOLADAO_") {
+					rows[f] = line
+				}
+			}
+		}
+	}
+	for _, s := range settings() {
+		row, ok := rows[s.env]
+		require.True(t, ok, "the README's configuration table has no row for %s", s.env)
+		require.Contains(t, row, "`-"+s.flag+"`", "the README's row of %s names its flag", s.env)
+	}
+}
+
+// TestServeAppliesLimits: the limits set by variables reach the API and
+// the sign-in guard.
+func TestServeAppliesLimits(t *testing.T) {
+	base, _ := startServer(t, map[string]string{"BOLADAO_DATABASE_URL": "memory:", "BOLADAO_ADMIN_PASSWORD": "admin-password-1",
+		"BOLADAO_MAX_PAGE_SIZE": "5", "BOLADAO_LOGIN_BURST": "2", "BOLADAO_MAX_BODY": "2048"})
+	login := func(password string) *http.Response {
+		body := `{"email":"admin@boladao.local","password":"` + password + `"}`
+		resp, err := http.Post(base+"/auth/login", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	ok := login("admin-password-1")
+	require.Equal(t, http.StatusOK, ok.StatusCode)
+	var tokens struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.NewDecoder(ok.Body).Decode(&tokens))
+	get := func(path string) *http.Response {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tokens.AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	require.Equal(t, http.StatusOK, get("/admin/api/companies?limit=5").StatusCode)
+	tooMany := get("/admin/api/companies?limit=6")
+	require.Equal(t, http.StatusUnprocessableEntity, tooMany.StatusCode)
+	var problem map[string]any
+	require.NoError(t, json.NewDecoder(tooMany.Body).Decode(&problem))
+	require.Contains(t, fmt.Sprint(problem), "from 1 to 5")
+
+	big := `{"email":"admin@boladao.local","password":"` + strings.Repeat("x", 4096) + `"}`
+	resp, err := http.Post(base+"/auth/login", "application/json", strings.NewReader(big))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "a body above BOLADAO_MAX_BODY")
+
+	// One attempt used by the successful login: the burst of 2 leaves one.
+	require.Equal(t, http.StatusUnauthorized, login("wrong-password").StatusCode)
+	require.Equal(t, http.StatusTooManyRequests, login("wrong-password").StatusCode, "the account's burst is BOLADAO_LOGIN_BURST")
 }

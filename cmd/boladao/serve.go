@@ -110,13 +110,16 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	}
 	// One guard holds the sign-in limits of both edges: the API's
 	// POST /auth/login and the console's sign-in form.
-	guard, err := loginguard.New(loginguard.Config{Now: desk.Now})
+	lim := cfg.Limits
+	guard, err := loginguard.New(loginguard.Config{AccountRate: lim.LoginRate / 60, AccountBurst: lim.LoginBurst,
+		IPRate: lim.LoginIPRate, IPBurst: lim.LoginIPBurst, BlockThreshold: lim.BlockThreshold,
+		BlockWindow: lim.BlockWindow, BlockFor: lim.BlockFor, Now: desk.Now})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	apiCfg := httpapi.Config{Version: version, Logger: log, AllowedHosts: cfg.AllowedHosts, CORSOrigins: cfg.CORSOrigins,
-		LoginGuard: guard, APIRate: cfg.APIRate, APIBurst: cfg.APIBurst}
+		LoginGuard: guard, APIRate: cfg.APIRate, APIBurst: cfg.APIBurst, MaxBodyBytes: lim.MaxBodyBytes, MaxPageSize: lim.MaxPageSize}
 	ownWarnings := warnings(cfg, generated)
 	apiCfg.Ops = newOps(b, cfg, ownWarnings)
 	api, err := httpapi.New(desk, apiCfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 	"github.com/sistemaboladao/boladao/storage"
 )
 
-// APITokenTouchInterval bounds how often an API token's LastUsedAt is
-// written: at most once per interval, not on every request.
+// APITokenTouchInterval bounds how often a use of an API token is noted
+// for its LastUsedAt: at most once per interval, not on every request.
+// The uses noted are written in batches by FlushAPITokenUses, off the
+// request path.
 const APITokenTouchInterval = time.Minute
 
 // ErrAPITokenInvalid covers malformed, unknown, revoked and expired API
@@ -28,6 +31,38 @@ type APITokenInput struct {
 	Permissions []tenant.Permission
 	// ExpiresAt is optional; zero means the token does not expire.
 	ExpiresAt time.Time
+	// Rate and Burst grant the token a request limit of its own (see
+	// APIToken.Rate); zero keeps the server's. A rate without a burst gets
+	// twice the rate, rounded up.
+	Rate  float64
+	Burst int
+}
+
+// MaxAPITokenRate bounds an API token's own rate (requests a second) and
+// burst.
+const MaxAPITokenRate = 100_000
+
+// tokenLimit checks a token's own rate and burst into b and returns them,
+// the burst defaulted.
+func tokenLimit(b *validation.Builder, rate float64, burst int) (float64, int) {
+	if !(rate >= 0 && rate <= MaxAPITokenRate) {
+		b.Add("rate", "must be from 0 (the server's limit) to %d requests a second", MaxAPITokenRate)
+		return 0, 0
+	}
+	if burst < 0 || burst > MaxAPITokenRate {
+		b.Add("burst", "must be from 0 to %d requests", MaxAPITokenRate)
+		return 0, 0
+	}
+	if rate == 0 {
+		if burst != 0 {
+			b.Add("burst", "needs a rate: the server's limit has its own burst")
+		}
+		return 0, 0
+	}
+	if burst == 0 {
+		burst = int(math.Ceil(2 * rate))
+	}
+	return rate, burst
 }
 
 // CreateAPIToken creates an API token for the actor's company. It needs
@@ -50,6 +85,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor tenant.Actor, in API
 		}
 	}
 	t.Permissions = slices.Compact(slices.Sorted(slices.Values(in.Permissions)))
+	t.Rate, t.Burst = tokenLimit(&b, in.Rate, in.Burst)
 	if !in.ExpiresAt.IsZero() {
 		if !in.ExpiresAt.After(now) {
 			b.Add("expires_at", "must be in the future")
@@ -89,7 +125,7 @@ func (s *Service) GetAPIToken(ctx context.Context, actor tenant.Actor, id int64)
 	if err != nil {
 		return APIToken{}, fmt.Errorf("API token %d: %w", id, err)
 	}
-	return t, nil
+	return s.tokens.lastUse(t), nil
 }
 
 // ListAPITokens lists the API tokens of the actor's company.
@@ -97,12 +133,20 @@ func (s *Service) ListAPITokens(ctx context.Context, actor tenant.Actor, f APITo
 	if err := actor.RequireIn(tenant.PermTokensManage); err != nil {
 		return storage.Page[APIToken]{}, err
 	}
-	return s.store.ListAPITokens(ctx, actor.CompanyID, f, p.Normalize())
+	page, err := s.store.ListAPITokens(ctx, actor.CompanyID, f, p.Normalize())
+	for i, t := range page.Items {
+		page.Items[i] = s.tokens.lastUse(t)
+	}
+	return page, err
 }
 
-// APITokenPatch holds the token fields to change: its name, or revocation.
+// APITokenPatch holds the token fields to change: its name, its own
+// request limit (Rate and Burst, set together; zero rate returns the token
+// to the server's limit), or revocation.
 type APITokenPatch struct {
 	Name    *string
+	Rate    *float64
+	Burst   *int
 	Revoke  bool
 	Version int64
 }
@@ -125,6 +169,16 @@ func (s *Service) UpdateAPIToken(ctx context.Context, actor tenant.Actor, id int
 		var b validation.Builder
 		if p.Name != nil {
 			t.Name = b.Text("name", *p.Name, 1, MaxContactName)
+		}
+		if p.Rate != nil || p.Burst != nil {
+			rate, burst := t.Rate, 0
+			if p.Rate != nil {
+				rate = *p.Rate
+			}
+			if p.Burst != nil {
+				burst = *p.Burst
+			}
+			t.Rate, t.Burst = tokenLimit(&b, rate, burst)
 		}
 		if err := b.Err(); err != nil {
 			return err
@@ -158,8 +212,9 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor tenant.Actor, id int
 // permissions, attributed to the user who created it. The token and its
 // company are read at most once per recheck (WithAccessRecheck; a change
 // made through this Service applies at once) and the digest is compared in
-// constant time on every call; LastUsedAt is written at most once per
-// APITokenTouchInterval.
+// constant time on every call. A use is noted for LastUsedAt at most once
+// per APITokenTouchInterval and written later by FlushAPITokenUses: the
+// call itself writes nothing.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APIToken, tenant.Actor, error) {
 	lookup, err := auth.ParseAPIToken(plain)
 	if err != nil {
@@ -179,22 +234,39 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APITo
 	if !active {
 		return APIToken{}, tenant.Actor{}, ErrAccountDisabled
 	}
-	if now.Sub(t.LastUsedAt) >= APITokenTouchInterval {
-		err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-			return tx.TouchAPIToken(ctx, t.CompanyID, t.ID, now)
-		})
-		if err != nil {
-			return APIToken{}, tenant.Actor{}, fmt.Errorf("authenticating API token: %w", err)
-		}
-		t.LastUsedAt = now
-		s.tokens.touched(lookup, now)
-	}
+	s.tokens.used(lookup, t, now)
+	t = s.tokens.lastUse(t)
 	actor := tenant.Actor{CompanyID: t.CompanyID, UserID: t.CreatedBy, Role: tenant.RoleAdmin,
 		Scopes: slices.Clone(t.Permissions)}
 	return t, actor, nil
 }
 
+// FlushAPITokenUses writes the uses of API tokens noted since the last
+// flush (their LastUsedAt) in one transaction and returns how many tokens
+// it wrote. On failure the uses are kept for the next flush. Desk.Run
+// calls it every few seconds and once more when it stops; an embedder
+// that does not run the desk calls it itself.
+func (s *Service) FlushAPITokenUses(ctx context.Context) (int, error) {
+	uses := s.tokens.takeUses()
+	if len(uses) == 0 {
+		return 0, nil
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		for ref, at := range uses {
+			if err := tx.TouchAPIToken(ctx, ref.company, ref.id, at); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.tokens.returnUses(uses)
+		return 0, fmt.Errorf("writing API token uses: %w", err)
+	}
+	return len(uses), nil
+}
+
 func apiTokenData(t APIToken) map[string]any {
 	return map[string]any{"id": t.ID, "name": t.Name, "lookup_id": t.LookupID, "permissions": t.Permissions,
-		"expires_at": t.ExpiresAt, "revoked": !t.RevokedAt.IsZero(), "version": t.Version}
+		"expires_at": t.ExpiresAt, "revoked": !t.RevokedAt.IsZero(), "rate": t.Rate, "burst": t.Burst, "version": t.Version}
 }

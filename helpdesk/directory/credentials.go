@@ -44,9 +44,14 @@ type APIToken struct {
 	// LastUsedAt is updated at most once per APITokenTouchInterval.
 	LastUsedAt time.Time
 	RevokedAt  time.Time
-	Version    int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Rate and Burst are the token's own limit on requests (a second, and
+	// at once), granted by a company admin to an integration that needs
+	// more than the server's per-principal limit; zero keeps the server's.
+	Rate      float64
+	Burst     int
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // APITokenFilter narrows ListAPITokens. Zero fields do not filter.

@@ -79,6 +79,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor tenant.Actor, p Profi
 	if err != nil {
 		return User{}, fmt.Errorf("updating own profile: %w", err)
 	}
+	s.observer.UserChanged(actor.UserID)
 	return out, nil
 }
 

@@ -82,8 +82,9 @@ type Tx interface {
 	// UpdateAPIToken writes the token like the other Update methods
 	// (ID + company + Version must match; Version is incremented).
 	UpdateAPIToken(ctx context.Context, t *APIToken) error
-	// TouchAPIToken sets LastUsedAt without changing Version (it is
-	// bookkeeping, not an edit).
+	// TouchAPIToken sets LastUsedAt to at unless it is already later (uses
+	// are written by several instances, each in its own time), without
+	// changing Version (it is bookkeeping, not an edit).
 	TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int64, at time.Time) error
 }
 

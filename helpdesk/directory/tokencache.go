@@ -19,6 +19,14 @@ type tokenCache struct {
 	// remembered, since it may predate the change.
 	gen   uint64
 	byKey map[string]cachedToken
+	// uses are the tokens' last uses not yet written, by token.
+	uses map[tokenRef]time.Time
+}
+
+// tokenRef names an API token.
+type tokenRef struct {
+	company tenant.CompanyID
+	id      int64
 }
 
 type cachedToken struct {
@@ -31,7 +39,7 @@ type cachedToken struct {
 const maxCachedTokens = 10000
 
 func newTokenCache(recheck time.Duration) *tokenCache {
-	return &tokenCache{recheck: recheck, byKey: map[string]cachedToken{}}
+	return &tokenCache{recheck: recheck, byKey: map[string]cachedToken{}, uses: map[tokenRef]time.Time{}}
 }
 
 // get returns the token with lookup ID lookup and whether its company is
@@ -69,13 +77,52 @@ func (c *tokenCache) get(ctx context.Context, q Queries, lookup string) (APIToke
 	return t, co.Active, nil
 }
 
-// touched records a write of the token's LastUsedAt.
-func (c *tokenCache) touched(lookup string, at time.Time) {
+// used notes a use of t at, to be written by takeUses, when its last use
+// is older than APITokenTouchInterval.
+func (c *tokenCache) used(lookup string, t APIToken, at time.Time) {
+	if at.Sub(t.LastUsedAt) < APITokenTouchInterval {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.uses[tokenRef{t.CompanyID, t.ID}] = at
 	if e, ok := c.byKey[lookup]; ok {
 		e.t.LastUsedAt = at
 		c.byKey[lookup] = e
+	}
+}
+
+// lastUse returns t with its last use not yet written, if any.
+func (c *tokenCache) lastUse(t APIToken) APIToken {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if at, ok := c.uses[tokenRef{t.CompanyID, t.ID}]; ok && at.After(t.LastUsedAt) {
+		t.LastUsedAt = at
+	}
+	return t
+}
+
+// takeUses returns the uses not yet written and forgets them.
+func (c *tokenCache) takeUses() map[tokenRef]time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.uses) == 0 {
+		return nil
+	}
+	out := c.uses
+	c.uses = map[tokenRef]time.Time{}
+	return out
+}
+
+// returnUses puts back uses whose write failed, unless a later use of the
+// same token came meanwhile.
+func (c *tokenCache) returnUses(uses map[tokenRef]time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for ref, at := range uses {
+		if cur, ok := c.uses[ref]; !ok || at.After(cur) {
+			c.uses[ref] = at
+		}
 	}
 }
 

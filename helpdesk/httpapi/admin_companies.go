@@ -50,7 +50,7 @@ type companyUpdate struct {
 func (a *api) companiesModel() adminModel {
 	d := a.desk.Directory
 	return adminModel{name: "companies",
-		list:   listOf(companyFilter, d.ListCompanies, companyOf),
+		list:   listOf(a, companyFilter, d.ListCompanies, companyOf),
 		create: createOne(a, d.CreateCompany, companyCreate.input, companyOf),
 		get:    getOne(d.GetCompany, companyOf),
 		update: updateOne(a, d.UpdateCompany, companyUpdate.patch, companyOf),

@@ -53,7 +53,7 @@ type contactUpdate struct {
 func (a *api) contactsModel() adminModel {
 	d := a.desk.Directory
 	return adminModel{name: "contacts",
-		list:   listOf(contactFilter, d.ListContacts, contactOf),
+		list:   listOf(a, contactFilter, d.ListContacts, contactOf),
 		create: createOne(a, d.CreateContact, contactCreate.input, contactOf),
 		get:    getOne(d.GetContact, contactOf),
 		update: updateOne(a, d.UpdateContact, contactUpdate.patch, contactOf),

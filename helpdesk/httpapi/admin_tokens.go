@@ -25,9 +25,13 @@ type apiTokenJSON struct {
 	LastUsedAt  timeJSON            `json:"last_used_at,omitzero"`
 	RevokedAt   timeJSON            `json:"revoked_at,omitzero"`
 	Revoked     bool                `json:"revoked"`
-	Version     int64               `json:"version"`
-	CreatedAt   timeJSON            `json:"created_at"`
-	UpdatedAt   timeJSON            `json:"updated_at"`
+	// Rate and Burst are the token's own request limit; absent when it
+	// has the server's.
+	Rate      float64  `json:"rate,omitzero"`
+	Burst     int      `json:"burst,omitzero"`
+	Version   int64    `json:"version"`
+	CreatedAt timeJSON `json:"created_at"`
+	UpdatedAt timeJSON `json:"updated_at"`
 }
 
 // apiTokenOf is the JSON shape of t, without its secret.
@@ -36,7 +40,7 @@ func apiTokenOf(t directory.APIToken) apiTokenJSON {
 		Prefix:      auth.APITokenPrefix + t.LookupID + "_",
 		Permissions: append(make([]tenant.Permission, 0, len(t.Permissions)), t.Permissions...),
 		CreatedBy:   int64(t.CreatedBy), ExpiresAt: adminTime(t.ExpiresAt), LastUsedAt: adminTime(t.LastUsedAt),
-		RevokedAt: adminTime(t.RevokedAt), Revoked: !t.RevokedAt.IsZero(), Version: t.Version,
+		RevokedAt: adminTime(t.RevokedAt), Revoked: !t.RevokedAt.IsZero(), Rate: t.Rate, Burst: t.Burst, Version: t.Version,
 		CreatedAt: adminTime(t.CreatedAt), UpdatedAt: adminTime(t.UpdatedAt)}
 }
 
@@ -50,12 +54,17 @@ type apiTokenCreate struct {
 	// ExpiresAt is an RFC 3339 time, parsed here so that a bad value is a
 	// field error rather than malformed JSON.
 	ExpiresAt *string `json:"expires_at"`
+	// Rate and Burst grant the token a request limit of its own.
+	Rate  float64 `json:"rate"`
+	Burst int     `json:"burst"`
 }
 
-// apiTokenUpdate is the body of PUT /admin/api/api_tokens/{id}. Only the
-// name changes; DELETE revokes.
+// apiTokenUpdate is the body of PUT /admin/api/api_tokens/{id}: the name
+// and the token's own request limit change; DELETE revokes.
 type apiTokenUpdate struct {
-	Name *string `json:"name"`
+	Name  *string  `json:"name"`
+	Rate  *float64 `json:"rate"`
+	Burst *int     `json:"burst"`
 }
 
 // apiTokensModel is the admin model of API tokens; DELETE revokes, and
@@ -63,7 +72,7 @@ type apiTokenUpdate struct {
 func (a *api) apiTokensModel() adminModel {
 	d := a.desk.Directory
 	return adminModel{name: "api_tokens",
-		list:   listOf(apiTokenFilter, d.ListAPITokens, apiTokenOf),
+		list:   listOf(a, apiTokenFilter, d.ListAPITokens, apiTokenOf),
 		create: a.createAPIToken,
 		get:    getOne(d.GetAPIToken, apiTokenOf),
 		update: updateOne(a, d.UpdateAPIToken, apiTokenUpdate.patch, apiTokenOf),
@@ -87,7 +96,7 @@ func (a *api) createAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.
 	if err := decodeJSON(w, r, &in, a.cfg.MaxBodyBytes); err != nil {
 		return created{}, err
 	}
-	input := directory.APITokenInput{Name: in.Name, Permissions: in.Permissions}
+	input := directory.APITokenInput{Name: in.Name, Permissions: in.Permissions, Rate: in.Rate, Burst: in.Burst}
 	if in.ExpiresAt != nil && *in.ExpiresAt != "" {
 		at, err := time.Parse(time.RFC3339, *in.ExpiresAt)
 		if err != nil {
@@ -104,7 +113,7 @@ func (a *api) createAPIToken(w http.ResponseWriter, r *http.Request, p helpdesk.
 
 // patch is the service patch of an update applied to version.
 func (in apiTokenUpdate) patch(version int64) directory.APITokenPatch {
-	return directory.APITokenPatch{Name: in.Name, Version: version}
+	return directory.APITokenPatch{Name: in.Name, Rate: in.Rate, Burst: in.Burst, Version: version}
 }
 
 // revokeAPIToken is the patch that revokes an API token at version.

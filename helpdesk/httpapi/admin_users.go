@@ -51,7 +51,7 @@ type userUpdate struct {
 func (a *api) usersModel() adminModel {
 	d := a.desk.Directory
 	return adminModel{name: "users",
-		list:   listOf(userFilter, d.ListUsers, userOf),
+		list:   listOf(a, userFilter, d.ListUsers, userOf),
 		create: createOne(a, d.CreateUser, userCreate.input, userOf),
 		get:    getOne(d.GetUser, userOf),
 		update: updateOne(a, d.UpdateUser, userUpdate.patch, userOf),

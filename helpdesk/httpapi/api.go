@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/loginguard"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
+	"github.com/sistemaboladao/boladao/storage"
 )
 
 // Config holds the settings of the API. The zero value of every field means
@@ -35,6 +37,9 @@ type Config struct {
 	// times the desk's per-file limit plus 1 MiB); each file is also held
 	// to the per-file limit (BOLADAO_MAX_UPLOAD).
 	MaxUploadBytes int64
+	// MaxPageSize is the largest page a list answers (?limit=), from 1 to
+	// storage.MaxLimit (the default, 200).
+	MaxPageSize int
 	// LoginRate and LoginBurst limit login attempts per account (default 10
 	// per minute, burst 10).
 	LoginRate  float64
@@ -65,7 +70,8 @@ type Config struct {
 // Validate reports the settings that cannot work, all of them at once
 // (joined with errors.Join): trusted proxies that are neither a CIDR nor
 // an address, allowed hosts with a scheme or a path, CORS origins that are
-// not scheme://host[:port], and "*" among the origins beside credentials.
+// not scheme://host[:port], "*" among the origins beside credentials, and
+// a MaxPageSize above storage.MaxLimit.
 func (c Config) Validate() error {
 	var errs []error
 	if _, err := newClientIPResolver(c.TrustedProxies...); err != nil {
@@ -77,6 +83,9 @@ func (c Config) Validate() error {
 	if _, err := cors(corsConfig{AllowedOrigins: c.CORSOrigins}); err != nil {
 		errs = append(errs, err)
 	}
+	if c.MaxPageSize > storage.MaxLimit {
+		errs = append(errs, fmt.Errorf("httpapi: MaxPageSize %d is above the stores' largest page, %d", c.MaxPageSize, storage.MaxLimit))
+	}
 	return errors.Join(errs...)
 }
 
@@ -86,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxPageSize <= 0 {
+		c.MaxPageSize = storage.MaxLimit
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
@@ -131,6 +143,10 @@ type api struct {
 	account *loginguard.Limiter // login attempts per account
 	loginIP *loginguard.Limiter // login and refresh attempts per client IP
 	perCall *loginguard.Limiter // per authenticated principal
+	// own holds the limiters of API tokens granted a limit of their own,
+	// one per rate and burst.
+	ownMu   sync.Mutex
+	own     map[ownLimit]*loginguard.Limiter
 	blocks  *blocker
 	metrics *metrics
 	// perms are the permissions each authenticated route needs, checked
@@ -217,4 +233,34 @@ func (a *api) routes() {
 
 func (a *api) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": a.cfg.Version})
+}
+
+// ownLimit is the request limit an API token was granted.
+type ownLimit struct {
+	rate  float64
+	burst int
+}
+
+// maxOwnLimiters bounds the limiters kept for tokens' own limits; past it
+// they start over (their buckets refill, which errs towards allowing).
+const maxOwnLimiters = 1000
+
+// limiter returns the rate limiter of p: the per-principal one, or for an
+// API token granted a limit of its own, that limit's.
+func (a *api) limiter(p helpdesk.Principal) *loginguard.Limiter {
+	if p.Rate <= 0 || p.Burst < 1 {
+		return a.perCall
+	}
+	k := ownLimit{p.Rate, p.Burst}
+	a.ownMu.Lock()
+	defer a.ownMu.Unlock()
+	l, ok := a.own[k]
+	if !ok {
+		if a.own == nil || len(a.own) >= maxOwnLimiters {
+			a.own = map[ownLimit]*loginguard.Limiter{}
+		}
+		l = loginguard.NewLimiter(p.Rate, p.Burst, a.desk.Now)
+		a.own[k] = l
+	}
+	return l
 }

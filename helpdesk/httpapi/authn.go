@@ -64,7 +64,7 @@ func (a *api) authed(h authedHandler) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
-		if ok, retry := a.perCall.Allow(p.Key()); !ok {
+		if ok, retry := a.limiter(p).Allow(p.Key()); !ok {
 			a.record(r, audit.Event{Kind: audit.RateLimited, UserID: p.Actor.UserID, CompanyID: p.Actor.CompanyID, Detail: "API rate limit"})
 			a.fail(w, r, rateLimited(retry))
 			return

@@ -265,7 +265,7 @@ func messageOf(m whatsapp.Message) messageJSON {
 }
 
 func (a *api) listWhatsAppMessages(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
+	pg, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (a *api) pendingEvents(w http.ResponseWriter, r *http.Request, p helpdesk.P
 	if err := p.Actor.RequireIn(tenant.PermIntegrationsManage); err != nil {
 		return err
 	}
-	pg, err := pageRequest(r)
+	pg, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (a *api) createWebhook(w http.ResponseWriter, r *http.Request, p helpdesk.P
 }
 
 func (a *api) listWebhooks(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
+	pg, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (a *api) webhookDeliveries(w http.ResponseWriter, r *http.Request, p helpde
 	if err != nil {
 		return err
 	}
-	pg, err := pageRequest(r)
+	pg, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ const inventoryBase = "/api/helpdesk/inventory"
 func (a *api) inventoryRoutes() {
 	a.mux.Handle("POST /api/helpdesk/inventory/intake", a.authed(a.intake))
 	a.mux.Handle("GET /api/helpdesk/inventory/stock-items",
-		a.authed(listOf(stockItemFilter, a.desk.Inventory.ListStockItems, stockItemOf)))
+		a.authed(listOf(a, stockItemFilter, a.desk.Inventory.ListStockItems, stockItemOf)))
 	a.mux.Handle("GET /api/helpdesk/inventory/stock-items/{id}",
 		a.authed(getOne(a.desk.Inventory.GetStockItem, stockItemOf)))
 	a.mux.Handle("PUT /api/helpdesk/inventory/serial-settings", a.authed(a.putSerialSettings))
@@ -51,7 +51,7 @@ func (a *api) inventoryRoutes() {
 	a.mux.Handle("PUT /api/helpdesk/assets/{id}", a.authed(a.updateAsset))
 	a.mux.Handle("POST /api/helpdesk/assets/{id}/assign", a.authed(a.assignAsset))
 	// Oldest first.
-	a.mux.Handle("GET /api/helpdesk/assets/{id}/history", a.authed(listOf(idParam, a.desk.Inventory.History, historyOf)))
+	a.mux.Handle("GET /api/helpdesk/assets/{id}/history", a.authed(listOf(a, idParam, a.desk.Inventory.History, historyOf)))
 }
 
 // stockItemJSON is a stock item in the API.
@@ -290,7 +290,7 @@ func idQuery(r *http.Request, name string, b *validation.Builder) int64 {
 // listAssets serves GET /api/helpdesk/assets; its cursor may carry a sort
 // key (storage.CursorAfterKey).
 func (a *api) listAssets(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	pg, err := pageRequest(r)
+	pg, err := a.pageRequest(r)
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,11 @@ type resourceJSON interface {
 // with filter, and writes the page list returns, converted with conv. For
 // a sub-collection (a ticket's comments, an asset's history) the filter is
 // the parent's ID, idParam.
-func listOf[F, T, J any](filter func(*http.Request) (F, error),
+func listOf[F, T, J any](a *api, filter func(*http.Request) (F, error),
 	list func(context.Context, tenant.Actor, F, storage.PageRequest) (storage.Page[T], error),
 	conv func(T) J) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-		pg, err := pageRequest(r)
+		pg, err := a.pageRequest(r)
 		if err != nil {
 			return err
 		}

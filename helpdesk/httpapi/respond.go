@@ -122,13 +122,15 @@ func pageOf[S, T any](p storage.Page[S], conv func(S) T) listPage[T] {
 // pageRequest reads ?limit= and ?cursor=. The cursor may be an ID cursor
 // (storage.CursorAfter) or a key cursor (storage.CursorAfterKey): AfterKey
 // accepts both, and the store refuses one its list cannot resume from.
-func pageRequest(r *http.Request) (storage.PageRequest, error) {
+// A limit above Config.MaxPageSize is refused; none asks for the default
+// page (storage.DefaultLimit, or MaxPageSize when smaller).
+func (a *api) pageRequest(r *http.Request) (storage.PageRequest, error) {
 	q := r.URL.Query()
-	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor"))}
+	p := storage.PageRequest{Cursor: storage.Cursor(q.Get("cursor")), Limit: min(storage.DefaultLimit, a.cfg.MaxPageSize)}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > storage.MaxLimit {
-			return p, fieldError("limit", "must be an integer from 1 to 200")
+		if err != nil || n < 1 || n > a.cfg.MaxPageSize {
+			return p, fieldError("limit", fmt.Sprintf("must be an integer from 1 to %d", a.cfg.MaxPageSize))
 		}
 		p.Limit = n
 	}

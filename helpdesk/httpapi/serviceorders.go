@@ -212,7 +212,7 @@ func orderFilter(r *http.Request) (serviceorders.Filter, error) {
 
 // listOrders serves GET /api/helpdesk/service-orders, by ascending ID.
 func (a *api) listOrders(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	return listOf(orderFilter, a.desk.ServiceOrders.List, orderOf)(w, r, p)
+	return listOf(a, orderFilter, a.desk.ServiceOrders.List, orderOf)(w, r, p)
 }
 
 // getOrder serves GET /api/helpdesk/service-orders/{id}.

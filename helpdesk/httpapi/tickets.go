@@ -55,9 +55,9 @@ func (a *api) ticketRoutes() {
 	// JSON, or multipart with files (see attachments.go).
 	a.mux.Handle("POST /api/helpdesk/tickets/{id}/comments", a.authed(a.commentRoute))
 	// Oldest first; requesters never see internal notes.
-	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(listOf(idParam, a.desk.Tickets.Comments, commentOf)))
+	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(listOf(a, idParam, a.desk.Tickets.Comments, commentOf)))
 	// Oldest first; requesters never see the entries of internal notes.
-	a.mux.Handle("GET /api/helpdesk/tickets/{id}/history", a.authed(listOf(idParam, a.desk.Tickets.History, ticketHistoryOf)))
+	a.mux.Handle("GET /api/helpdesk/tickets/{id}/history", a.authed(listOf(a, idParam, a.desk.Tickets.History, ticketHistoryOf)))
 	a.mux.Handle("GET /api/helpdesk/analytics", a.authed(a.ticketAnalytics))
 }
 
@@ -338,7 +338,7 @@ func timeQuery(r *http.Request, name string, b *validation.Builder) time.Time {
 // listTickets serves GET /api/helpdesk/tickets in the order sort names
 // (ascending ID unless told).
 func (a *api) listTickets(w http.ResponseWriter, r *http.Request, p helpdesk.Principal) error {
-	return listOf(ticketFilter, a.desk.Tickets.List, ticketOf)(w, r, p)
+	return listOf(a, ticketFilter, a.desk.Tickets.List, ticketOf)(w, r, p)
 }
 
 // getTicket serves GET /api/helpdesk/tickets/{id}.

@@ -152,3 +152,34 @@ func TestIntegrationsForgedPostsAreRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, "openai", string(view.Provider))
 }
+
+// TestAdminTokenOwnRateLimit: an admin grants a new token a request limit
+// of its own from the tokens page; a bad value is a field error that keeps
+// what was typed and creates nothing.
+func TestAdminTokenOwnRateLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	cl := f.client(t)
+	cl.signIn(f.admin)
+	count := func() int {
+		page, err := f.desk.Directory.ListAPITokens(t.Context(), f.admin.actor(), directory.APITokenFilter{}, storage.PageRequest{})
+		require.NoError(t, err)
+		return len(page.Items)
+	}
+	for _, tc := range []struct{ rate, want string }{
+		{"-1", "deve ser de 0 (o limite do servidor) a 100000 requisições por segundo"},
+		{"muito", "deve ser um número"},
+	} {
+		resp := cl.post("/admin/tokens", url.Values{"name": {"ERP"}, "scope": {"tickets.read"}, "rate": {tc.rate}})
+		html := body(t, resp)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.rate)
+		require.Contains(t, html, tc.want)
+		require.Contains(t, html, `value="`+tc.rate+`"`, "the typed value is kept")
+		require.Zero(t, count(), "nothing is created")
+	}
+	resp := cl.post("/admin/tokens", url.Values{"name": {"ERP"}, "scope": {"tickets.read"}, "rate": {"2,5"}})
+	html := body(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, html, "2.5/s, rajada 5")
+	require.Equal(t, 1, count())
+}

@@ -3,6 +3,8 @@ package webui
 import (
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -27,6 +29,7 @@ type tokensPage struct {
 	Form struct {
 		Name    string
 		Expires string
+		Rate    string
 		Scopes  []string
 	}
 	Errors map[string]string
@@ -64,6 +67,7 @@ func (c *console) adminTokens(w http.ResponseWriter, r *http.Request, q *request
 func (c *console) adminTokenCreate(w http.ResponseWriter, r *http.Request, q *request) error {
 	var p tokensPage
 	p.Form.Name, p.Form.Expires, p.Form.Scopes = r.PostForm.Get("name"), r.PostForm.Get("expires"), r.PostForm["scope"]
+	p.Form.Rate = strings.TrimSpace(r.PostForm.Get("rate"))
 	in := directory.APITokenInput{Name: p.Form.Name}
 	for _, s := range p.Form.Scopes {
 		in.Permissions = append(in.Permissions, tenant.Permission(s))
@@ -75,6 +79,13 @@ func (c *console) adminTokenCreate(w http.ResponseWriter, r *http.Request, q *re
 			b.Add("expires_at", "must be a date")
 		}
 		in.ExpiresAt = d.AddDate(0, 0, 1) // through the end of that day
+	}
+	if p.Form.Rate != "" {
+		rate, err := strconv.ParseFloat(strings.Replace(p.Form.Rate, ",", ".", 1), 64)
+		if err != nil {
+			b.Add("rate", "must be a number")
+		}
+		in.Rate = rate
 	}
 	err := b.Err()
 	var secret string
@@ -89,7 +100,7 @@ func (c *console) adminTokenCreate(w http.ResponseWriter, r *http.Request, q *re
 		p.Errors, status = fieldErrors(q, err), http.StatusUnprocessableEntity
 	} else {
 		p.Secret = secret
-		p.Form.Name, p.Form.Expires, p.Form.Scopes = "", "", nil
+		p.Form.Name, p.Form.Expires, p.Form.Rate, p.Form.Scopes = "", "", "", nil
 	}
 	return c.tokensRender(w, q, status, p)
 }

@@ -52,6 +52,8 @@ type apiTokenRow struct {
 	ExpiresAt     time.Time `bun:"expires_at,nullzero"`
 	LastUsedAt    time.Time `bun:"last_used_at,nullzero"`
 	RevokedAt     time.Time `bun:"revoked_at,nullzero"`
+	Rate          float64   `bun:"rate_limit"`
+	Burst         int       `bun:"rate_burst"`
 	Version       int64     `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
@@ -67,7 +69,7 @@ func (r apiTokenRow) model() (directory.APIToken, error) {
 	}
 	return directory.APIToken{ID: r.ID, CompanyID: tenant.CompanyID(r.CompanyID), Name: r.Name, LookupID: r.LookupID,
 		Digest: r.Digest, Permissions: perms, CreatedBy: tenant.UserID(r.CreatedBy), ExpiresAt: r.ExpiresAt.UTC(),
-		LastUsedAt: r.LastUsedAt.UTC(), RevokedAt: r.RevokedAt.UTC(), Version: r.Version,
+		LastUsedAt: r.LastUsedAt.UTC(), RevokedAt: r.RevokedAt.UTC(), Rate: r.Rate, Burst: r.Burst, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
@@ -82,7 +84,7 @@ func apiTokenRowOf(t directory.APIToken) (apiTokenRow, error) {
 	}
 	return apiTokenRow{ID: t.ID, CompanyID: int64(t.CompanyID), Name: t.Name, LookupID: t.LookupID, Digest: t.Digest,
 		Permissions: string(b), CreatedBy: int64(t.CreatedBy), ExpiresAt: t.ExpiresAt.UTC(),
-		LastUsedAt: t.LastUsedAt.UTC(), RevokedAt: t.RevokedAt.UTC(), Version: t.Version,
+		LastUsedAt: t.LastUsedAt.UTC(), RevokedAt: t.RevokedAt.UTC(), Rate: t.Rate, Burst: t.Burst, Version: t.Version,
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}, nil
 }
 
@@ -237,7 +239,7 @@ func (t *Tx) UpdateAPIToken(ctx context.Context, at *directory.APIToken) error {
 // TouchAPIToken implements directory.Tx; it leaves version alone.
 func (t *Tx) TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int64, at time.Time) error {
 	what := fmt.Sprintf("touching API token %d", id)
-	res, err := t.db.NewUpdate().Model((*apiTokenRow)(nil)).Set("last_used_at = ?", at.UTC()).
+	res, err := t.db.NewUpdate().Model((*apiTokenRow)(nil)).Set("last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END", at.UTC(), at.UTC()).
 		Where("company_id = ? AND id = ?", int64(company), id).Exec(ctx)
 	if err != nil {
 		return translate(err, what)

@@ -240,7 +240,7 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 		if need <= 0 {
 			return nil
 		}
-		var seg []ticketRow
+		seg := make([]ticketRow, 0, need) // scanned without growing
 		sq, err := q.filteredTickets(q.db.NewSelect().Model(&seg), company, f)
 		if err != nil {
 			return err
@@ -251,7 +251,11 @@ func (q queries) ListTickets(ctx context.Context, company tenant.CompanyID, f ti
 		if err := sq.OrderExpr(order).Limit(int64(need)).Scan(ctx); err != nil {
 			return translate(err, "listing tickets")
 		}
-		rows = append(rows, seg...)
+		if rows == nil {
+			rows = seg
+		} else {
+			rows = append(rows, seg...)
+		}
 		return nil
 	}
 	switch f.Sort {

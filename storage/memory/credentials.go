@@ -246,7 +246,9 @@ func (x *tx) TouchAPIToken(ctx context.Context, company tenant.CompanyID, id int
 		return fmt.Errorf("memory: touch API token %d of company %d: %w", id, company, storage.ErrNotFound)
 	}
 	row := old
-	row.LastUsedAt = at
+	if at.After(row.LastUsedAt) {
+		row.LastUsedAt = at
+	}
 	tables.apiTokens.put(id, row)
 	x.onRollback(func() { tables.apiTokens.put(id, old) })
 	return nil

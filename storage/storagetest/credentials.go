@@ -274,6 +274,7 @@ func testAPITokenRoundTrip(t *testing.T, b Backend) {
 	perms := []tenant.Permission{tenant.PermTicketsRead, tenant.PermContactsRead, tenant.PermCompanyRead}
 	tok := newAPIToken(co.ID, "CI", "lookup-1", perms...)
 	tok.ExpiresAt = at.Add(90 * 24 * time.Hour)
+	tok.Rate, tok.Burst = 2.5, 7
 	tok = insertAPIToken(t, s, tok)
 
 	got, err := s.APITokenByID(ctx(t), co.ID, tok.ID)
@@ -313,6 +314,7 @@ func testAPITokenRoundTrip(t *testing.T, b Backend) {
 	got.Permissions = []tenant.Permission{tenant.PermAssetsRead}
 	got.RevokedAt = at.Add(time.Hour)
 	got.ExpiresAt = time.Time{}
+	got.Rate, got.Burst = 0, 0
 	got.UpdatedAt = at.Add(time.Hour)
 	require.NoError(t, updateAPIToken(s, ctx(t), &got))
 	require.EqualValues(t, 2, got.Version)
@@ -410,6 +412,10 @@ func testAPITokenTouch(t *testing.T, b Backend) {
 	want := tok
 	want.LastUsedAt = used
 	require.Equal(t, want, got, "a touch changes LastUsedAt only")
+	require.NoError(t, touchAPIToken(s, ctx(t), co.ID, tok.ID, used.Add(-time.Minute)))
+	got, err = s.APITokenByID(ctx(t), co.ID, tok.ID)
+	require.NoError(t, err)
+	require.True(t, got.LastUsedAt.Equal(used), "an earlier use, written late by another instance, does not move it back")
 
 	// The holder of the version read before the touch can still update.
 	stale := tok
