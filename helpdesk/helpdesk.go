@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
@@ -36,6 +37,7 @@ type Store interface {
 	// store's units of work write it (audit.ChangeWriter).
 	Changes() audit.ChangeStore
 	Webhooks() webhooks.Store
+	Attachments() attachments.Store
 	events.OutboxReader
 	IntegrationsStore // see integrations.go
 	// RelayStore lets Run move committed events to the bus (see events.go).
@@ -56,6 +58,8 @@ type Desk struct {
 	ServiceOrders *serviceorders.Service
 	// Webhooks manages webhook endpoints and delivers events to them.
 	Webhooks *webhooks.Service
+	// Attachments stores and serves files (see attachments.go).
+	Attachments *attachments.Service
 
 	store  Store
 	now    func() time.Time
@@ -70,6 +74,8 @@ type Desk struct {
 	maintenance time.Duration
 	// slaCheck is how often Run checks the tickets' SLA clocks.
 	slaCheck time.Duration
+	// filesGrace is the age of the orphan blobs Run deletes.
+	filesGrace time.Duration
 	// log receives the failures of Run's loops; failures counts them per
 	// loop (BackgroundFailures).
 	log      *slog.Logger
@@ -99,6 +105,7 @@ type config struct {
 	auditRetention time.Duration
 	// securityInterval is how long bulk security events gather.
 	securityInterval time.Duration
+	attachments      attachmentsConfig
 }
 
 // Option configures New.
@@ -218,7 +225,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: %w", err)
 	}
-	integrations, err := newIntegrations(audited, tk, cfg.now, ssoKey(cfg.jwtSecret))
+	files := newAttachments(audited, cfg)
+	integrations, err := newIntegrations(audited, tk, files, cfg.now, ssoKey(cfg.jwtSecret))
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +242,8 @@ func New(store Store, opts ...Option) (*Desk, error) {
 		Webhooks: ev.webhooks, store: store, now: cfg.now, issuer: issuer,
 		accessTTL: cfg.accessTTL, refreshTTL: cfg.refreshTTL, maintenance: cfg.maintenance, slaCheck: cfg.slaCheck,
 		log: cfg.logger, failures: map[string]*atomic.Uint64{}, eventing: ev, access: access,
-		security: audit.NewAggregator(store.Audit(), audit.WithAggregateInterval(cfg.securityInterval)), auditRetention: cfg.auditRetention}
+		security: audit.NewAggregator(store.Audit(), audit.WithAggregateInterval(cfg.securityInterval)), auditRetention: cfg.auditRetention,
+		Attachments: files, filesGrace: cfg.attachments.grace}
 	for _, loop := range backgroundLoops() {
 		d.failures[loop] = new(atomic.Uint64)
 	}
@@ -292,6 +301,7 @@ func (d *Desk) Run(ctx context.Context) error {
 		case <-tick.C:
 			d.purge(ctx)
 			d.mergeSearchIndexes(ctx)
+			d.collectFiles(ctx)
 		case <-sla.C:
 			d.checkSLA(ctx)
 		}

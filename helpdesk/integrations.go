@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
@@ -35,8 +36,8 @@ type Integrations struct {
 }
 
 // newIntegrations assembles the integrations over store.
-func newIntegrations(store Store, tk *tickets.Service, now func() time.Time, ssoKey []byte) (Integrations, error) {
-	wa, err := whatsapp.NewService(store.WhatsApp(), tk, whatsapp.WithClock(now))
+func newIntegrations(store Store, tk *tickets.Service, files *attachments.Service, now func() time.Time, ssoKey []byte) (Integrations, error) {
+	wa, err := whatsapp.NewService(store.WhatsApp(), tk, whatsapp.WithClock(now), whatsapp.WithAttachments(files))
 	if err != nil {
 		return Integrations{}, fmt.Errorf("helpdesk: %w", err)
 	}

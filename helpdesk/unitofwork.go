@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/serviceorders"
 )
@@ -17,6 +18,7 @@ import (
 type Tx interface {
 	directory.Tx
 	serviceorders.Tx // which includes tickets.Tx and inventory.Tx
+	attachments.Tx
 }
 
 // errTxUnsupported is returned by InTx when the store's units of work do

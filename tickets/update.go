@@ -280,6 +280,29 @@ func (s *Service) Assign(ctx context.Context, actor tenant.Actor, id int64, user
 // first public reply by an agent or admin records the first response. It
 // emits ticket.commented (without the body of internal notes).
 func (s *Service) AddComment(ctx context.Context, actor tenant.Actor, id int64, body string, internal bool) (Comment, error) {
+	var c Comment
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		var err error
+		c, err = s.AddCommentTx(ctx, tx, actor, id, CommentInput{Body: body, Internal: internal})
+		return err
+	})
+	return c, err
+}
+
+// CommentInput is a comment for AddCommentTx.
+type CommentInput struct {
+	Body     string
+	Internal bool
+	// Attach, when set, runs in the unit of work right after the comment
+	// is written (the attachments package writes the comment's files
+	// there); what it returns is listed as "attachments" in the
+	// ticket.commented event. A comment with Attach may have an empty
+	// body.
+	Attach func(ctx context.Context, c Comment) (any, error)
+}
+
+// AddCommentTx is AddComment inside the caller's unit of work.
+func (s *Service) AddCommentTx(ctx context.Context, tx Tx, actor tenant.Actor, id int64, in CommentInput) (Comment, error) {
 	staff := actor.Can(tenant.PermTicketsManage)
 	if !staff {
 		if err := actor.RequireIn(tenant.PermTicketsCreate); err != nil {
@@ -289,57 +312,73 @@ func (s *Service) AddComment(ctx context.Context, actor tenant.Actor, id int64, 
 		return Comment{}, err
 	}
 	var b validation.Builder
-	text := b.Text("body", body, 1, MaxCommentLength)
+	minBody := 1
+	if in.Attach != nil {
+		minBody = 0
+	}
+	text := b.Text("body", in.Body, minBody, MaxCommentLength)
+	internal := in.Internal
 	if internal && !staff {
 		b.Add("internal", "only agents and admins write internal notes")
 	}
 	if err := b.Err(); err != nil {
 		return Comment{}, err
 	}
-	var c Comment
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
-		t, err := tx.TicketByID(ctx, actor.CompanyID, id)
-		if err != nil {
-			return err
-		}
-		if err := visible(t, actor); err != nil {
-			return err
-		}
-		if t.Status == StatusClosed || t.Status == StatusCancelled {
-			return fmt.Errorf("ticket %d is %s and takes no more comments: %w", id, t.Status, storage.ErrConflict)
-		}
-		now := s.clock()
-		c = Comment{CompanyID: t.CompanyID, TicketID: t.ID, AuthorUserID: actor.UserID, Body: text, Internal: internal, CreatedAt: now}
-		if err := tx.InsertComment(ctx, &c); err != nil {
-			return err
-		}
-		if staff && !internal && t.FirstResponseAt.IsZero() {
-			co, err := tx.CompanyByID(ctx, t.CompanyID)
-			if err != nil {
-				return err
-			}
-			t.FirstResponseAt, t.UpdatedAt = now, now
-			s.refreshSLA(&t, co, now)
-			if err := tx.UpdateTicket(ctx, &t); err != nil {
-				return err
-			}
-		}
-		e := entry(t, actor, now, HistoryCommented, "comment", "", idText(c.ID), "")
-		e.Internal = internal
-		if err := tx.AppendTicketHistory(ctx, e); err != nil {
-			return err
-		}
-		data := map[string]any{"ticket_id": t.ID, "number": t.Number, "comment_id": c.ID, "internal": internal,
-			"author_user_id": actor.UserID}
-		if !internal {
-			data["body"] = text
-		}
-		return emit(ctx, tx, actor, "ticket.commented", t, now, data)
-	})
+	c, err := s.addComment(ctx, tx, actor, id, text, internal, staff, in.Attach)
 	if err != nil {
 		return Comment{}, fmt.Errorf("commenting on ticket %d: %w", id, err)
 	}
 	return c, nil
+}
+
+func (s *Service) addComment(ctx context.Context, tx Tx, actor tenant.Actor, id int64, text string, internal, staff bool,
+	attach func(ctx context.Context, c Comment) (any, error)) (Comment, error) {
+	t, err := tx.TicketByID(ctx, actor.CompanyID, id)
+	if err != nil {
+		return Comment{}, err
+	}
+	if err := visible(t, actor); err != nil {
+		return Comment{}, err
+	}
+	if t.Status == StatusClosed || t.Status == StatusCancelled {
+		return Comment{}, fmt.Errorf("ticket %d is %s and takes no more comments: %w", id, t.Status, storage.ErrConflict)
+	}
+	now := s.clock()
+	c := Comment{CompanyID: t.CompanyID, TicketID: t.ID, AuthorUserID: actor.UserID, Body: text, Internal: internal, CreatedAt: now}
+	if err := tx.InsertComment(ctx, &c); err != nil {
+		return Comment{}, err
+	}
+	var files any
+	if attach != nil {
+		if files, err = attach(ctx, c); err != nil {
+			return Comment{}, err
+		}
+	}
+	if staff && !internal && t.FirstResponseAt.IsZero() {
+		co, err := tx.CompanyByID(ctx, t.CompanyID)
+		if err != nil {
+			return Comment{}, err
+		}
+		t.FirstResponseAt, t.UpdatedAt = now, now
+		s.refreshSLA(&t, co, now)
+		if err := tx.UpdateTicket(ctx, &t); err != nil {
+			return Comment{}, err
+		}
+	}
+	e := entry(t, actor, now, HistoryCommented, "comment", "", idText(c.ID), "")
+	e.Internal = internal
+	if err := tx.AppendTicketHistory(ctx, e); err != nil {
+		return Comment{}, err
+	}
+	data := map[string]any{"ticket_id": t.ID, "number": t.Number, "comment_id": c.ID, "internal": internal,
+		"author_user_id": actor.UserID}
+	if !internal {
+		data["body"] = text
+	}
+	if files != nil {
+		data["attachments"] = files
+	}
+	return c, emit(ctx, tx, actor, "ticket.commented", t, now, data)
 }
 
 // Comments lists a ticket's comments, oldest first; requesters never see

@@ -36,8 +36,12 @@ func backupCmd(ctx context.Context, cfg config, out string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "backup written: %s\nformat: %s\nbytes: %d\nsha256: %s\n", info.Path, info.Format, info.Bytes, info.SHA256)
-	return err
+	if _, err = fmt.Fprintf(stdout, "backup written: %s\nformat: %s\nbytes: %d\nsha256: %s\n", info.Path, info.Format, info.Bytes, info.SHA256); err != nil {
+		return err
+	}
+	// The files, after the database: every blob its rows refer to is in
+	// the store (rows are only ever marked deleted).
+	return backupFiles(ctx, cfg, info.Path, stdout)
 }
 
 // restoreCmd loads a backup into the configured database. SQLite: the
@@ -74,6 +78,8 @@ func restoreCmd(ctx context.Context, cfg config, file string, stdout io.Writer) 
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(stdout, "restored %s into %s\n", file, redactURL(cfg.DatabaseURL))
-	return err
+	if _, err := fmt.Fprintf(stdout, "restored %s into %s\n", file, redactURL(cfg.DatabaseURL)); err != nil {
+		return err
+	}
+	return restoreFiles(ctx, cfg, file, stdout)
 }

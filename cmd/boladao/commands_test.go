@@ -6,11 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -249,11 +252,31 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	url := "sqlite:" + filepath.Join(dir, "live.db")
 	vars := map[string]string{"BOLADAO_DATABASE_URL": url, "BOLADAO_BACKUP_DIR": filepath.Join(dir, "backups")}
 	require.NoError(t, run(t.Context(), []string{"seed", "--demo"}, env(vars), io.Discard, io.Discard))
+	// A file in the default files directory, next to the database.
+	blobs, err := attachments.OpenDir(filepath.Join(dir, "files"))
+	require.NoError(t, err)
+	photo := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte("pixels"), 1000)...)
+	{
+		st, err := bunstore.Open(t.Context(), url)
+		require.NoError(t, err)
+		desk, err := helpdesk.New(st, helpdesk.WithAttachments(blobs, attachments.Policy{}))
+		require.NoError(t, err)
+		cos, err := desk.Directory.ListCompanies(t.Context(), tenant.System(), directory.CompanyFilter{}, storage.PageRequest{})
+		require.NoError(t, err)
+		admin, _ := tenant.System().InCompany(cos.Items[0].ID)
+		_, err = desk.Attachments.Stage(t.Context(), admin, "foto.png", bytes.NewReader(photo))
+		require.NoError(t, err)
+		require.NoError(t, st.Close())
+		require.NoError(t, blobs.Bucket().Close())
+	}
+	photoKey := filepath.Join(dir, "files", filepath.FromSlash(attachments.BlobKey(fmt.Sprintf("%x", sha256.Sum256(photo)))))
+	require.FileExists(t, photoKey)
 
 	// Into the backup directory by default, to a file with --out.
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), []string{"backup"}, env(vars), &out, io.Discard))
 	require.Regexp(t, `backup written: .*backups/boladao-\d{8}T\d{6}\.\d{3}Z\.db\n`, out.String())
+	require.Regexp(t, `files backup written: .*backups/boladao-\d{8}T\d{6}\.\d{3}Z\.db\.files\.tar\nfiles: 1 blobs, \d+ bytes\n`, out.String())
 	require.Regexp(t, `sha256: [0-9a-f]{64}\n`, out.String())
 	file := filepath.Join(dir, "snap.db")
 	out.Reset()
@@ -271,9 +294,15 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 
+	// The files are lost too; the restore puts them back.
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "files")))
 	out.Reset()
 	require.NoError(t, run(t.Context(), []string{"restore", file}, env(vars), &out, io.Discard))
 	require.Contains(t, out.String(), "restored "+file)
+	require.Contains(t, out.String(), "restored 1 files")
+	got, err := os.ReadFile(photoKey)
+	require.NoError(t, err)
+	require.Equal(t, photo, got)
 	st, err = bunstore.Open(t.Context(), url)
 	require.NoError(t, err)
 	defer st.Close()

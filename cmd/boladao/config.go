@@ -47,6 +47,7 @@ type config struct {
 	// redirect URIs ("" : from each request).
 	PublicURL string
 	Audit     auditConfig // see audit.go
+	Files     filesConfig // see files.go
 }
 
 // limitsConfig holds the sign-in limits (shared by the API and the
@@ -163,7 +164,7 @@ func settings() []setting {
 			whole("page size", storage.MaxLimit, func(c *config) *int { return &c.Limits.MaxPageSize })},
 		{"coverage-file", "BOLADAO_COVERAGE_FILE", "",
 			"go test -coverprofile file served by /api/test/coverage", str(func(c *config) *string { return &c.CoverageFile })},
-	}, append(eventSettings(), auditSettings()...)...)
+	}, append(append(eventSettings(), auditSettings()...), fileSettings()...)...)
 }
 
 // positive parses a positive number up to max into the field f returns.

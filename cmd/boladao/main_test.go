@@ -37,14 +37,21 @@ func (s *syncBuffer) String() string {
 }
 
 // env is a getenv over m. Unless m sets it, BOLADAO_BCRYPT_COST is 4: the
-// tests hash passwords fast.
+// tests hash passwords fast; and files of PostgreSQL runs live under the
+// system's temporary directory (content-addressed, so runs may share it),
+// not in the package's directory.
 func env(m map[string]string) func(string) string {
 	return func(k string) string {
 		if v, ok := m[k]; ok {
 			return v
 		}
-		if k == "BOLADAO_BCRYPT_COST" {
+		switch k {
+		case "BOLADAO_BCRYPT_COST":
 			return "4"
+		case "BOLADAO_FILES_URL":
+			if strings.HasPrefix(m["BOLADAO_DATABASE_URL"], "postgres") {
+				return "file://" + filepath.ToSlash(filepath.Join(os.TempDir(), "boladao-cmd-test-files"))
+			}
 		}
 		return ""
 	}

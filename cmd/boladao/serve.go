@@ -78,6 +78,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, ready chan<- strin
 	}
 	defer closeEvents()
 	eventOpts = append(eventOpts, auditOptions(cfg.Audit)...)
+	fileOpts, closeFiles, err := cfg.Files.options(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
+	eventOpts = append(eventOpts, fileOpts...)
 	desk, err := helpdesk.New(b, append(eventOpts, helpdesk.WithJWTSecret(secret), helpdesk.WithBcryptCost(cfg.BcryptCost),
 		helpdesk.WithLogger(log))...)
 	if err != nil {

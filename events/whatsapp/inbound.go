@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
@@ -146,6 +147,15 @@ func (s *Service) inboundMessage(ctx context.Context, company tenant.CompanyID, 
 	// The contact acts for themselves, as a requester: their message is a
 	// public reply, never a first response.
 	actor := tenant.Actor{CompanyID: company, ContactID: contact.ID, Role: tenant.RoleRequester}
+	// An image or a document is fetched first: when the Cloud API cannot
+	// serve it now, the message is given back for its retry.
+	staged, refused, err := s.fetchMedia(ctx, actor, m)
+	if err != nil {
+		if derr := s.store.DeleteWhatsAppMessage(context.WithoutCancel(ctx), company, rec.ID); derr != nil {
+			return item, errors.Join(fmt.Errorf("whatsapp inbound: %w", err), derr)
+		}
+		return item, fmt.Errorf("whatsapp inbound: %w", err)
+	}
 	ticketID, err := s.store.ActiveTicketOfContact(ctx, company, contact.ID)
 	switch {
 	case err == nil:
@@ -179,7 +189,49 @@ func (s *Service) inboundMessage(ctx context.Context, company tenant.CompanyID, 
 	if err := s.store.UpdateWhatsAppMessage(ctx, &rec); err != nil {
 		return item, fmt.Errorf("whatsapp inbound: %w", err)
 	}
+	switch {
+	case refused != nil:
+		item.Reason = truncate("the file was not kept: "+refused.Error(), 300)
+	case len(staged) > 0:
+		if _, err := s.files.Attach(ctx, actor, attachments.TicketOwner(ticketID), staged); err != nil {
+			// The message is in; its file is reported, not retried (a
+			// retry would be a duplicate).
+			item.Reason = truncate("the file was not attached: "+err.Error(), 300)
+		}
+	}
 	return item, nil
+}
+
+// fetchMedia downloads the image or document of m into the files' store,
+// acting as the contact. A file the store refuses (too large, an
+// executable, a type not accepted) is reported in refused, and the message
+// goes on without it; a failure to reach the Cloud API is err.
+func (s *Service) fetchMedia(ctx context.Context, actor tenant.Actor, m InboundMessage) (staged []attachments.Staged, refused, err error) {
+	media, name, ok := m.media()
+	if !ok || s.files == nil || !s.files.Enabled() {
+		return nil, nil, nil
+	}
+	c, err := s.client(ctx, actor.CompanyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := c.Media(ctx, media.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := c.OpenMedia(ctx, info)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer body.Close()
+	st, err := s.files.Stage(ctx, actor, name, body)
+	switch {
+	case errors.Is(err, attachments.ErrTooLarge), errors.Is(err, attachments.ErrRefusedType), errors.Is(err, validation.ErrInvalid):
+		return nil, err, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	return []attachments.Staged{st}, nil, nil
 }
 
 // title is the first line of body, cut to maxTitleRunes.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/storage"
@@ -24,6 +25,8 @@ type Service struct {
 	now     func() time.Time
 	http    *http.Client
 	rules   ruleCache // the notifier's
+	// files keeps the images and documents contacts send; nil: not kept.
+	files *attachments.Service
 }
 
 // Option configures a Service.
@@ -35,6 +38,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithHTTPClient sets the HTTP client of the Cloud API calls (default: a
 // client with DefaultTimeout that follows no redirects).
 func WithHTTPClient(c *http.Client) Option { return func(s *Service) { s.http = c } }
+
+// WithAttachments keeps the images and documents contacts send as
+// attachments of their tickets, downloaded from the Cloud API (default:
+// only their captions are kept).
+func WithAttachments(files *attachments.Service) Option { return func(s *Service) { s.files = files } }
 
 // NewService returns the integration over store; inbound messages open and
 // comment on tickets through tk.

@@ -97,8 +97,45 @@ type InboundMessage struct {
 	Video    *mediaCaption `json:"video,omitempty"`
 }
 
+// mediaCaption is an inbound image, document or video: its caption and
+// the Cloud API's media ID, which Client.Media resolves.
 type mediaCaption struct {
-	Caption string `json:"caption"`
+	Caption  string `json:"caption"`
+	ID       string `json:"id"`
+	MimeType string `json:"mime_type"`
+	SHA256   string `json:"sha256"`
+	Filename string `json:"filename"`
+}
+
+// media returns the message's medium (image or document) and a file name
+// for it; ok is false for other messages. Videos are not stored.
+func (m InboundMessage) media() (c *mediaCaption, name string, ok bool) {
+	switch {
+	case m.Image != nil && m.Image.ID != "":
+		return m.Image, "whatsapp-" + m.Image.ID + extFor(m.Image.MimeType), true
+	case m.Document != nil && m.Document.ID != "":
+		name := m.Document.Filename
+		if strings.TrimSpace(name) == "" {
+			name = "whatsapp-" + m.Document.ID + extFor(m.Document.MimeType)
+		}
+		return m.Document, name, true
+	}
+	return nil, "", false
+}
+
+// extFor is a file extension for a media type the Cloud API reports.
+func extFor(mimeType string) string {
+	switch strings.TrimSpace(strings.SplitN(mimeType, ";", 2)[0]) {
+	case "image/jpeg":
+		return ".jpg"
+	case "image/png":
+		return ".png"
+	case "image/webp":
+		return ".webp"
+	case "application/pdf":
+		return ".pdf"
+	}
+	return ""
 }
 
 // Body is the message's text: the text body, a button's text, a media

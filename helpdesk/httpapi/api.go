@@ -41,6 +41,10 @@ type Config struct {
 	BehindTLS bool
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// MaxUploadBytes limits a multipart upload of files (default four
+	// times the desk's per-file limit plus 1 MiB); each file is also held
+	// to the per-file limit (BOLADAO_MAX_UPLOAD).
+	MaxUploadBytes int64
 	// MaxPageSize is the largest page a list answers (?limit=), from 1 to
 	// storage.MaxLimit (the default, 200).
 	MaxPageSize int
@@ -174,6 +178,9 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 4*desk.Attachments.Policy().MaxFileBytes + 1<<20
+	}
 	a := &api{cfg: cfg, desk: desk, log: cfg.Logger, now: desk.Now, mux: http.NewServeMux()}
 	resolver, err := newClientIPResolver(cfg.TrustedProxies...)
 	if err != nil {
@@ -218,7 +225,7 @@ func New(desk *helpdesk.Desk, cfg Config) (http.Handler, error) {
 		securityHeaders(securityHeadersConfig{BehindTLS: cfg.BehindTLS}),
 		hosts,
 		corsMW,
-		limitBody(cfg.MaxBodyBytes),
+		limitBody(cfg.MaxBodyBytes, cfg.MaxUploadBytes),
 		blockIPs(a.blocks, a.ip),
 	), nil
 }
@@ -233,6 +240,7 @@ func (a *api) routes() {
 	a.integrationRoutes()
 	a.ssoRoutes()
 	a.serviceOrderRoutes()
+	a.attachmentRoutes()
 	a.eventRoutes()
 	a.opsRoutes()
 	a.auditRoutes()

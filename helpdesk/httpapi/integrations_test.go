@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,17 +34,32 @@ const (
 )
 
 // fakeCloudAPI answers POST /v21.0/{phone-number-id}/messages in the
-// Cloud API's shapes, each accepted message with an ID of its own.
+// Cloud API's shapes, each accepted message with an ID of its own, and the
+// media endpoints: GET /v21.0/{media-id} (the medium's URL and type) and
+// GET of that URL, both with the bearer token.
 type fakeCloudAPI struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	sent []map[string]any
 	fail string // when set, the error body to answer with 400
+	// media are the media the API serves, by ID; downloads counts their
+	// downloads.
+	media     map[string]fakeMedia
+	downloads int
+}
+
+// fakeMedia is one medium a contact sent.
+type fakeMedia struct {
+	mimeType string
+	data     []byte
 }
 
 func newFakeCloudAPI(t *testing.T) *fakeCloudAPI {
-	f := &fakeCloudAPI{}
+	f := &fakeCloudAPI{media: map[string]fakeMedia{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "Bearer "+waToken && f.serveMedia(w, r) {
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if r.URL.Path != "/v21.0/"+waPhoneID+"/messages" || r.Header.Get("Authorization") != "Bearer "+waToken {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -64,6 +81,35 @@ func newFakeCloudAPI(t *testing.T) *fakeCloudAPI {
 	}))
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// serveMedia answers the media endpoints; false when r is for neither.
+func (f *fakeCloudAPI) serveMedia(w http.ResponseWriter, r *http.Request) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := strings.CutPrefix(r.URL.Path, "/v21.0/"); ok {
+		m, found := f.media[id]
+		if !found {
+			return false
+		}
+		sum := sha256.Sum256(m.data)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"messaging_product": "whatsapp", "url": f.srv.URL + "/whatsapp_business/attachments/?mid=" + id,
+			"mime_type": m.mimeType, "sha256": hex.EncodeToString(sum[:]), "file_size": len(m.data), "id": id})
+		return true
+	}
+	if r.URL.Path == "/whatsapp_business/attachments/" {
+		m, found := f.media[r.URL.Query().Get("mid")]
+		if !found {
+			http.NotFound(w, r)
+			return true
+		}
+		f.downloads++
+		w.Header().Set("Content-Type", m.mimeType)
+		_, _ = w.Write(m.data)
+		return true
+	}
+	return false
 }
 
 func (f *fakeCloudAPI) requests() []map[string]any {

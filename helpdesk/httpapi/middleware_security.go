@@ -155,14 +155,19 @@ func hostAllowed(rules []hostRule, hostHeader string) bool {
 // with http.MaxBytesReader: reading past it fails with an
 // *http.MaxBytesError, which problemFor answers 413, and the server closes
 // the connection. A request whose Content-Length already exceeds the limit
-// is refused with 413 before next runs. Endpoints that accept larger bodies
-// (attachments) need their own route outside this middleware.
-func limitBody(maxBytes int64) func(http.Handler) http.Handler {
+// is refused with 413 before next runs. Multipart uploads of files
+// (isUpload) are held to uploadBytes instead.
+func limitBody(maxBytes, uploadBytes int64) func(http.Handler) http.Handler {
 	if maxBytes <= 0 {
 		maxBytes = defaultMaxBodyBytes
 	}
+	uploadBytes = max(uploadBytes, maxBytes)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			maxBytes := maxBytes
+			if isUpload(r) {
+				maxBytes = uploadBytes
+			}
 			if r.ContentLength > maxBytes {
 				writeError(w, r, tooLarge(&http.MaxBytesError{Limit: maxBytes}))
 				return

@@ -144,7 +144,7 @@ func TestLimitBody(t *testing.T) {
 				r.ContentLength = -1
 			}
 			w := httptest.NewRecorder()
-			limitBody(tt.max)(http.HandlerFunc(read)).ServeHTTP(w, r)
+			limitBody(tt.max, 0)(http.HandlerFunc(read)).ServeHTTP(w, r)
 			require.Equal(t, tt.want, w.Code)
 			if tt.want == 413 {
 				require.Contains(t, w.Body.String(), ProblemTypeBase+"body-too-large")

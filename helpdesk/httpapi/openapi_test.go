@@ -84,7 +84,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	// checkExchange. Writes target IDs that do not exist.
 	e := newEnv(t, memory.New(), httpapi.Config{APIRate: 1000, APIBurst: 1000})
 	for _, r := range all {
-		path := strings.NewReplacer("{id}", "999999", "{ip}", "192.0.2.77").Replace(r.path)
+		path := strings.NewReplacer("{id}", "999999", "{comment_id}", "999999", "{ip}", "192.0.2.77").Replace(r.path)
 		var body any
 		if r.method == "POST" || r.method == "PUT" {
 			body = "{}"

@@ -191,6 +191,9 @@ func problemFor(err error) Problem {
 		rerr *retryError
 		merr *http.MaxBytesError
 	)
+	if p, ok := uploadProblem(err); ok {
+		return p
+	}
 	switch {
 	case err == nil:
 		return newProblem(http.StatusInternalServerError, "internal", "an unexpected error occurred; quote the request_id when reporting it")

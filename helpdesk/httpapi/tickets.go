@@ -52,7 +52,8 @@ func (a *api) ticketRoutes() {
 	a.mux.Handle("GET /api/helpdesk/tickets/{id}", a.authed(a.getTicket))
 	a.mux.Handle("PUT /api/helpdesk/tickets/{id}", a.authed(a.updateTicket))
 	a.mux.Handle("POST /api/helpdesk/tickets/{id}/assign", a.authed(a.assignTicket))
-	a.mux.Handle("POST /api/helpdesk/tickets/{id}/comments", a.authed(a.idempotent(a.addComment)))
+	// JSON, or multipart with files (see attachments.go).
+	a.mux.Handle("POST /api/helpdesk/tickets/{id}/comments", a.authed(a.commentRoute))
 	// Oldest first; requesters never see internal notes.
 	a.mux.Handle("GET /api/helpdesk/tickets/{id}/comments", a.authed(listOf(a, idParam, a.desk.Tickets.Comments, commentOf)))
 	// Oldest first; requesters never see the entries of internal notes.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
@@ -272,6 +273,10 @@ type assetPage struct {
 	Action string
 	Fields map[string]string
 	Errors map[string]string
+	// Files are the asset's attachments; FilesEnabled says whether files
+	// can be added.
+	Files        []fileView
+	FilesEnabled bool
 }
 
 func assetID(r *http.Request) (int64, error) {
@@ -331,6 +336,7 @@ func (c *console) loadAsset(q *request, id int64) (assetPage, error) {
 	if len(p.Actions) > 0 {
 		p.Contacts = c.contactOptions(q)
 	}
+	p.Files, p.FilesEnabled = c.ownerFiles(q, attachments.AssetOwner(id)), c.desk.Attachments.Enabled()
 	return p, nil
 }
 

@@ -74,7 +74,11 @@ func (c *console) authed(h pageFunc) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			limit := int64(1 << 20)
+			if isMultipart(r) {
+				limit = c.uploadLimit() // streamed by the handler, part by part
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if err := r.ParseForm(); err != nil {
 				c.renderError(w, r, c.visitor(w, r), http.StatusBadRequest)
 				return

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
@@ -405,6 +406,10 @@ type orderPage struct {
 	// Notice explains a refusal whose form is not on the page (a step
 	// the order does not offer, posted anyway).
 	Notice string
+	// Files are the order's attachments (photos, signed forms);
+	// FilesEnabled says whether files can be added.
+	Files        []fileView
+	FilesEnabled bool
 }
 
 // Field is an entered value of the refused form named form.
@@ -487,6 +492,7 @@ func (c *console) loadOrder(q *request, id int64) (orderPage, error) {
 			}
 		}
 	}
+	p.Files, p.FilesEnabled = c.ownerFiles(q, attachments.ServiceOrderOwner(id)), c.desk.Attachments.Enabled()
 	return p, nil
 }
 

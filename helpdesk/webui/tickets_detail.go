@@ -26,6 +26,7 @@ func (c *console) ticketDetailRoutes() {
 	c.page("POST /tickets/{id}/transition", c.ticketTransition)
 	c.page("POST /tickets/{id}/assign", c.ticketAssign)
 	c.page("POST /tickets/{id}/edit", c.ticketEdit)
+	c.fileRoutes()
 }
 
 // isTransition reports whether err is a workflow refusal.
@@ -62,9 +63,14 @@ type ticketPage struct {
 	Assignee  string
 	Asset     string
 	Comments  []commentView
-	History   []historyEntry
-	Actions   []actionView
-	Assignees []option
+	// Files are the ticket's own attachments (those of comments are
+	// listed with them); FilesEnabled says whether the reply form takes
+	// files.
+	Files        []fileView
+	FilesEnabled bool
+	History      []historyEntry
+	Actions      []actionView
+	Assignees    []option
 	// Priorities are the choices of the edit form.
 	Priorities []option
 	// Edit is the edit form's values; Conflict, when set, is the ticket as
@@ -153,6 +159,8 @@ func ticketHistoryView(q *request, n *names, es []tickets.HistoryEntry) []histor
 type commentView struct {
 	Comment tickets.Comment
 	Author  string
+	// Files are the comment's attachments.
+	Files []fileView
 }
 
 func ticketID(r *http.Request) (int64, error) {
@@ -207,8 +215,13 @@ func (c *console) loadTicket(q *request, id int64, parts ticketParts) (ticketPag
 		if err != nil {
 			return ticketPage{}, err
 		}
+		files, err := c.filesOf(q, id)
+		if err != nil {
+			return ticketPage{}, err
+		}
+		p.Files, p.FilesEnabled = files[0], c.desk.Attachments.Enabled()
 		for _, cm := range comments {
-			p.Comments = append(p.Comments, commentView{Comment: cm, Author: n.user(cm.AuthorUserID)})
+			p.Comments = append(p.Comments, commentView{Comment: cm, Author: n.user(cm.AuthorUserID), Files: files[cm.ID]})
 		}
 	}
 	if parts&withHistory != 0 {
@@ -278,6 +291,9 @@ func (c *console) ticketComment(w http.ResponseWriter, r *http.Request, q *reque
 	id, err := ticketID(r)
 	if err != nil {
 		return err
+	}
+	if isMultipart(r) {
+		return c.commentWithFiles(w, r, q, id)
 	}
 	body, internal := r.PostForm.Get("body"), r.PostForm.Get("internal") == "1"
 	if _, err := c.desk.Tickets.AddComment(q.Context(), q.actor, id, body, internal); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
@@ -100,8 +101,9 @@ type tables struct {
 	inventory *inventoryTables // see inventory.go
 	tickets   *ticketTables    // see tickets.go
 
-	integrations  *integrationTables // see integrations.go
-	serviceOrders *orderTables       // see serviceorders.go
+	integrations  *integrationTables                    // see integrations.go
+	serviceOrders *orderTables                          // see serviceorders.go
+	attachments   *table[int64, attachments.Attachment] // see attachments.go
 }
 
 type contactEmail struct {
@@ -133,6 +135,7 @@ func newTables() *tables {
 		tickets:          newTicketTables(),
 		integrations:     newIntegrationTables(),
 		serviceOrders:    newOrderTables(),
+		attachments:      newTable[int64, attachments.Attachment](),
 	}
 }
 

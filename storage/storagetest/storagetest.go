@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/sistemaboladao/boladao/attachments"
 	"github.com/sistemaboladao/boladao/events"
 	"github.com/sistemaboladao/boladao/events/webhooks"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
@@ -41,6 +42,7 @@ type Backend interface {
 	Tickets() tickets.Store
 	IntegrationsBackend
 	ServiceOrders() serviceorders.Store
+	Attachments() attachments.Store
 }
 
 // Factory returns a fresh, empty backend. It registers its own cleanup with
@@ -95,6 +97,7 @@ func Run(t *testing.T, newBackend Factory) {
 	cases = append(cases, webhookCases...)
 	cases = append(cases, twoFactorCases...)
 	cases = append(cases, changeCases...)
+	cases = append(cases, attachmentCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
