@@ -62,14 +62,16 @@ func hammer(ctx context.Context, client *http.Client, base, token string, n, wor
 }
 
 // TestRefusalFloodWritesRuns sends 10,000 requests that the per-principal
-// limit refuses while the desk runs: they are written as a few runs whose
-// counts add up to the refusals exactly.
+// limit refuses while the desk runs: nothing is written while they come
+// (the interval outlasts the test, whatever the machine's speed), and Run
+// writes them as one run when it stops, whose count is the refusals
+// exactly.
 func TestRefusalFloodWritesRuns(t *testing.T) {
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, b.open(t), httpapi.Config{APIRate: 0.001, APIBurst: 1},
-				helpdesk.WithSecurityEventInterval(2*time.Second))
+				helpdesk.WithSecurityEventInterval(time.Hour))
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error, 1)
 			go func() { done <- e.desk.Run(ctx) }()
@@ -86,9 +88,7 @@ func TestRefusalFloodWritesRuns(t *testing.T) {
 
 			evs, err := e.desk.Audit().SecurityEvents(t.Context(), audit.Query{Kind: audit.RateLimited, Limit: 1000})
 			require.NoError(t, err)
-			require.NotEmpty(t, evs)
-			t.Logf("%d refusals written as %d rows", n-1, len(evs))
-			require.LessOrEqual(t, len(evs), 40, "a flood is a few rows, not a row per request")
+			require.Len(t, evs, 1, "a flood from one source is one row, not a row per request")
 			require.EqualValues(t, n-1, occurrences(evs), "the runs count every refusal")
 			for _, ev := range evs {
 				require.Equal(t, "127.0.0.1", ev.IP)
