@@ -15,6 +15,7 @@ import (
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
 	"github.com/sistemaboladao/boladao/helpdesk/validation"
 	"github.com/sistemaboladao/boladao/inventory"
@@ -23,7 +24,8 @@ import (
 
 // The audit trail of changes. The services write through stores that this
 // file wraps: each write to a user, company, API token, webhook,
-// integration settings or serial settings also records an audit.Change in
+// integration settings (WhatsApp, AI, single sign-on) or serial settings
+// also records an audit.Change in
 // the same unit of work (inside the transaction of a directory or
 // inventory Tx; through audit.WithPending for the stores whose writes are
 // single statements). A change that fails therefore records nothing, and a
@@ -57,6 +59,7 @@ func (s auditedStore) Inventory() inventory.Store {
 func (s auditedStore) Webhooks() webhooks.Store { return auditedWebhooks{s.Store.Webhooks(), s.now} }
 func (s auditedStore) WhatsApp() whatsapp.Store { return auditedWhatsApp{s.Store.WhatsApp(), s.now} }
 func (s auditedStore) AI() ai.Store             { return auditedAI{s.Store.AI(), s.now} }
+func (s auditedStore) SSO() sso.Store           { return auditedSSO{s.Store.SSO(), s.now} }
 
 // newChange describes a change made now under ctx, by the origin ctx
 // carries (the system when none).
@@ -145,6 +148,13 @@ func aiValues(st ai.Settings) audit.Values {
 		"model": st.Model, "api_key": st.APIKey, "threshold": strconv.FormatFloat(st.Threshold, 'f', -1, 64)}
 }
 
+func ssoValues(st sso.Settings) audit.Values {
+	return audit.Values{"enabled": strconv.FormatBool(st.Enabled), "issuer": st.Issuer, "client_id": st.ClientID,
+		"client_secret": st.ClientSecret, "allowed_domains": strings.Join(st.AllowedDomains, ","),
+		"default_role": string(st.DefaultRole), "create_users": strconv.FormatBool(st.CreateUsers),
+		"password_sign_in": strconv.FormatBool(st.PasswordSignIn)}
+}
+
 func serialValues(s inventory.SerialSettings) audit.Values {
 	return audit.Values{"pattern": string(s.Pattern), "prefix": s.Prefix}
 }
@@ -156,6 +166,7 @@ var (
 	endpointSecrets = []string{"secret"}
 	whatsAppSecrets = []string{"access_token", "app_secret", "verify_token"}
 	aiSecrets       = []string{"api_key"}
+	ssoSecrets      = []string{"client_secret"}
 )
 
 // auditedDirectory records the directory's changes in its units of work.
@@ -407,6 +418,28 @@ func (s auditedAI) SaveAISettings(ctx context.Context, st *ai.Settings) error {
 	fields := audit.Diff(old, aiValues(*st), aiSecrets...)
 	c := newChange(ctx, s.now, st.CompanyID, audit.EntityAISettings, itoa(int64(st.CompanyID)), action, fields)
 	return s.Store.SaveAISettings(audit.WithPending(ctx, c), st)
+}
+
+// auditedSSO records the changes of single sign-on settings with their
+// writes.
+type auditedSSO struct {
+	sso.Store
+	now func() time.Time
+}
+
+func (s auditedSSO) SaveSSOSettings(ctx context.Context, st *sso.Settings) error {
+	var old audit.Values
+	action := audit.ActionCreated
+	if st.Version != 0 {
+		cur, err := s.Store.SSOSettings(ctx, st.CompanyID)
+		if err != nil {
+			return err
+		}
+		old, action = ssoValues(cur), audit.ActionUpdated
+	}
+	fields := audit.Diff(old, ssoValues(*st), ssoSecrets...)
+	c := newChange(ctx, s.now, st.CompanyID, audit.EntitySSOSettings, itoa(int64(st.CompanyID)), action, fields)
+	return s.Store.SaveSSOSettings(audit.WithPending(ctx, c), st)
 }
 
 // ChangeFilter narrows Desk.Changes. Zero fields do not filter.

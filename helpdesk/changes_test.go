@@ -19,6 +19,7 @@ import (
 	"github.com/sistemaboladao/boladao/events/whatsapp"
 	"github.com/sistemaboladao/boladao/helpdesk"
 	"github.com/sistemaboladao/boladao/helpdesk/ai"
+	"github.com/sistemaboladao/boladao/helpdesk/sso"
 	"github.com/sistemaboladao/boladao/helpdesk/audit"
 	"github.com/sistemaboladao/boladao/helpdesk/directory"
 	"github.com/sistemaboladao/boladao/helpdesk/tenant"
@@ -292,6 +293,18 @@ func TestChangesAreRecorded(t *testing.T) {
 					},
 					id:     func() string { return strconv.FormatInt(int64(tr.co.ID), 10) },
 					fields: nil}, // checked below: api_key secret
+				{name: "single sign-on settings", typ: audit.EntitySSOSettings, action: audit.ActionCreated,
+					change: func(t *testing.T) []string {
+						_, err := d.SSO.UpdateSettings(tr.ctx, tr.admin, sso.SettingsInput{Issuer: ptr("https://login.example.com"),
+							ClientID: ptr("boladao"), ClientSecret: ptr("oidc-client-secret-55"), AllowedDomains: ptr([]string{"acme.test"})})
+						require.NoError(t, err)
+						return []string{"oidc-client-secret-55"}
+					},
+					id: func() string { return strconv.FormatInt(int64(tr.co.ID), 10) },
+					fields: []audit.FieldChange{{Field: "allowed_domains", New: "acme.test"}, {Field: "client_id", New: "boladao"},
+						{Field: "client_secret", Secret: true}, {Field: "create_users", New: "false"}, {Field: "default_role", New: "requester"},
+						{Field: "enabled", New: "false"}, {Field: "issuer", New: "https://login.example.com"},
+						{Field: "password_sign_in", New: "true"}}},
 				{name: "serial settings", typ: audit.EntitySerialSettings, action: audit.ActionCreated,
 					change: func(t *testing.T) []string {
 						require.NoError(t, d.Inventory.SetSerialSettings(tr.ctx, tr.admin, inventory.SerialSettings{Prefix: "ACM"}))
@@ -319,7 +332,7 @@ func TestChangesAreRecorded(t *testing.T) {
 					require.Equal(t, tc.fields, got.Fields, tc.name)
 				}
 				for _, f := range got.Fields {
-					if f.Field == "secret" || f.Field == "api_key" || f.Field == "password" {
+					if f.Field == "secret" || f.Field == "api_key" || f.Field == "password" || f.Field == "client_secret" {
 						require.True(t, f.Secret, "%s: %s is a secret", tc.name, f.Field)
 						require.Empty(t, f.Old+f.New, tc.name)
 					}

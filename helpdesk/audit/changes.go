@@ -79,12 +79,13 @@ const (
 	EntityWhatsAppSettings EntityType = "whatsapp_settings"
 	EntityAISettings       EntityType = "ai_settings"
 	EntitySerialSettings   EntityType = "serial_settings"
+	EntitySSOSettings      EntityType = "sso_settings"
 )
 
 // EntityTypes lists the entity types, for filters and documentation.
 func EntityTypes() []EntityType {
 	return []EntityType{EntityUser, EntityCompany, EntityAPIToken, EntityWebhook, EntityWhatsAppSettings,
-		EntityAISettings, EntitySerialSettings}
+		EntityAISettings, EntitySerialSettings, EntitySSOSettings}
 }
 
 // Valid reports whether t is one of EntityTypes.

@@ -97,13 +97,21 @@ func (s *Store) SSOCompaniesForDomain(ctx context.Context, domain string) ([]ten
 	return out, nil
 }
 
-// saveSSO inserts the row (version 0) or updates the row of that version.
+// saveSSO inserts the row (version 0) or updates the row of that version,
+// with the changes ctx carries for the audit trail (audit.WithPending).
 func (s *Store) saveSSO(ctx context.Context, r *ssoSettingsRow, version int64) error {
+	return s.withPending(ctx, func(ctx context.Context, db bun.IDB) (int64, error) {
+		return r.CompanyID, saveSSOOn(ctx, db, r, version)
+	})
+}
+
+// saveSSOOn is saveSSO on db.
+func saveSSOOn(ctx context.Context, db bun.IDB, r *ssoSettingsRow, version int64) error {
 	if version == 0 {
-		_, err := s.write.NewInsert().Model(r).Exec(ctx)
+		_, err := db.NewInsert().Model(r).Exec(ctx)
 		return translate(err, "inserting sso settings")
 	}
-	res, err := s.write.NewUpdate().Model(r).ExcludeColumn("company_id", "created_at", "version").
+	res, err := db.NewUpdate().Model(r).ExcludeColumn("company_id", "created_at", "version").
 		Set("version = ?", version+1).Where("company_id = ? AND version = ?", r.CompanyID, version).Exec(ctx)
 	if err != nil {
 		return translate(err, "updating sso settings")
@@ -113,7 +121,7 @@ func (s *Store) saveSSO(ctx context.Context, r *ssoSettingsRow, version int64) e
 	} else if n == 1 {
 		return nil
 	}
-	exists, err := s.write.NewSelect().Table("sso_settings").Where("company_id = ?", r.CompanyID).Exists(ctx)
+	exists, err := db.NewSelect().Table("sso_settings").Where("company_id = ?", r.CompanyID).Exists(ctx)
 	if err != nil {
 		return translate(err, "updating sso settings")
 	}

@@ -62,6 +62,7 @@ func (i integrationsStore) SaveSSOSettings(ctx context.Context, st *sso.Settings
 	}
 	rows[st.CompanyID] = next
 	*st = cloneSSO(next)
+	i.s.t.changes.recordPending(ctx, int64(st.CompanyID))
 	return nil
 }
 
