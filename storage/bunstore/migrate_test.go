@@ -298,6 +298,7 @@ func companyIndexViolations(tb testing.TB, db *bun.DB) []string {
 		"security_events(at)":            "the platform-wide security audit reads by time",
 		"audit_changes(at)":              "the retention purge of the audit trail deletes old changes of every company",
 		"tickets(next_sla_check_at)":     "the SLA worker finds the due checks of every company",
+		"attachments(sha256)":            "attachments_sha256_idx: blobs are content-addressed and shared, so the garbage collector asks whether any company's row refers to one",
 		"outbox(seq)":                    "outbox_pending_idx: the relay claims the pending events of every company in order",
 		"outbox(delivered_at)":           "outbox_delivered_at_idx: pruning deletes old delivered events of every company",
 		"webhook_deliveries(id)":         "webhook_deliveries_pending_idx: the dispatcher claims the pending deliveries of every company in order",
