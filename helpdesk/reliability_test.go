@@ -159,8 +159,8 @@ func publish(t testing.TB, desk *helpdesk.Desk, admin tenant.Actor, agg string, 
 }
 
 // requireOrderPerAggregate checks that the accepted events of each
-// aggregate arrived in publication order (n ascending), each seen at least
-// once, and that nothing failed verification.
+// aggregate first arrived in publication order (n ascending), each seen at
+// least once, and that nothing failed verification.
 func (s *sink) requireOrderPerAggregate(t *testing.T, want []events.Event) {
 	t.Helper()
 	s.mu.Lock()
@@ -171,9 +171,17 @@ func (s *sink) requireOrderPerAggregate(t *testing.T, want []events.Event) {
 		pos[ev.ID] = i
 	}
 	last := map[string]int{}
+	seen := map[string]bool{}
 	for _, ev := range s.accepted {
 		p, ok := pos[ev.ID]
 		require.True(t, ok, "unexpected event %s", ev.ID)
+		if seen[ev.ID] {
+			// A repeat of an event already received (an attempt the
+			// dispatcher gave up on, answered late): receivers drop it
+			// by its webhook-id, so it does not reorder anything.
+			continue
+		}
+		seen[ev.ID] = true
 		if prev, seen := last[ev.AggregateID]; seen {
 			require.GreaterOrEqual(t, p, prev, "aggregate %s out of order", ev.AggregateID)
 		}
