@@ -385,18 +385,8 @@ type auditedWhatsApp struct {
 }
 
 func (s auditedWhatsApp) SaveWhatsAppSettings(ctx context.Context, st *whatsapp.Settings) error {
-	var old audit.Values
-	action := audit.ActionCreated
-	if st.Version != 0 {
-		cur, err := s.Store.WhatsAppSettings(ctx, st.CompanyID)
-		if err != nil {
-			return err
-		}
-		old, action = whatsAppValues(cur), audit.ActionUpdated
-	}
-	fields := audit.Diff(old, whatsAppValues(*st), whatsAppSecrets...)
-	c := newChange(ctx, s.now, st.CompanyID, audit.EntityWhatsAppSettings, itoa(int64(st.CompanyID)), action, fields)
-	return s.Store.SaveWhatsAppSettings(audit.WithPending(ctx, c), st)
+	return saveSettings(ctx, s.now, settingsAudit[whatsapp.Settings]{audit.EntityWhatsAppSettings, whatsAppValues, whatsAppSecrets},
+		st.CompanyID, st.Version, *st, s.Store.WhatsAppSettings, func(ctx context.Context) error { return s.Store.SaveWhatsAppSettings(ctx, st) })
 }
 
 // auditedAI records the changes of AI settings with their writes.
@@ -406,18 +396,8 @@ type auditedAI struct {
 }
 
 func (s auditedAI) SaveAISettings(ctx context.Context, st *ai.Settings) error {
-	var old audit.Values
-	action := audit.ActionCreated
-	if st.Version != 0 {
-		cur, err := s.Store.AISettings(ctx, st.CompanyID)
-		if err != nil {
-			return err
-		}
-		old, action = aiValues(cur), audit.ActionUpdated
-	}
-	fields := audit.Diff(old, aiValues(*st), aiSecrets...)
-	c := newChange(ctx, s.now, st.CompanyID, audit.EntityAISettings, itoa(int64(st.CompanyID)), action, fields)
-	return s.Store.SaveAISettings(audit.WithPending(ctx, c), st)
+	return saveSettings(ctx, s.now, settingsAudit[ai.Settings]{audit.EntityAISettings, aiValues, aiSecrets},
+		st.CompanyID, st.Version, *st, s.Store.AISettings, func(ctx context.Context) error { return s.Store.SaveAISettings(ctx, st) })
 }
 
 // auditedSSO records the changes of single sign-on settings with their
@@ -428,18 +408,34 @@ type auditedSSO struct {
 }
 
 func (s auditedSSO) SaveSSOSettings(ctx context.Context, st *sso.Settings) error {
+	return saveSettings(ctx, s.now, settingsAudit[sso.Settings]{audit.EntitySSOSettings, ssoValues, ssoSecrets},
+		st.CompanyID, st.Version, *st, s.Store.SSOSettings, func(ctx context.Context) error { return s.Store.SaveSSOSettings(ctx, st) })
+}
+
+// settingsAudit is how a company's versioned settings (WhatsApp, AI,
+// single sign-on) enter the audit trail: their entity type, their recorded
+// values and which of those are secrets.
+type settingsAudit[S any] struct {
+	typ     audit.EntityType
+	values  func(S) audit.Values
+	secrets []string
+}
+
+// saveSettings saves next, the company's settings at version (0: none
+// yet), with save, recording the change against what read returns.
+func saveSettings[S any](ctx context.Context, now func() time.Time, a settingsAudit[S], company tenant.CompanyID, version int64,
+	next S, read func(context.Context, tenant.CompanyID) (S, error), save func(context.Context) error) error {
 	var old audit.Values
 	action := audit.ActionCreated
-	if st.Version != 0 {
-		cur, err := s.Store.SSOSettings(ctx, st.CompanyID)
+	if version != 0 {
+		cur, err := read(ctx, company)
 		if err != nil {
 			return err
 		}
-		old, action = ssoValues(cur), audit.ActionUpdated
+		old, action = a.values(cur), audit.ActionUpdated
 	}
-	fields := audit.Diff(old, ssoValues(*st), ssoSecrets...)
-	c := newChange(ctx, s.now, st.CompanyID, audit.EntitySSOSettings, itoa(int64(st.CompanyID)), action, fields)
-	return s.Store.SaveSSOSettings(audit.WithPending(ctx, c), st)
+	c := newChange(ctx, now, company, a.typ, itoa(int64(company)), action, audit.Diff(old, a.values(next), a.secrets...))
+	return save(audit.WithPending(ctx, c))
 }
 
 // ChangeFilter narrows Desk.Changes. Zero fields do not filter.
