@@ -319,11 +319,9 @@ func (a *api) downloadAttachment(w http.ResponseWriter, r *http.Request, p helpd
 	}
 	defer rd.Close()
 	h := w.Header()
-	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Disposition", attachments.ContentDisposition(at.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("ETag", strconv.Quote(at.SHA256))
+	for _, kv := range attachments.DownloadHeaders(at) {
+		h.Set(kv[0], kv[1])
+	}
 	http.ServeContent(&problemOnError{ResponseWriter: w, r: r}, r, "", at.CreatedAt, rd)
 	return nil
 }

@@ -154,27 +154,7 @@ func (c *console) ticketFile(w http.ResponseWriter, r *http.Request, q *request)
 	if err != nil {
 		return err
 	}
-	fileID, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
-	if err != nil || fileID <= 0 {
-		return errNotFound
-	}
-	at, rd, err := c.desk.Attachments.Open(q.Context(), q.actor, fileID)
-	if err != nil {
-		return err
-	}
-	defer rd.Close()
-	if at.TicketID != id {
-		return errNotFound
-	}
-	h := w.Header()
-	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Disposition", attachments.ContentDisposition(at.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("ETag", strconv.Quote(at.SHA256))
-	h.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, "", at.CreatedAt, rd)
-	return nil
+	return c.serveFile(w, r, q, func(at attachments.Attachment) bool { return at.TicketID == id })
 }
 
 // fileView is a file as the ticket page lists it.
@@ -296,6 +276,12 @@ func (c *console) ownerUpload(idOf func(*http.Request) (int64, error), owner fun
 // fileDownload downloads a file of an asset or a service order (ticket
 // files go through the ticket's route).
 func (c *console) fileDownload(w http.ResponseWriter, r *http.Request, q *request) error {
+	return c.serveFile(w, r, q, func(attachments.Attachment) bool { return true })
+}
+
+// serveFile serves the file of the path's {file} when the person may read
+// it and it belongs where the route says (in).
+func (c *console) serveFile(w http.ResponseWriter, r *http.Request, q *request, in func(attachments.Attachment) bool) error {
 	fileID, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
 	if err != nil || fileID <= 0 {
 		return errNotFound
@@ -305,12 +291,13 @@ func (c *console) fileDownload(w http.ResponseWriter, r *http.Request, q *reques
 		return err
 	}
 	defer rd.Close()
+	if !in(at) {
+		return errNotFound
+	}
 	h := w.Header()
-	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Disposition", attachments.ContentDisposition(at.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("ETag", strconv.Quote(at.SHA256))
+	for _, kv := range attachments.DownloadHeaders(at) {
+		h.Set(kv[0], kv[1])
+	}
 	h.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", at.CreatedAt, rd)
 	return nil
