@@ -151,11 +151,11 @@ func settings() []setting {
 			duration("block window", func(c *config) *time.Duration { return &c.Limits.BlockWindow })},
 		{"block-for", "BOLADAO_BLOCK_FOR", "15m", "how long a blocked IP stays blocked",
 			duration("block duration", func(c *config) *time.Duration { return &c.Limits.BlockFor })},
-		{"max-body", "BOLADAO_MAX_BODY", "1048576", "largest API request body, in bytes",
+		{"max-body", "BOLADAO_MAX_BODY", "1048576", "largest API request body, in bytes or with a unit (1MiB)",
 			func(c *config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
+				n, err := parseSize(v) // as the files' sizes
 				if err != nil || n < 1024 || n > 1<<30 {
-					return fmt.Errorf("body size %q: use a number of bytes from 1024 to 1073741824", v)
+					return fmt.Errorf("body size %q: use a number of bytes from 1024 to 1073741824, or a size such as 1MiB", v)
 				}
 				c.Limits.MaxBodyBytes = n
 				return nil

@@ -195,7 +195,7 @@ func TestSettingsDocumented(t *testing.T) {
 // the sign-in guard.
 func TestServeAppliesLimits(t *testing.T) {
 	base, _ := startServer(t, map[string]string{"BOLADAO_DATABASE_URL": "memory:", "BOLADAO_ADMIN_PASSWORD": "admin-password-1",
-		"BOLADAO_MAX_PAGE_SIZE": "5", "BOLADAO_LOGIN_BURST": "2", "BOLADAO_MAX_BODY": "2048"})
+		"BOLADAO_MAX_PAGE_SIZE": "5", "BOLADAO_LOGIN_BURST": "2", "BOLADAO_MAX_BODY": "2KiB"})
 	login := func(password string) *http.Response {
 		body := `{"email":"admin@boladao.local","password":"` + password + `"}`
 		resp, err := http.Post(base+"/auth/login", "application/json", strings.NewReader(body))
