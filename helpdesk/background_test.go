@@ -112,7 +112,7 @@ func TestRunReportsLoopFailures(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(func() { require.NoError(t, desk.Close()) })
 			zero := map[string]uint64{helpdesk.LoopSLA: 0, helpdesk.LoopPurge: 0, helpdesk.LoopSearchIndexMerge: 0,
-				helpdesk.LoopRelay: 0, helpdesk.LoopWebhooks: 0, helpdesk.LoopAPITokenUses: 0, helpdesk.LoopSecurityEvents: 0}
+				helpdesk.LoopRelay: 0, helpdesk.LoopWebhooks: 0, helpdesk.LoopUses: 0, helpdesk.LoopSecurityEvents: 0}
 			require.Equal(t, zero, desk.BackgroundFailures(), "every loop is counted from zero")
 
 			ctx, cancel := context.WithCancel(t.Context())

@@ -164,19 +164,20 @@ const (
 	LoopRelay = "relay"
 	// LoopWebhooks is the webhook dispatcher, counted when its Run fails.
 	LoopWebhooks = "webhooks"
-	// LoopAPITokenUses writes the API tokens' last uses
-	// (directory.Service.FlushAPITokenUses).
-	LoopAPITokenUses = "api_token_uses"
+	// LoopUses writes the last uses of API tokens and sessions
+	// (directory.Service.FlushUses).
+	LoopUses = "uses"
 	// LoopSecurityEvents writes the runs of bulk security events.
 	LoopSecurityEvents = "security_events"
 )
 
-// apiTokenUsesEvery is how often Run writes the API tokens' last uses.
-const apiTokenUsesEvery = 5 * time.Second
+// usesEvery is how often Run writes the last uses of API tokens and
+// sessions.
+const usesEvery = 5 * time.Second
 
 // backgroundLoops lists the loops in the order metrics report them.
 func backgroundLoops() []string {
-	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks, LoopAPITokenUses, LoopSecurityEvents}
+	return []string{LoopSLA, LoopPurge, LoopSearchIndexMerge, LoopRelay, LoopWebhooks, LoopUses, LoopSecurityEvents}
 }
 
 // New assembles a helpdesk over store.
@@ -266,8 +267,8 @@ func (d *Desk) Now() time.Time { return d.now() }
 // maintenance loop that forgets expired idempotency keys and merges the
 // store's text indexes (SQLite's FTS5 segments), the SLA check
 // that emits ticket.sla_at_risk and ticket.sla_breached, the writer of
-// the API tokens' last uses (every 5 seconds and once more on stop), and
-// the outbox relay that hands committed events to the bus (and so to
+// the last uses of API tokens and sessions (every 5 seconds and once more
+// on stop), and the outbox relay that hands committed events to the bus (and so to
 // OnEvent handlers). A failed pass of a loop is logged (WithLogger), counted
 // (BackgroundFailures) and retried on the loop's next tick. It returns nil
 // on a clean stop.
@@ -284,7 +285,7 @@ func (d *Desk) Run(ctx context.Context) error {
 	defer tick.Stop()
 	sla := time.NewTicker(d.slaCheck)
 	defer sla.Stop()
-	uses := time.NewTicker(apiTokenUsesEvery)
+	uses := time.NewTicker(usesEvery)
 	defer uses.Stop()
 	d.purge(ctx)
 	for {
@@ -293,11 +294,11 @@ func (d *Desk) Run(ctx context.Context) error {
 			// The uses noted since the last pass are written before the
 			// desk stops, on a context of their own.
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			d.flushAPITokenUses(stop)
+			d.flushUses(stop)
 			cancel()
 			return nil
 		case <-uses.C:
-			d.flushAPITokenUses(ctx)
+			d.flushUses(ctx)
 		case <-tick.C:
 			d.purge(ctx)
 			d.mergeSearchIndexes(ctx)
@@ -328,11 +329,11 @@ func (d *Desk) loopFailed(ctx context.Context, loop string, err error) {
 	d.log.WarnContext(ctx, "helpdesk: background loop failed; it runs again on its next tick", "loop", loop, "error", err)
 }
 
-// flushAPITokenUses writes the API tokens' last uses; a failure keeps them
-// for the next pass.
-func (d *Desk) flushAPITokenUses(ctx context.Context) {
-	_, err := d.Directory.FlushAPITokenUses(ctx)
-	d.loopFailed(ctx, LoopAPITokenUses, err)
+// flushUses writes the last uses of API tokens and sessions; a failure
+// keeps them for the next pass.
+func (d *Desk) flushUses(ctx context.Context) {
+	_, err := d.Directory.FlushUses(ctx)
+	d.loopFailed(ctx, LoopUses, err)
 }
 
 // checkSLA runs one pass of the tickets' SLA check. A failure is retried on

@@ -16,7 +16,7 @@ import (
 
 // APITokenTouchInterval bounds how often a use of an API token is noted
 // for its LastUsedAt: at most once per interval, not on every request.
-// The uses noted are written in batches by FlushAPITokenUses, off the
+// The uses noted are written in batches by FlushUses, off the
 // request path.
 const APITokenTouchInterval = time.Minute
 
@@ -213,7 +213,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor tenant.Actor, id int
 // company are read at most once per recheck (WithAccessRecheck; a change
 // made through this Service applies at once) and the digest is compared in
 // constant time on every call. A use is noted for LastUsedAt at most once
-// per APITokenTouchInterval and written later by FlushAPITokenUses: the
+// per APITokenTouchInterval and written later by FlushUses: the
 // call itself writes nothing.
 func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APIToken, tenant.Actor, error) {
 	lookup, err := auth.ParseAPIToken(plain)
@@ -241,12 +241,24 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, plain string) (APITo
 	return t, actor, nil
 }
 
-// FlushAPITokenUses writes the uses of API tokens noted since the last
-// flush (their LastUsedAt) in one transaction and returns how many tokens
-// it wrote. On failure the uses are kept for the next flush. Desk.Run
-// calls it every few seconds and once more when it stops; an embedder
-// that does not run the desk calls it itself.
-func (s *Service) FlushAPITokenUses(ctx context.Context) (int, error) {
+// FlushUses writes, each in one transaction, the uses noted since the
+// last flush: API tokens' LastUsedAt and sessions' LastSeenAt (and IP).
+// It returns how many tokens and sessions it wrote. On failure the uses
+// are kept for the next flush. Desk.Run calls it every few seconds and
+// once more when it stops; an embedder that does not run the desk calls
+// it itself.
+func (s *Service) FlushUses(ctx context.Context) (int, error) {
+	tokens, err := s.flushAPITokenUses(ctx)
+	if err != nil {
+		return tokens, err
+	}
+	sessions, err := s.flushSessionUses(ctx)
+	return tokens + sessions, err
+}
+
+// flushAPITokenUses writes the API tokens' uses noted since the last
+// flush.
+func (s *Service) flushAPITokenUses(ctx context.Context) (int, error) {
 	uses := s.tokens.takeUses()
 	if len(uses) == 0 {
 		return 0, nil

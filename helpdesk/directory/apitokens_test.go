@@ -16,7 +16,7 @@ import (
 
 // TestAPITokenUsesAreWrittenInBatches: authenticating with an API token
 // writes nothing; its use shows at once through the service that noted it
-// and is in the store after FlushAPITokenUses, once per touch interval.
+// and is in the store after FlushUses, once per touch interval.
 func TestAPITokenUsesAreWrittenInBatches(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -36,7 +36,7 @@ func TestAPITokenUsesAreWrittenInBatches(t *testing.T) {
 		return got.LastUsedAt
 	}
 
-	n, err := s.FlushAPITokenUses(ctx)
+	n, err := s.FlushUses(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing to write before any use")
 	_, _, err = s.AuthenticateAPIToken(ctx, plain)
@@ -46,7 +46,7 @@ func TestAPITokenUsesAreWrittenInBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, shown.LastUsedAt.Equal(now), "the use shows at once")
 
-	n, err = s.FlushAPITokenUses(ctx)
+	n, err = s.FlushUses(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.True(t, stored().Equal(now))
@@ -55,7 +55,7 @@ func TestAPITokenUsesAreWrittenInBatches(t *testing.T) {
 	now = now.Add(directory.APITokenTouchInterval / 2)
 	_, _, err = s.AuthenticateAPIToken(ctx, plain)
 	require.NoError(t, err)
-	n, err = s.FlushAPITokenUses(ctx)
+	n, err = s.FlushUses(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n)
 	now = now.Add(directory.APITokenTouchInterval)
@@ -68,10 +68,52 @@ func TestAPITokenUsesAreWrittenInBatches(t *testing.T) {
 	// A failed write keeps the uses for the next flush.
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = s.FlushAPITokenUses(cancelled)
+	_, err = s.FlushUses(cancelled)
 	require.Error(t, err)
-	n, err = s.FlushAPITokenUses(ctx)
+	n, err = s.FlushUses(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.True(t, stored().Equal(now))
+}
+
+// TestSessionUsesAreWrittenInBatches: a session's use is noted, shown by
+// the service's list at once, and written by FlushUses, not by the request.
+func TestSessionUsesAreWrittenInBatches(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	store := memory.New().Directory()
+	s, err := directory.NewService(store, directory.WithBcryptCost(bcrypt.MinCost), directory.WithClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	co, err := s.CreateCompany(ctx, tenant.System(), directory.CompanyInput{Name: "Acme"})
+	require.NoError(t, err)
+	admin, err := tenant.System().InCompany(co.ID)
+	require.NoError(t, err)
+	contact, err := s.CreateContact(ctx, admin, directory.ContactInput{Name: "Beto", Email: "beto@acme.test"})
+	require.NoError(t, err)
+	u, err := s.CreateUser(ctx, admin, directory.UserInput{Email: "beto@acme.test", Password: "password-123", Role: tenant.RoleAgent, ContactID: contact.ID})
+	require.NoError(t, err)
+	_, rt, err := s.StartSession(ctx, u, 0)
+	require.NoError(t, err)
+	stored := func() directory.SessionInfo {
+		list, err := store.ListLiveSessions(ctx, co.ID, u.ID, now)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		return list[0]
+	}
+	opened := stored().LastSeenAt
+
+	now = now.Add(2 * directory.SessionTouchInterval)
+	require.NoError(t, s.SessionSeen(ctx, rt.SessionID, "203.0.113.9"))
+	require.True(t, stored().LastSeenAt.Equal(opened), "a request writes nothing")
+	shown, err := s.ListSessions(ctx, u.Actor())
+	require.NoError(t, err)
+	require.True(t, shown[0].LastSeenAt.Equal(now), "the list shows the use at once")
+	require.Equal(t, "203.0.113.9", shown[0].IP)
+
+	n, err := s.FlushUses(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.True(t, stored().LastSeenAt.Equal(now))
+	require.Equal(t, "203.0.113.9", stored().IP)
 }

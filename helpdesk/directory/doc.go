@@ -24,8 +24,9 @@
 // code of a step already accepted refused), and TwoFactorPolicy says
 // who must use it. Login sessions are described (SessionInfo: device,
 // address, when opened and last seen) for ListSessions and the revoke
-// methods; SessionSeen writes "last seen" at most once per
-// SessionTouchInterval.
+// methods; SessionSeen notes "last seen" at most once per
+// SessionTouchInterval, and FlushUses writes the noted uses of sessions
+// and API tokens in batches, off the request path.
 //
 // Limits: company names up to 120 characters, legal names up to 200,
 // contact names up to 120, emails up to 254; passwords from 8 to 72 bytes

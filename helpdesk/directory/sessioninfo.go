@@ -41,11 +41,65 @@ func (st SessionStart) info(id string, u User, now time.Time) SessionInfo {
 		Restricted: st.Restricted, CreatedAt: now, LastSeenAt: now}
 }
 
-// sessionSeen remembers when this instance last wrote each session's
-// LastSeenAt.
+// sessionSeen remembers when this instance last noted each session's
+// use, and the uses noted and not yet written (see FlushUses).
 type sessionSeen struct {
-	mu sync.Mutex
-	m  map[string]time.Time
+	mu      sync.Mutex
+	m       map[string]time.Time
+	pending map[string]sessionUse
+}
+
+// sessionUse is a session's last use: when, and from where.
+type sessionUse struct {
+	at time.Time
+	ip string
+}
+
+// note records a use to write.
+func (s *sessionSeen) note(id, ip string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = map[string]sessionUse{}
+	}
+	s.pending[id] = sessionUse{at, ip}
+}
+
+// take returns the uses not yet written and forgets them.
+func (s *sessionSeen) take() map[string]sessionUse {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.pending
+	s.pending = nil
+	return out
+}
+
+// putBack keeps uses whose write failed, unless a later use came.
+func (s *sessionSeen) putBack(uses map[string]sessionUse) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = map[string]sessionUse{}
+	}
+	for id, u := range uses {
+		if cur, ok := s.pending[id]; !ok || u.at.After(cur.at) {
+			s.pending[id] = u
+		}
+	}
+}
+
+// overlay gives the sessions their uses not yet written.
+func (s *sessionSeen) overlay(list []SessionInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, si := range list {
+		if u, ok := s.pending[si.ID]; ok && u.at.After(si.LastSeenAt) {
+			list[i].LastSeenAt = u.at
+			if u.ip != "" {
+				list[i].IP = u.ip
+			}
+		}
+	}
 }
 
 // maxSeen bounds sessionSeen; when full it starts over (costing one
@@ -67,20 +121,38 @@ func (s *sessionSeen) due(id string, now time.Time) bool {
 	return true
 }
 
-// SessionSeen notes that a session was used from ip: its LastSeenAt (and
-// IP) is written when this Service has not written it within
-// SessionTouchInterval. Edges call it on every authenticated request; it
-// costs a write at most once a minute per session.
+// SessionSeen notes that a session was used from ip, at most once per
+// SessionTouchInterval per session. Edges call it on every authenticated
+// request; it writes nothing: FlushUses writes the uses noted, with the
+// API tokens', and the session lists show them meanwhile. The error is
+// always nil (kept for edges that log it).
 func (s *Service) SessionSeen(ctx context.Context, id, ip string) error {
 	now := s.clock()
-	if id == "" || !s.seen.due(id, now) {
-		return nil
-	}
-	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error { return tx.TouchSession(ctx, id, ip, now) })
-	if err != nil {
-		return fmt.Errorf("noting session activity: %w", err)
+	if id != "" && s.seen.due(id, now) {
+		s.seen.note(id, ip, now)
 	}
 	return nil
+}
+
+// flushSessionUses writes the sessions' uses noted since the last flush.
+func (s *Service) flushSessionUses(ctx context.Context) (int, error) {
+	uses := s.seen.take()
+	if len(uses) == 0 {
+		return 0, nil
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		for id, u := range uses {
+			if err := tx.TouchSession(ctx, id, u.ip, u.at); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.seen.putBack(uses)
+		return 0, fmt.Errorf("writing session uses: %w", err)
+	}
+	return len(uses), nil
 }
 
 // sessionSet is a bounded set of session IDs.
@@ -152,6 +224,7 @@ func (s *Service) liveSessions(ctx context.Context, company tenant.CompanyID, us
 	if err != nil {
 		return nil, fmt.Errorf("listing sessions: %w", err)
 	}
+	s.seen.overlay(out)
 	return out, nil
 }
 
